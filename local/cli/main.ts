@@ -1,0 +1,1 @@
+import { x } from '#celigo/probe'; console.log(x);
