@@ -1,0 +1,178 @@
+// The ledger's read side: connectors with counts, a connector's licenses, one license by id, its history.
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { FEED, key, PREFIX } from './keys.ts';
+import { cursor, type Ledger, queryAll } from './ledger.ts';
+import { INDEX } from './table.ts';
+import { type LicenseItem, type LicenseView, toLicenseView } from './view.ts';
+
+export interface ConnectorSummary {
+  id: string;
+  name: string;
+  licenses: number;
+  firstSeenAt?: string;
+  lastCompleteWalkAt?: string;
+  lastWalk?: { runId: string; at: string; status: 'completed' | 'failed'; error?: { code: string; message: string } };
+  deletedAt?: string;
+  raw: unknown;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface ReadOptions {
+  /** Days ahead at which a license counts as expiring (default 30). */
+  expiringDays?: number;
+}
+
+interface ConnectorMetaItem {
+  connectorId: string;
+  name?: string;
+  liveCount?: number;
+  firstSeenAt?: string;
+  lastCompleteWalkAt?: string;
+  lastWalk?: ConnectorSummary['lastWalk'];
+  deletedAt?: string;
+  rawJson?: string;
+}
+
+export async function listConnectors(ledger: Ledger): Promise<ConnectorSummary[]> {
+  const out: ConnectorSummary[] = [];
+  for await (const m of queryAll<ConnectorMetaItem>(ledger, {
+    IndexName: INDEX.feed.name,
+    KeyConditionExpression: 'feed_pk = :pk',
+    ExpressionAttributeValues: { ':pk': FEED.connectors },
+  })) {
+    out.push(toConnectorSummary(m));
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+}
+
+function toConnectorSummary(m: ConnectorMetaItem): ConnectorSummary {
+  const summary: ConnectorSummary = {
+    id: m.connectorId,
+    name: m.name ?? m.connectorId,
+    licenses: m.liveCount ?? 0,
+    firstSeenAt: m.firstSeenAt,
+    lastCompleteWalkAt: m.lastCompleteWalkAt,
+    lastWalk: m.lastWalk,
+    deletedAt: m.deletedAt,
+    raw: m.rawJson ? JSON.parse(m.rawJson) : undefined,
+  };
+  for (const k of Object.keys(summary) as (keyof ConnectorSummary)[]) if (summary[k] === undefined) delete summary[k];
+  return summary;
+}
+
+/** The connector's META item, for deriving lastSeenAt; cached per call site by the caller when listing. */
+export async function connectorMeta(ledger: Ledger, cid: string): Promise<ConnectorMetaItem | undefined> {
+  const res = await ledger.doc.send(new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid) }));
+  return res.Item as ConnectorMetaItem | undefined;
+}
+
+export async function getConnector(ledger: Ledger, cid: string): Promise<ConnectorSummary | undefined> {
+  const meta = await connectorMeta(ledger, cid);
+  return meta?.connectorId ? toConnectorSummary(meta) : undefined;
+}
+
+/** A connector's licenses in id order, live only unless includeDeleted, paged with an opaque cursor. */
+export async function listLicenses(
+  ledger: Ledger,
+  cid: string,
+  options: ReadOptions & { includeDeleted?: boolean; limit?: number; cursor?: string } = {},
+): Promise<Page<LicenseView>> {
+  const limit = options.limit ?? 100;
+  const meta = await connectorMeta(ledger, cid);
+  const items: LicenseView[] = [];
+  let start = cursor.decode(options.cursor);
+  // A filter on deletedAt can thin a page; keep reading until the page is full or the partition ends.
+  do {
+    const res = await ledger.doc.send(
+      new QueryCommand({
+        TableName: ledger.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': key.connector(cid).PK, ':p': PREFIX.license },
+        ...(options.includeDeleted ? {} : { FilterExpression: 'attribute_not_exists(deletedAt)' }),
+        Limit: limit - items.length,
+        ExclusiveStartKey: start,
+      }),
+    );
+    const now = ledger.now();
+    for (const item of res.Items ?? []) {
+      items.push(
+        toLicenseView(item as LicenseItem, { now, expiringDays: options.expiringDays, lastCompleteWalkAt: meta?.lastCompleteWalkAt }),
+      );
+    }
+    start = res.LastEvaluatedKey;
+  } while (start && items.length < limit);
+  return { items, nextCursor: cursor.encode(start) };
+}
+
+/** Every license of every connector, one connector at a time (for the CLI's list and CSV export). */
+export async function* allLicenses(
+  ledger: Ledger,
+  options: ReadOptions & { includeDeleted?: boolean; connectorId?: string } = {},
+): AsyncGenerator<LicenseView> {
+  const ids = options.connectorId ? [options.connectorId] : (await listConnectors(ledger)).map((c) => c.id);
+  for (const cid of ids) {
+    let next: string | undefined;
+    do {
+      const page = await listLicenses(ledger, cid, { ...options, limit: 1000, cursor: next });
+      yield* page.items;
+      next = page.nextCursor;
+    } while (next);
+  }
+}
+
+/** The current item of a license by id alone: one Query on the byLicenseId index. */
+export async function getLicenseItem(ledger: Ledger, lid: string): Promise<LicenseItem | undefined> {
+  const res = await ledger.doc.send(
+    new QueryCommand({
+      TableName: ledger.tableName,
+      IndexName: INDEX.byLicenseId.name,
+      KeyConditionExpression: 'licenseId = :lid',
+      FilterExpression: 'begins_with(SK, :p)',
+      ExpressionAttributeValues: { ':lid': lid, ':p': PREFIX.license },
+    }),
+  );
+  return res.Items?.[0] as LicenseItem | undefined;
+}
+
+export async function getLicense(ledger: Ledger, lid: string, options: ReadOptions = {}): Promise<LicenseView | undefined> {
+  const item = await getLicenseItem(ledger, lid);
+  if (!item) return undefined;
+  const meta = item.deletedAt ? undefined : await connectorMeta(ledger, item.connectorId);
+  return toLicenseView(item, { now: ledger.now(), expiringDays: options.expiringDays, lastCompleteWalkAt: meta?.lastCompleteWalkAt });
+}
+
+export interface HistoryItem {
+  observedAt: string;
+  change: 'created' | 'updated' | 'deleted';
+  changes: string[];
+  license: unknown;
+}
+
+/** A license's versions, newest first, paged. */
+export async function licenseHistory(
+  ledger: Ledger,
+  lid: string,
+  options: { limit?: number; cursor?: string } = {},
+): Promise<Page<HistoryItem>> {
+  const res = await ledger.doc.send(
+    new QueryCommand({
+      TableName: ledger.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
+      ExpressionAttributeValues: { ':pk': `LICENSE#${lid}`, ':v': PREFIX.version },
+      ScanIndexForward: false,
+      Limit: options.limit ?? 100,
+      ExclusiveStartKey: cursor.decode(options.cursor),
+    }),
+  );
+  const items = (res.Items ?? []).map((v) => ({
+    observedAt: v.observedAt as string,
+    change: v.change as HistoryItem['change'],
+    changes: (v.changes as string[]) ?? [],
+    license: JSON.parse(v.rawJson as string),
+  }));
+  return { items, nextCursor: cursor.encode(res.LastEvaluatedKey) };
+}

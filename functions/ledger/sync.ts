@@ -1,0 +1,334 @@
+// The sync: plan one unit per connector, then walk each connector's licenses and record only what changed.
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { collect, type PartnerApi } from '#celigo/client';
+import { PartnerApiError } from '#celigo/errors';
+import { connectorSchema, licenseSchema } from '#celigo/schemas';
+import { contentHash, pageDigest } from './hash.ts';
+import { FEED, key, PREFIX } from './keys.ts';
+import { type Ledger, queryAll } from './ledger.ts';
+import { type ConnectorRun, type Counts, newRunId, recordConnectorRun, startRun, zeroCounts } from './runs.ts';
+import { type LicenseChange, recordChanges, type StoredState } from './snapshot.ts';
+
+/** One unit of sync work: walk one connector for one run (an SQS message body in AWS). */
+export interface SyncUnit {
+  runId: string;
+  connectorId: string;
+}
+
+export interface SyncPlan {
+  runId: string;
+  startedAt: string;
+  units: SyncUnit[];
+  connectors: { created: number; updated: number; unchanged: number; deleted: number; invalid: number };
+}
+
+interface ConnectorMeta {
+  connectorId: string;
+  hash?: string;
+  rev?: number;
+  pageCount?: number;
+  /** Set by a walk that rewrote page digests and cleared when it completes: while set, digests can't prove there were no deletions. */
+  pagesDirty?: string;
+  lastCompleteWalkAt?: string;
+  deletedAt?: string;
+}
+
+export interface SyncDeps {
+  ledger: Ledger;
+  api: PartnerApi;
+  /** Page progress, for the CLI's progress line. */
+  onPage?: (info: { connectorId: string; page: number; records: number }) => void;
+}
+
+/** Lists connectors, snapshots each connector record (a version only when it changed), opens a run. */
+export async function planSync({ ledger, api }: SyncDeps): Promise<SyncPlan> {
+  const started = ledger.now();
+  const startedAt = started.toISOString();
+  const runId = newRunId(started);
+  const records = await collect(api.connectorPages());
+  const tally = { created: 0, updated: 0, unchanged: 0, deleted: 0, invalid: 0 };
+  const seen = new Set<string>();
+  const units: SyncUnit[] = [];
+  const limit = pLimit(8);
+  await Promise.all(
+    records.map((raw) =>
+      limit(async () => {
+        const id = (raw as { _id?: unknown })?._id;
+        if (typeof id !== 'string' || !id || seen.has(id)) {
+          tally.invalid++;
+          return;
+        }
+        seen.add(id);
+        if (!connectorSchema.safeParse(raw).success) tally.invalid++;
+        tally[await snapshotConnector(ledger, raw as Record<string, unknown>, startedAt)]++;
+        units.push({ runId, connectorId: id });
+      }),
+    ),
+  );
+  // Connectors gone from the (complete) list are marked deleted; their licenses stay as last seen.
+  for await (const meta of queryAll<ConnectorMeta & { SK: string }>(ledger, {
+    IndexName: 'feed',
+    KeyConditionExpression: 'feed_pk = :pk',
+    ExpressionAttributeValues: { ':pk': FEED.connectors },
+  })) {
+    if (!seen.has(meta.connectorId) && !meta.deletedAt) {
+      await ledger.doc.send(
+        new UpdateCommand({
+          TableName: ledger.tableName,
+          Key: key.connector(meta.connectorId),
+          UpdateExpression: 'SET deletedAt = :at',
+          ExpressionAttributeValues: { ':at': startedAt },
+        }),
+      );
+      tally.deleted++;
+    }
+  }
+  units.sort((a, b) => a.connectorId.localeCompare(b.connectorId));
+  await startRun(ledger, runId, startedAt, units.length);
+  return { runId, startedAt, units, connectors: tally };
+}
+
+async function snapshotConnector(
+  ledger: Ledger,
+  raw: Record<string, unknown>,
+  observedAt: string,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const cid = String(raw._id);
+  const hash = contentHash(raw);
+  const current = (
+    await ledger.doc.send(new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid), ConsistentRead: true }))
+  ).Item as (ConnectorMeta & { rawJson?: string }) | undefined;
+  if (current?.hash === hash && !current.deletedAt) return 'unchanged';
+  const kind = current?.hash ? 'updated' : 'created';
+  const rawJson = JSON.stringify(raw);
+  await ledger.doc.send(
+    new UpdateCommand({
+      TableName: ledger.tableName,
+      Key: key.connector(cid),
+      UpdateExpression:
+        'SET #type = :type, connectorId = :cid, #name = :name, rawJson = :raw, #hash = :hash, lastChangedAt = :at, ' +
+        'firstSeenAt = if_not_exists(firstSeenAt, :at), feed_pk = :feed, feed_sk = :cid REMOVE deletedAt',
+      ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#hash': 'hash' },
+      ExpressionAttributeValues: {
+        ':type': 'connector',
+        ':cid': cid,
+        ':name': typeof raw.name === 'string' ? raw.name : cid,
+        ':raw': rawJson,
+        ':hash': hash,
+        ':at': observedAt,
+        ':feed': FEED.connectors,
+      },
+    }),
+  );
+  await ledger.doc.send(
+    new PutCommand({
+      TableName: ledger.tableName,
+      Item: { ...key.connectorVersion(cid, observedAt), change: kind, rawJson, hash, observedAt },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    }),
+  ).catch((error) => {
+    // The same observation recorded by a concurrent planner: one version is enough.
+    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+  });
+  return kind;
+}
+
+/**
+ * Walks one connector's licenses page by page and records what changed. Safe to run twice and concurrently:
+ * every write is guarded. A walk that fails part-way keeps what it verified, marks no deletion, and records the failure.
+ */
+export async function syncConnector(deps: SyncDeps, unit: SyncUnit): Promise<ConnectorRun> {
+  const { ledger } = deps;
+  const started = ledger.now();
+  const startedAt = started.toISOString();
+  const counts = zeroCounts();
+  const progress = { pages: 0, pagesUnchanged: 0 };
+  let error: ConnectorRun['error'];
+  try {
+    await walkConnector(deps, unit, startedAt, counts, progress);
+  } catch (failure) {
+    error = describeFailure(failure);
+    await ledger.doc.send(
+      new UpdateCommand({
+        TableName: ledger.tableName,
+        Key: key.connector(unit.connectorId),
+        UpdateExpression: 'SET lastWalk = :walk',
+        ExpressionAttributeValues: { ':walk': { runId: unit.runId, at: startedAt, status: 'failed', error } },
+      }),
+    ).catch(() => undefined); // the store may be what failed; the run record below says so too
+  }
+  const finished = ledger.now();
+  const run: ConnectorRun = {
+    runId: unit.runId,
+    connectorId: unit.connectorId,
+    status: error ? 'failed' : 'completed',
+    counts,
+    ...progress,
+    startedAt,
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    ...(error ? { error } : {}),
+  };
+  await recordConnectorRun(ledger, run);
+  return run;
+}
+
+async function walkConnector(
+  { ledger, api, onPage }: SyncDeps,
+  { runId, connectorId: cid }: SyncUnit,
+  observedAt: string,
+  counts: Counts,
+  progress: { pages: number; pagesUnchanged: number },
+): Promise<void> {
+  const meta = (
+    await ledger.doc.send(new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid), ConsistentRead: true }))
+  ).Item as ConnectorMeta | undefined;
+  const digests = new Map<number, string>();
+  for await (const item of queryAll<{ SK: string; digest: string }>(ledger, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+    ExpressionAttributeValues: { ':pk': key.connector(cid).PK, ':p': PREFIX.page },
+    ProjectionExpression: 'SK, digest',
+    ConsistentRead: true,
+  })) {
+    digests.set(Number(item.SK.slice(PREFIX.page.length)), item.digest);
+  }
+
+  // Loaded only once a page differs: ids, hashes and revisions, never whole records.
+  let stored: Map<string, StoredState> | undefined;
+  const loadStored = async () => {
+    if (stored) return stored;
+    stored = new Map();
+    for await (const item of queryAll<{ SK: string; hash: string; rev: number; deletedAt?: string }>(ledger, {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+      ExpressionAttributeValues: { ':pk': key.connector(cid).PK, ':p': PREFIX.license },
+      ProjectionExpression: 'SK, #h, rev, deletedAt',
+      ExpressionAttributeNames: { '#h': 'hash' },
+      ConsistentRead: true,
+    })) {
+      stored.set(item.SK.slice(PREFIX.license.length), { hash: item.hash, rev: item.rev, deleted: Boolean(item.deletedAt) });
+    }
+    return stored;
+  };
+
+  const seen = new Set<string>();
+  let dirtyMarked = false;
+  let anyPageChanged = false;
+  let pageCount = 0;
+  for await (const page of api.licensePages(cid)) {
+    pageCount = page.index + 1;
+    progress.pages++;
+    const digest = pageDigest(page.body);
+    const same = digests.get(page.index) === digest;
+    const changes: LicenseChange[] = [];
+    const known = same ? undefined : await loadStored();
+    for (const raw of page.records) {
+      const id = (raw as { _id?: unknown } | null)?._id;
+      if (typeof id !== 'string' || id === '') {
+        counts.skipped++;
+        continue;
+      }
+      if (seen.has(id)) continue; // a record repeated across pages (the list moved while we walked)
+      seen.add(id);
+      counts.seen++;
+      if (!licenseSchema.safeParse(raw).success) counts.invalid++;
+      if (same) {
+        counts.unchanged++;
+        continue;
+      }
+      const record = raw as Record<string, unknown>;
+      const hash = contentHash(record);
+      const prev = known!.get(id);
+      if (prev && !prev.deleted && prev.hash === hash) counts.unchanged++;
+      else changes.push({ connectorId: cid, licenseId: id, raw: record, hash, prev });
+    }
+    if (same) {
+      progress.pagesUnchanged++;
+    } else {
+      anyPageChanged = true;
+      const outcome = await recordChanges(ledger, changes, observedAt);
+      counts.created += outcome.created;
+      counts.updated += outcome.updated;
+      counts.unchanged += outcome.unchanged;
+      if (!dirtyMarked) {
+        await setPagesDirty(ledger, cid, runId);
+        dirtyMarked = true;
+      }
+      // Only after the page's records are stored: a matching digest must always mean "already recorded".
+      await ledger.doc.send(
+        new PutCommand({ TableName: ledger.tableName, Item: { ...key.page(cid, page.index), digest, records: page.records.length } }),
+      );
+    }
+    onPage?.({ connectorId: cid, page: page.index + 1, records: page.records.length });
+  }
+
+  // The walk is complete. Deletions need proof: a list that was unchanged page for page proves there are none.
+  const provablyUnchanged = !anyPageChanged && pageCount === (meta?.pageCount ?? 0) && !meta?.pagesDirty;
+  if (!provablyUnchanged) {
+    if (counts.skipped === 0) {
+      const known = await loadStored();
+      const gone: LicenseChange[] = [];
+      for (const [lid, state] of known) {
+        if (!state.deleted && !seen.has(lid)) gone.push({ connectorId: cid, licenseId: lid, prev: state });
+      }
+      counts.deleted += (await recordChanges(ledger, gone, observedAt)).deleted;
+    }
+    await dropPagesFrom(ledger, cid, pageCount, digests);
+  }
+  await ledger.doc.send(
+    new UpdateCommand({
+      TableName: ledger.tableName,
+      Key: key.connector(cid),
+      UpdateExpression: `SET connectorId = :cid, lastCompleteWalkAt = :at, lastWalk = :walk, liveCount = :live, pageCount = :pages${
+        counts.skipped === 0 ? ' REMOVE pagesDirty' : ''
+      }`,
+      ExpressionAttributeValues: {
+        ':cid': cid,
+        ':at': observedAt,
+        ':walk': { runId, at: observedAt, status: 'completed' },
+        ':live': counts.seen,
+        ':pages': pageCount,
+      },
+    }),
+  );
+}
+
+async function setPagesDirty(ledger: Ledger, cid: string, runId: string): Promise<void> {
+  await ledger.doc.send(
+    new UpdateCommand({
+      TableName: ledger.tableName,
+      Key: key.connector(cid),
+      UpdateExpression: 'SET pagesDirty = :run, connectorId = :cid',
+      ExpressionAttributeValues: { ':run': runId, ':cid': cid },
+    }),
+  );
+}
+
+/** Removes digests of pages past the end of the list (it got shorter). */
+async function dropPagesFrom(ledger: Ledger, cid: string, from: number, digests: Map<number, string>): Promise<void> {
+  const stale = [...digests.keys()].filter((i) => i >= from);
+  for (let i = 0; i < stale.length; i += 25) {
+    const chunk = stale.slice(i, i + 25);
+    if (chunk.length === 1) {
+      await ledger.doc.send(new DeleteCommand({ TableName: ledger.tableName, Key: key.page(cid, chunk[0]!) }));
+      continue;
+    }
+    await ledger.doc.send(
+      new BatchWriteCommand({
+        RequestItems: { [ledger.tableName]: chunk.map((index) => ({ DeleteRequest: { Key: key.page(cid, index) } })) },
+      }),
+    );
+  }
+}
+
+function describeFailure(failure: unknown): { code: string; message: string } {
+  if (failure instanceof PartnerApiError) return { code: failure.code, message: failure.message };
+  const err = failure as { name?: string; code?: string; message?: string };
+  return { code: err.code ?? err.name ?? 'error', message: err.message ?? String(failure) };
+}
+
+/** Runs a plan in-process with bounded concurrency (the CLI's stand-in for SQS fan-out). */
+export async function runPlan(deps: SyncDeps, plan: SyncPlan, concurrency = 4): Promise<ConnectorRun[]> {
+  const limit = pLimit(concurrency);
+  return Promise.all(plan.units.map((unit) => limit(() => syncConnector(deps, unit))));
+}

@@ -1,0 +1,113 @@
+// The watch rules as indexed queries over the ledger: expiring, expired, not installed, deleted. No Scan.
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { connectorMeta } from '#ledger/queries';
+import { expiryMonth, FEED } from '#ledger/keys';
+import { type Ledger, queryAll } from '#ledger/ledger';
+import { INDEX } from '#ledger/table';
+import { type LicenseItem, type LicenseView, toLicenseView } from '#ledger/view';
+
+const DAY_MS = 86_400_000;
+
+export type RuleName = 'expiring' | 'expired' | 'not-installed' | 'deleted';
+
+/** Months (YYYY-MM) touched by [from, to), so a date range becomes one Query per month partition. */
+function monthsBetween(from: Date, to: Date): string[] {
+  const months: string[] = [];
+  const cursor = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
+  while (cursor.getTime() < to.getTime()) {
+    months.push(expiryMonth(cursor.toISOString()));
+    cursor.setUTCMonth(cursor.getUTCMonth() + 1);
+  }
+  return months;
+}
+
+/** Live licenses whose expiry falls in [from, to), soonest first. */
+async function expiringBetween(ledger: Ledger, from: Date, to: Date): Promise<LicenseItem[]> {
+  const out: LicenseItem[] = [];
+  for (const month of monthsBetween(from, to)) {
+    for await (const item of queryAll<LicenseItem>(ledger, {
+      IndexName: INDEX.byExpiry.name,
+      KeyConditionExpression: 'exp_pk = :m AND exp_sk BETWEEN :from AND :to',
+      // `#` sorts before any id character, `~` after: the bounds cover every id at the edge instant.
+      ExpressionAttributeValues: { ':m': month, ':from': `${from.toISOString()}#`, ':to': `${new Date(to.getTime() - 1).toISOString()}#~` },
+    })) {
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+export interface RuleOptions {
+  expiringDays?: number;
+}
+
+/** Views with lastSeenAt derived from each connector's last complete walk (one read per connector). */
+async function toViews(ledger: Ledger, items: LicenseItem[], options: RuleOptions): Promise<LicenseView[]> {
+  const walks = new Map<string, string | undefined>();
+  for (const cid of new Set(items.map((i) => i.connectorId))) {
+    walks.set(cid, (await connectorMeta(ledger, cid))?.lastCompleteWalkAt);
+  }
+  const now = ledger.now();
+  return items.map((item) =>
+    toLicenseView(item, { now, expiringDays: options.expiringDays, lastCompleteWalkAt: walks.get(item.connectorId) }),
+  );
+}
+
+const byExpiry = (a: LicenseView, b: LicenseView) =>
+  (a.expires ?? '').localeCompare(b.expires ?? '') || a.id.localeCompare(b.id);
+
+/** Live licenses with 0 <= daysToExpiry <= withinDays (whole days, floored), soonest expiry first. */
+export async function expiringWithin(ledger: Ledger, withinDays: number, options: RuleOptions = {}): Promise<LicenseView[]> {
+  const now = ledger.now();
+  const items = await expiringBetween(ledger, now, new Date(now.getTime() + (withinDays + 1) * DAY_MS));
+  // The index range is by instant; the rule is by instant too (expired once `expires` has passed).
+  const live = items.filter((i) => Date.parse(i.expires!) > now.getTime());
+  return (await toViews(ledger, live, { expiringDays: options.expiringDays ?? withinDays })).sort(byExpiry);
+}
+
+/** Live licenses that expired within the last withinDays days, most recently expired last (soonest expiry first). */
+export async function expiredWithin(ledger: Ledger, withinDays: number, options: RuleOptions = {}): Promise<LicenseView[]> {
+  const now = ledger.now();
+  const items = await expiringBetween(ledger, new Date(now.getTime() - withinDays * DAY_MS), new Date(now.getTime() + 1));
+  const expired = items.filter((i) => Date.parse(i.expires!) <= now.getTime());
+  return (await toViews(ledger, expired, options)).sort(byExpiry);
+}
+
+/** Live licenses created more than olderThanDays days ago and still not installed, soonest expiry first. */
+export async function notInstalled(ledger: Ledger, olderThanDays: number, options: RuleOptions = {}): Promise<LicenseView[]> {
+  const cutoff = new Date(ledger.now().getTime() - olderThanDays * DAY_MS).toISOString();
+  const items: LicenseItem[] = [];
+  for await (const item of queryAll<LicenseItem>(ledger, {
+    IndexName: INDEX.feed.name,
+    KeyConditionExpression: 'feed_pk = :pk AND feed_sk < :cutoff',
+    ExpressionAttributeValues: { ':pk': FEED.notInstalled, ':cutoff': cutoff },
+  })) {
+    items.push(item);
+  }
+  return (await toViews(ledger, items, options)).sort(byExpiry);
+}
+
+/** Licenses marked deleted (gone upstream) within the last withinDays days, newest deletion last. */
+export async function deletedWithin(ledger: Ledger, withinDays: number, options: RuleOptions = {}): Promise<LicenseView[]> {
+  const since = new Date(ledger.now().getTime() - withinDays * DAY_MS).toISOString();
+  const res: LicenseItem[] = [];
+  for await (const version of queryAll<{ PK: string; connectorId: string }>(ledger, {
+    IndexName: INDEX.feed.name,
+    KeyConditionExpression: 'feed_pk = :pk AND feed_sk >= :since',
+    ExpressionAttributeValues: { ':pk': FEED.deleted, ':since': since },
+  })) {
+    const lid = version.PK.slice('LICENSE#'.length);
+    const got = await ledger.doc.send(
+      new QueryCommand({
+        TableName: ledger.tableName,
+        IndexName: INDEX.byLicenseId.name,
+        KeyConditionExpression: 'licenseId = :lid',
+        ExpressionAttributeValues: { ':lid': lid },
+      }),
+    );
+    const item = got.Items?.[0] as LicenseItem | undefined;
+    // Still deleted now (a license that came back is live again and not "deleted").
+    if (item?.deletedAt) res.push(item);
+  }
+  return toViews(ledger, res, options);
+}

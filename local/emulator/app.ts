@@ -1,0 +1,179 @@
+// The emulator's HTTP surface: the Partner API's connector and license routes under /v1, plus injected faults.
+import type { HttpBindings } from '@hono/node-server';
+import { type Context, Hono } from 'hono';
+import { badGatewayPage, type Failure, type Faults, withBadTypes } from './faults.ts';
+import { type EmulatorStore, pageOf } from './store.ts';
+import type { AuthPresence, Traffic } from './traffic.ts';
+import {
+  apiError,
+  invalidUser,
+  json,
+  listResponse,
+  notFound,
+  parsePaging,
+  rawJson,
+  readJsonObject,
+  validateChange,
+  validateNewLicense,
+} from './wire.ts';
+
+export interface EmulatorParts {
+  store: EmulatorStore;
+  faults: Faults;
+  traffic: Traffic;
+  /** Read per request, so a test can rotate the token on a running emulator. */
+  token: () => string;
+}
+
+// Partial: the node bindings are absent when the app runs through app.request() in-process.
+type Env = { Bindings: Partial<HttpBindings> };
+
+export function createApp(parts: EmulatorParts): Hono<Env> {
+  const { store, faults, traffic } = parts;
+  const app = new Hono<Env>();
+
+  app.use('*', async (c, next) => {
+    const header = c.req.header('authorization');
+    const auth = authPresence(header, parts.token());
+    const record = traffic.begin(c.req.method, new URL(c.req.url), header, auth);
+    try {
+      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+      if (auth !== 'valid') {
+        const message =
+          auth === 'missing' ? 'Authorization header is missing.' : 'The bearer token is not valid.';
+        c.res = apiError(401, { code: 'unauthorized', message }, { 'www-authenticate': 'Bearer' });
+        return;
+      }
+      // Rate limiting is per account, so it applies only once the caller is known.
+      const retryAfter = faults.takeThrottle();
+      if (retryAfter !== undefined) {
+        c.res = apiError(
+          429,
+          {
+            code: 'rate_limited',
+            message: 'Too many requests; retry after the time in the Retry-After header.',
+          },
+          { 'retry-after': String(retryAfter) },
+        );
+        return;
+      }
+      await next();
+    } finally {
+      traffic.finish(record, c.env?.incoming?.socket.destroyed ? 0 : c.res.status);
+    }
+  });
+
+  const v1 = new Hono<Env>();
+
+  v1.get('/tokenInfo', () => json(200, { _userId: store.tokenUserId, scope: 'full' }));
+
+  v1.get('/connectors', (c) => {
+    const url = new URL(c.req.url);
+    const paging = parsePaging(url);
+    if ('error' in paging) return paging.error;
+    return listResponse(url, pageOf(store.connectors(), paging.skip, paging.limit), paging);
+  });
+
+  v1.get('/connectors/:cid', (c) => {
+    const connector = store.connector(c.req.param('cid'));
+    return connector ? json(200, connector) : notFound('Connector');
+  });
+
+  v1.get('/connectors/:cid/licenses', (c) => {
+    const cid = c.req.param('cid');
+    const licenses = store.licenses(cid);
+    if (!licenses) return notFound('Connector');
+    const url = new URL(c.req.url);
+    const paging = parsePaging(url);
+    if ('error' in paging) return paging.error;
+    const failure = faults.takeFailure(cid, paging);
+    const early = failure && failNow(c, failure);
+    if (early) return early;
+    const page = pageOf(licenses, paging.skip, paging.limit);
+    return listResponse(url, page, paging, (items) => serialize(items, failure));
+  });
+
+  v1.post('/connectors/:cid/licenses', async (c) => {
+    const cid = c.req.param('cid');
+    if (!store.connector(cid)) return notFound('Connector');
+    const failure = faults.takeFailure(cid);
+    const early = failure && failNow(c, failure);
+    if (early) return early;
+    const read = await readJsonObject(c.req.raw);
+    if ('error' in read) return read.error;
+    const input = validateNewLicense(read.body);
+    if ('error' in input) return input.error;
+    if (!store.isKnownUser(input.value.email)) return invalidUser();
+    return rawJson(201, serialize(store.createLicense(cid, input.value), failure));
+  });
+
+  v1.on(['GET', 'PUT', 'DELETE'], '/connectors/:cid/licenses/:lid', async (c) => {
+    const cid = c.req.param('cid');
+    const lid = c.req.param('lid');
+    if (!store.connector(cid)) return notFound('Connector');
+    const failure = faults.takeFailure(cid);
+    const early = failure && failNow(c, failure);
+    if (early) return early;
+    const license = store.license(cid, lid);
+    if (!license) return notFound('License');
+    if (c.req.method === 'DELETE') {
+      store.deleteLicense(cid, lid);
+      return new Response(null, { status: 204 });
+    }
+    if (c.req.method === 'PUT') {
+      const read = await readJsonObject(c.req.raw);
+      if ('error' in read) return read.error;
+      const change = validateChange(read.body);
+      if ('error' in change) return change.error;
+      store.updateLicense(cid, lid, change.value);
+    }
+    return rawJson(200, serialize(license, failure));
+  });
+
+  app.route('/v1', v1);
+  app.notFound(() => apiError(404, { code: 'not_found', message: 'No such route.' }));
+  app.onError((error) =>
+    apiError(500, { code: 'internal_error', message: `Emulator error: ${error.message}` }),
+  );
+  return app;
+}
+
+function authPresence(header: string | undefined, token: string): AuthPresence {
+  if (!header) return 'missing';
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return match?.[1] === token ? 'valid' : 'invalid';
+}
+
+/** Failures that replace the response outright; body-corrupting modes return undefined and act in serialize(). */
+function failNow(c: Context<Env>, failure: Failure): Response | undefined {
+  switch (failure.mode) {
+    case 'status':
+      return apiError(failure.status, {
+        code: failure.status >= 500 ? 'internal_error' : `http_${failure.status}`,
+        message: `Injected failure (HTTP ${failure.status}).`,
+      });
+    case 'html':
+      return new Response(badGatewayPage(failure.status), {
+        status: failure.status,
+        headers: { 'content-type': 'text/html' },
+      });
+    case 'reset':
+      // The client sees the connection drop before any status line; the Response below is never written.
+      c.env?.incoming?.socket.destroy();
+      return new Response(null, { status: 500 });
+    default:
+      return undefined;
+  }
+}
+
+function serialize(body: unknown, failure: Failure | undefined): string {
+  if (failure?.mode === 'badTypes') {
+    const corrupt = Array.isArray(body)
+      ? body.map(withBadTypes)
+      : withBadTypes(body as Record<string, unknown>);
+    return JSON.stringify(corrupt);
+  }
+  const text = JSON.stringify(body);
+  // A complete HTTP response whose JSON stops halfway: what a client sees from a proxy that cut the body.
+  return failure?.mode === 'truncated' ? text.slice(0, Math.floor(text.length / 2)) : text;
+}

@@ -1,0 +1,165 @@
+// Starts the Partner API emulator on a real port and hands back the controls tests and benchmarks need.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import {
+  type ConnectorRecord,
+  type DataSet,
+  type DataSetSpec,
+  demoDataSet,
+  emptyDataSet,
+  generatedDataSet,
+  type LicenseRecord,
+} from './data.ts';
+import { type FailureOptions, Faults } from './faults.ts';
+import { EmulatorStore, type Patch } from './store.ts';
+import { type RequestRecord, Traffic, type TrafficStats } from './traffic.ts';
+
+export type { ConnectorRecord, DataSet, DataSetSpec, LicenseRecord, LicenseState } from './data.ts';
+export { DAY_MS, demoDataSet, emptyDataSet, generatedDataSet, utcDay } from './data.ts';
+export type { FailureMode, FailureOptions } from './faults.ts';
+export type { Patch } from './store.ts';
+export type { AuthPresence, RequestRecord, TrafficStats } from './traffic.ts';
+
+export interface EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Bearer token every request must carry; default CELIGO_API_TOKEN, else 'local-dev-token'. */
+  token?: string;
+  seed?: number | string;
+  /** The emulator's clock: a Date freezes it, a function lets it run. Demo dates sit relative to it. */
+  now?: Date | (() => Date);
+  /** 'demo' (default), 'empty', a benchmark size, or records of your own. */
+  dataSet?: 'demo' | 'empty' | DataSetSpec | DataSet;
+  latencyMs?: number;
+}
+
+export interface Emulator {
+  /** Base URL including /v1, e.g. http://127.0.0.1:4010/v1. */
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+
+  setToken(token: string): void;
+  setClock(now: Date | (() => Date)): void;
+  setLatency(ms: number): void;
+  throttle(count: number, retryAfterSeconds?: number): void;
+  failConnector(cid: string, options?: FailureOptions): void;
+  clearFailures(): void;
+
+  connectors(): ConnectorRecord[];
+  licenses(cid: string): LicenseRecord[];
+  /** Deep-merges the patch into the stored license; `undefined` values delete fields. */
+  mutateLicense(cid: string, lid: string, patch: Patch<LicenseRecord>): LicenseRecord;
+  deleteLicense(cid: string, lid: string): void;
+  addLicense(cid: string, partial?: Patch<LicenseRecord>): LicenseRecord;
+  setLicenses(cid: string, records: LicenseRecord[]): void;
+  addConnector(partial?: Patch<ConnectorRecord>, licenses?: LicenseRecord[]): ConnectorRecord;
+  /** Makes an email a known integrator.io user, so POST accepts it. */
+  addUser(email: string): void;
+
+  stats(): TrafficStats;
+  /** The newest requests (up to 10,000), oldest first. */
+  requests(): RequestRecord[];
+  /** Raw Authorization header of the latest request. */
+  readonly lastAuthorization: string | undefined;
+  resetStats(): void;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const seed = options.seed ?? 42;
+  let clock = toClock(options.now ?? (() => new Date()));
+  let token = options.token ?? (process.env.CELIGO_API_TOKEN || 'local-dev-token');
+  const store = new EmulatorStore(dataSetFor(options.dataSet ?? 'demo', clock(), seed), () => clock(), seed);
+  const faults = new Faults(options.latencyMs ?? 0);
+  const traffic = new Traffic();
+  const app = createApp({ store, faults, traffic, token: () => token });
+
+  const host = options.host ?? '127.0.0.1';
+  const server = await listen(app.fetch, host, options.port ?? 0);
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  // Copies out, so a test holding a record cannot change the emulator's state behind its back.
+  const copy = <T>(value: T): T => structuredClone(value);
+
+  return {
+    url: `http://${urlHost}:${port}/v1`,
+    port,
+    get token() {
+      return token;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Clients keep connections alive; without this close() would wait for them to time out.
+        server.closeAllConnections();
+      }),
+
+    setToken: (next) => {
+      token = next;
+    },
+    setClock: (now) => {
+      clock = toClock(now);
+    },
+    setLatency: (ms) => {
+      faults.latencyMs = ms;
+    },
+    throttle: (count, retryAfterSeconds) => faults.throttle(count, retryAfterSeconds),
+    failConnector: (cid, failure) => faults.failConnector(cid, failure),
+    clearFailures: () => faults.clearFailures(),
+
+    connectors: () => copy(store.connectors()),
+    licenses: (cid) => {
+      const licenses = store.licenses(cid);
+      if (!licenses) throw new Error(`no connector ${cid}`);
+      return copy(licenses);
+    },
+    mutateLicense: (cid, lid, patch) => copy(store.mutateLicense(cid, lid, patch)),
+    deleteLicense: (cid, lid) => store.deleteLicense(cid, lid),
+    addLicense: (cid, partial) => copy(store.addLicense(cid, partial)),
+    setLicenses: (cid, records) => store.setLicenses(cid, records),
+    addConnector: (partial, licenses) => copy(store.addConnector(partial, licenses)),
+    addUser: (email) => store.addUser(email),
+
+    stats: () => traffic.stats(),
+    requests: () => copy(traffic.requests()),
+    get lastAuthorization() {
+      return traffic.lastAuthorization;
+    },
+    resetStats: () => traffic.reset(),
+  };
+}
+
+function dataSetFor(
+  choice: NonNullable<EmulatorOptions['dataSet']>,
+  now: Date,
+  seed: number | string,
+): DataSet {
+  if (choice === 'demo') return demoDataSet(now, seed);
+  if (choice === 'empty') return emptyDataSet(seed);
+  if ('licensesPerConnector' in choice) return generatedDataSet(choice, now, seed);
+  return structuredClone(choice);
+}
+
+function toClock(now: Date | (() => Date)): () => Date {
+  if (typeof now === 'function') return now;
+  const fixed = now.getTime();
+  return () => new Date(fixed);
+}
+
+function listen(
+  fetch: Parameters<typeof serve>[0]['fetch'],
+  hostname: string,
+  port: number,
+): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => {
+      server.off('error', reject);
+      resolve(server as Server);
+    });
+    server.once('error', reject);
+  });
+}
