@@ -1,7 +1,9 @@
 // Console sink: one readable line per alert, for the CLI and local runs.
 import type { Alert, AlertSink } from './types.ts';
 
-export function consoleSink(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): AlertSink {
+export function consoleSink(
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): AlertSink {
   return {
     name: 'console',
     async deliver(alerts: Alert[]) {

@@ -34,7 +34,9 @@ export function webhookSink(url: string, options: WebhookOptions = {}): AlertSin
       } catch (error) {
         // The URL is a secret (Slack's carries a token): name the status, never the URL.
         const status = (error as { response?: Response }).response?.status;
-        throw new Error(`webhook delivery failed${status ? ` with HTTP ${status}` : `: ${(error as Error).name}`}`);
+        throw new Error(
+          `webhook delivery failed${status ? ` with HTTP ${status}` : `: ${(error as Error).name}`}`,
+        );
       }
       return alerts.map((a) => a.alertId);
     },

@@ -51,6 +51,8 @@ export interface PartnerApiOptions {
   requestsPerSecond?: number;
   /** Base backoff in ms for retries without Retry-After (default 300). */
   backoffMs?: number;
+  /** Records per page to ask for (`limit`, at most 1000); unset, the API's default applies. */
+  pageSize?: number;
   fetch?: typeof fetch;
   /** Called before each retry, e.g. for a progress line; never receives the token. */
   onRetry?: (info: { request: string; attempt: number; reason: string }) => void;
@@ -114,7 +116,11 @@ export function createPartnerApi(options: PartnerApiOptions): PartnerApi {
       ],
       beforeRetry: [
         ({ request, error, retryCount }) => {
-          options.onRetry?.({ request: describe(request.method, request.url), attempt: retryCount, reason: reasonOf(error) });
+          options.onRetry?.({
+            request: describe(request.method, request.url),
+            attempt: retryCount,
+            reason: reasonOf(error),
+          });
         },
       ],
     },
@@ -123,7 +129,11 @@ export function createPartnerApi(options: PartnerApiOptions): PartnerApi {
   const url = (path: string) => `${baseUrl}/${path}`;
 
   /** Sends one request and reads its body as text, retrying bodies cut off mid-stream (idempotent methods only). */
-  async function send(method: string, target: string, json?: unknown): Promise<{ status: number; text: string; link: string | null }> {
+  async function send(
+    method: string,
+    target: string,
+    json?: unknown,
+  ): Promise<{ status: number; text: string; link: string | null }> {
     const label = describe(method, target);
     const idempotent = method !== 'POST';
     for (let attempt = 0; ; attempt++) {
@@ -166,7 +176,7 @@ export function createPartnerApi(options: PartnerApiOptions): PartnerApi {
   }
 
   async function* pages(path: string): AsyncGenerator<RawPage> {
-    let target: string | undefined = url(path);
+    let target: string | undefined = options.pageSize ? `${url(path)}?limit=${options.pageSize}` : url(path);
     for (let index = 0; target; index++) {
       const current: string = target;
       const res = await limit(() => sendJson('GET', current));
@@ -182,7 +192,10 @@ export function createPartnerApi(options: PartnerApiOptions): PartnerApi {
       target = nextLink(res.link, current);
       if (target && new URL(target).origin !== origin) {
         // Never send the bearer token to a host other than the configured one.
-        throw new PartnerApiError('invalid_response', `refusing to follow a next link to another host: ${new URL(target).origin}`);
+        throw new PartnerApiError(
+          'invalid_response',
+          `refusing to follow a next link to another host: ${new URL(target).origin}`,
+        );
       }
     }
   }
@@ -215,7 +228,8 @@ export function createPartnerApi(options: PartnerApiOptions): PartnerApi {
     getConnector: (cid) => one(connectorSchema, 'GET', `connectors/${enc(cid)}`),
     getLicense: (cid, lid) => one(licenseSchema, 'GET', `connectors/${enc(cid)}/licenses/${enc(lid)}`),
     createLicense: (cid, body) => one(licenseSchema, 'POST', `connectors/${enc(cid)}/licenses`, body),
-    updateLicense: (cid, lid, body) => one(licenseSchema, 'PUT', `connectors/${enc(cid)}/licenses/${enc(lid)}`, body),
+    updateLicense: (cid, lid, body) =>
+      one(licenseSchema, 'PUT', `connectors/${enc(cid)}/licenses/${enc(lid)}`, body),
     deleteLicense: async (cid, lid) => {
       await limit(() => send('DELETE', url(`connectors/${enc(cid)}/licenses/${enc(lid)}`)));
     },
@@ -257,7 +271,10 @@ function networkCause(error: unknown): string | undefined {
 }
 
 function isBodyAbort(error: unknown): boolean {
-  return error instanceof TypeError && /terminated|body|socket/i.test(`${error.message} ${networkCause(error) ?? ''}`);
+  return (
+    error instanceof TypeError &&
+    /terminated|body|socket/i.test(`${error.message} ${networkCause(error) ?? ''}`)
+  );
 }
 
 /** Maps ky/fetch failures to PartnerApiError; the token is scrubbed from every message. */
@@ -273,7 +290,8 @@ async function toPartnerApiError(error: unknown, label: string, token: string): 
       const body = JSON.parse(text) as { errors?: unknown };
       if (Array.isArray(body.errors)) {
         upstream = body.errors.filter(
-          (e): e is { code: string } => typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string',
+          (e): e is { code: string } =>
+            typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string',
         );
       }
     } catch {
@@ -281,9 +299,22 @@ async function toPartnerApiError(error: unknown, label: string, token: string): 
     }
     const first = upstream[0];
     const code = first?.code ?? codeForStatus(status);
-    const detail = first?.message ?? (text && !text.trimStart().startsWith('<') ? snippet(text) : error.response.statusText);
-    const hint = status === 401 ? ': check CELIGO_API_TOKEN' : status === 403 ? ': the token is not a partner account' : '';
-    return new PartnerApiError(code, scrub(`${status} ${code}${hint} (${label}${detail ? `: ${detail}` : ''})`), status, label, upstream);
+    const detail =
+      first?.message ??
+      (text && !text.trimStart().startsWith('<') ? snippet(text) : error.response.statusText);
+    const hint =
+      status === 401
+        ? ': check CELIGO_API_TOKEN'
+        : status === 403
+          ? ': the token is not a partner account'
+          : '';
+    return new PartnerApiError(
+      code,
+      scrub(`${status} ${code}${hint} (${label}${detail ? `: ${detail}` : ''})`),
+      status,
+      label,
+      upstream,
+    );
   }
   if (error instanceof TimeoutError) {
     return new PartnerApiError('timeout', scrub(`timed out waiting for ${label}`), undefined, label);

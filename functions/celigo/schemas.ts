@@ -57,5 +57,7 @@ export type UpdateLicense = z.infer<typeof updateLicenseSchema>;
 
 /** The Partner API's error envelope. */
 export const apiErrorBodySchema = z.object({
-  errors: z.array(z.looseObject({ code: z.string(), message: z.string().optional(), field: z.string().optional() })),
+  errors: z.array(
+    z.looseObject({ code: z.string(), message: z.string().optional(), field: z.string().optional() }),
+  ),
 });

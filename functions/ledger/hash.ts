@@ -43,6 +43,7 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
     }
     return out;
   }
-  const same = (before === undefined) === (after === undefined) && canonicalJson(before) === canonicalJson(after);
+  const same =
+    (before === undefined) === (after === undefined) && canonicalJson(before) === canonicalJson(after);
   return same ? [] : [prefix || '$'];
 }

@@ -2,7 +2,10 @@
 export const key = {
   connector: (cid: string) => ({ PK: `CONNECTOR#${cid}`, SK: 'META' }),
   license: (cid: string, lid: string) => ({ PK: `CONNECTOR#${cid}`, SK: `LICENSE#${lid}` }),
-  page: (cid: string, index: number) => ({ PK: `CONNECTOR#${cid}`, SK: `PAGE#${String(index).padStart(6, '0')}` }),
+  page: (cid: string, index: number) => ({
+    PK: `CONNECTOR#${cid}`,
+    SK: `PAGE#${String(index).padStart(6, '0')}`,
+  }),
   licenseVersion: (lid: string, observedAt: string) => ({ PK: `LICENSE#${lid}`, SK: `V#${observedAt}` }),
   connectorVersion: (cid: string, observedAt: string) => ({ PK: `CONNECTOR#${cid}`, SK: `V#${observedAt}` }),
   alert: (lid: string, rule: string, cycle: string, threshold: number | string) => ({
@@ -13,7 +16,13 @@ export const key = {
   runConnector: (runId: string, cid: string) => ({ PK: `RUN#${runId}`, SK: `CONNECTOR#${cid}` }),
 };
 
-export const PREFIX = { license: 'LICENSE#', page: 'PAGE#', version: 'V#', alert: 'ALERT#', connector: 'CONNECTOR#' } as const;
+export const PREFIX = {
+  license: 'LICENSE#',
+  page: 'PAGE#',
+  version: 'V#',
+  alert: 'ALERT#',
+  connector: 'CONNECTOR#',
+} as const;
 
 /** Feed partitions of the `feed` index. */
 export const FEED = {

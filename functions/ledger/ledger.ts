@@ -9,15 +9,24 @@ export interface Ledger {
   now: () => Date;
 }
 
-export function createLedger(doc: DynamoDBDocumentClient, tableName: string, now: () => Date = () => new Date()): Ledger {
+export function createLedger(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  now: () => Date = () => new Date(),
+): Ledger {
   return { doc, tableName, now };
 }
 
 /** Runs a Query to the end, page by page, yielding items; callers never hold more than one page. */
-export async function* queryAll<T>(ledger: Ledger, input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<T> {
+export async function* queryAll<T>(
+  ledger: Ledger,
+  input: Omit<QueryCommandInput, 'TableName'>,
+): AsyncGenerator<T> {
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const res = await ledger.doc.send(new QueryCommand({ ...input, TableName: ledger.tableName, ExclusiveStartKey }));
+    const res = await ledger.doc.send(
+      new QueryCommand({ ...input, TableName: ledger.tableName, ExclusiveStartKey }),
+    );
     for (const item of res.Items ?? []) yield item as T;
     ExclusiveStartKey = res.LastEvaluatedKey;
   } while (ExclusiveStartKey);

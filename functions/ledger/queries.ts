@@ -11,7 +11,12 @@ export interface ConnectorSummary {
   licenses: number;
   firstSeenAt?: string;
   lastCompleteWalkAt?: string;
-  lastWalk?: { runId: string; at: string; status: 'completed' | 'failed'; error?: { code: string; message: string } };
+  lastWalk?: {
+    runId: string;
+    at: string;
+    status: 'completed' | 'failed';
+    error?: { code: string; message: string };
+  };
   deletedAt?: string;
   raw: unknown;
 }
@@ -60,7 +65,8 @@ function toConnectorSummary(m: ConnectorMetaItem): ConnectorSummary {
     deletedAt: m.deletedAt,
     raw: m.rawJson ? JSON.parse(m.rawJson) : undefined,
   };
-  for (const k of Object.keys(summary) as (keyof ConnectorSummary)[]) if (summary[k] === undefined) delete summary[k];
+  for (const k of Object.keys(summary) as (keyof ConnectorSummary)[])
+    if (summary[k] === undefined) delete summary[k];
   return summary;
 }
 
@@ -100,7 +106,11 @@ export async function listLicenses(
     const now = ledger.now();
     for (const item of res.Items ?? []) {
       items.push(
-        toLicenseView(item as LicenseItem, { now, expiringDays: options.expiringDays, lastCompleteWalkAt: meta?.lastCompleteWalkAt }),
+        toLicenseView(item as LicenseItem, {
+          now,
+          expiringDays: options.expiringDays,
+          lastCompleteWalkAt: meta?.lastCompleteWalkAt,
+        }),
       );
     }
     start = res.LastEvaluatedKey;
@@ -138,11 +148,19 @@ export async function getLicenseItem(ledger: Ledger, lid: string): Promise<Licen
   return res.Items?.[0] as LicenseItem | undefined;
 }
 
-export async function getLicense(ledger: Ledger, lid: string, options: ReadOptions = {}): Promise<LicenseView | undefined> {
+export async function getLicense(
+  ledger: Ledger,
+  lid: string,
+  options: ReadOptions = {},
+): Promise<LicenseView | undefined> {
   const item = await getLicenseItem(ledger, lid);
   if (!item) return undefined;
   const meta = item.deletedAt ? undefined : await connectorMeta(ledger, item.connectorId);
-  return toLicenseView(item, { now: ledger.now(), expiringDays: options.expiringDays, lastCompleteWalkAt: meta?.lastCompleteWalkAt });
+  return toLicenseView(item, {
+    now: ledger.now(),
+    expiringDays: options.expiringDays,
+    lastCompleteWalkAt: meta?.lastCompleteWalkAt,
+  });
 }
 
 export interface HistoryItem {

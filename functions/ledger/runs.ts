@@ -1,13 +1,29 @@
 // Sync run records: one summary per run and one item per connector walked, with counts, timings and errors.
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { FEED, key } from './keys.ts';
 import { cursor, type Ledger, queryAll } from './ledger.ts';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 
-export const COUNT_NAMES = ['seen', 'created', 'updated', 'deleted', 'unchanged', 'invalid', 'skipped'] as const;
+export const COUNT_NAMES = [
+  'seen',
+  'created',
+  'updated',
+  'deleted',
+  'unchanged',
+  'invalid',
+  'skipped',
+] as const;
 export type Counts = Record<(typeof COUNT_NAMES)[number], number>;
-export const zeroCounts = (): Counts => ({ seen: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, invalid: 0, skipped: 0 });
+export const zeroCounts = (): Counts => ({
+  seen: 0,
+  created: 0,
+  updated: 0,
+  deleted: 0,
+  unchanged: 0,
+  invalid: 0,
+  skipped: 0,
+});
 
 export interface ConnectorRun {
   runId: string;
@@ -40,7 +56,12 @@ export function newRunId(now: Date): string {
   return `${now.toISOString()}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function startRun(ledger: Ledger, runId: string, startedAt: string, connectors: number): Promise<void> {
+export async function startRun(
+  ledger: Ledger,
+  runId: string,
+  startedAt: string,
+  connectors: number,
+): Promise<void> {
   const summary: RunSummary = {
     runId,
     startedAt,
@@ -54,7 +75,13 @@ export async function startRun(ledger: Ledger, runId: string, startedAt: string,
   await ledger.doc.send(
     new PutCommand({
       TableName: ledger.tableName,
-      Item: { ...key.runSummary(runId), type: 'run', feed_pk: FEED.runs, feed_sk: `${startedAt}#${runId}`, ...summary },
+      Item: {
+        ...key.runSummary(runId),
+        type: 'run',
+        feed_pk: FEED.runs,
+        feed_sk: `${startedAt}#${runId}`,
+        ...summary,
+      },
     }),
   );
 }
@@ -65,7 +92,10 @@ export async function startRun(ledger: Ledger, runId: string, startedAt: string,
  */
 export async function recordConnectorRun(ledger: Ledger, run: ConnectorRun): Promise<void> {
   await ledger.doc.send(
-    new PutCommand({ TableName: ledger.tableName, Item: { ...key.runConnector(run.runId, run.connectorId), type: 'connectorRun', ...run } }),
+    new PutCommand({
+      TableName: ledger.tableName,
+      Item: { ...key.runConnector(run.runId, run.connectorId), type: 'connectorRun', ...run },
+    }),
   );
   const names: Record<string, string> = { '#counts': 'counts', '#done': run.status };
   const values: Record<string, unknown> = { ':one': 1 };
@@ -82,40 +112,50 @@ export async function recordConnectorRun(ledger: Ledger, run: ConnectorRun): Pro
     values[':empty'] = [];
     values[':error'] = [{ connectorId: run.connectorId, ...run.error }];
   }
-  const res = await ledger.doc.send(
-    new UpdateCommand({
-      TableName: ledger.tableName,
-      Key: key.runSummary(run.runId),
-      UpdateExpression: update,
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-      ReturnValues: 'ALL_NEW',
-    }),
-  ).catch((error) => {
-    // A connector walked outside a planned run (a re-driven message after the summary expired, say): keep its own record only.
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
-    throw error;
-  });
-  const summary = res?.Attributes as RunSummary | undefined;
-  if (summary && summary.status === 'running' && summary.completed + summary.failed >= summary.connectors) {
-    await ledger.doc.send(
+  const res = await ledger.doc
+    .send(
       new UpdateCommand({
         TableName: ledger.tableName,
         Key: key.runSummary(run.runId),
-        UpdateExpression: 'SET #status = :status, finishedAt = :at',
-        ConditionExpression: '#status = :running',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': summary.failed > 0 ? 'failed' : 'completed', ':at': run.finishedAt, ':running': 'running' },
+        UpdateExpression: update,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
       }),
-    ).catch((error) => {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    )
+    .catch((error) => {
+      // A connector walked outside a planned run (a re-driven message after the summary expired, say): keep its own record only.
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
     });
+  const summary = res?.Attributes as RunSummary | undefined;
+  if (summary && summary.status === 'running' && summary.completed + summary.failed >= summary.connectors) {
+    await ledger.doc
+      .send(
+        new UpdateCommand({
+          TableName: ledger.tableName,
+          Key: key.runSummary(run.runId),
+          UpdateExpression: 'SET #status = :status, finishedAt = :at',
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': summary.failed > 0 ? 'failed' : 'completed',
+            ':at': run.finishedAt,
+            ':running': 'running',
+          },
+        }),
+      )
+      .catch((error) => {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      });
   }
 }
 
 export async function getRun(ledger: Ledger, runId: string): Promise<RunSummary | undefined> {
-  const res = await ledger.doc.send(new GetCommand({ TableName: ledger.tableName, Key: key.runSummary(runId), ConsistentRead: true }));
+  const res = await ledger.doc.send(
+    new GetCommand({ TableName: ledger.tableName, Key: key.runSummary(runId), ConsistentRead: true }),
+  );
   return res.Item ? stripKeys<RunSummary>(res.Item) : undefined;
 }
 
@@ -144,7 +184,10 @@ export async function listRuns(ledger: Ledger, options: { limit?: number; cursor
       ExclusiveStartKey: cursor.decode(options.cursor),
     }),
   );
-  return { items: (res.Items ?? []).map((i) => stripKeys<RunSummary>(i)), nextCursor: cursor.encode(res.LastEvaluatedKey) };
+  return {
+    items: (res.Items ?? []).map((i) => stripKeys<RunSummary>(i)),
+    nextCursor: cursor.encode(res.LastEvaluatedKey),
+  };
 }
 
 export function stripKeys<T>(item: Record<string, unknown>): T {

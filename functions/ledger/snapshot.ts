@@ -38,7 +38,11 @@ export interface WriteOutcome {
 }
 
 /** Reads the current item with a strongly consistent read. */
-export async function readCurrent(ledger: Ledger, cid: string, lid: string): Promise<LicenseItem | undefined> {
+export async function readCurrent(
+  ledger: Ledger,
+  cid: string,
+  lid: string,
+): Promise<LicenseItem | undefined> {
   const res = await ledger.doc.send(
     new GetCommand({ TableName: ledger.tableName, Key: key.license(cid, lid), ConsistentRead: true }),
   );
@@ -50,7 +54,11 @@ export async function readCurrent(ledger: Ledger, cid: string, lid: string): Pro
  * when one's guard fails (a concurrent writer got there first), that group is replayed one license at a time
  * against a fresh read, so nothing is lost and no version is written twice.
  */
-export async function recordChanges(ledger: Ledger, changes: LicenseChange[], observedAt: string): Promise<WriteOutcome> {
+export async function recordChanges(
+  ledger: Ledger,
+  changes: LicenseChange[],
+  observedAt: string,
+): Promise<WriteOutcome> {
   const outcome: WriteOutcome = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
   for (let i = 0; i < changes.length; i += LICENSES_PER_TRANSACTION) {
     const group = changes.slice(i, i + LICENSES_PER_TRANSACTION);
@@ -76,7 +84,9 @@ async function recordOneWithRetry(
 ): Promise<ChangeKind | 'unchanged'> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await readCurrent(ledger, change.connectorId, change.licenseId);
-    const prev = current ? { hash: current.hash, rev: current.rev, deleted: Boolean(current.deletedAt) } : undefined;
+    const prev = current
+      ? { hash: current.hash, rev: current.rev, deleted: Boolean(current.deletedAt) }
+      : undefined;
     const fresh = { ...change, prev };
     if (isNoop(fresh)) return 'unchanged';
     const plan = await planWrite(ledger, fresh, observedAt, current);
@@ -93,7 +103,9 @@ async function recordOneWithRetry(
 /** A change that the store already reflects: same content and liveness, or a deletion of what is already gone. */
 function isNoop(change: LicenseChange): boolean {
   if (!change.raw) return !change.prev || change.prev.deleted;
-  return Boolean(change.prev && !change.prev.deleted && change.prev.hash === (change.hash ?? contentHash(change.raw)));
+  return Boolean(
+    change.prev && !change.prev.deleted && change.prev.hash === (change.hash ?? contentHash(change.raw)),
+  );
 }
 
 async function planWrite(
@@ -125,7 +137,8 @@ async function planWrite(
           Update: {
             TableName: ledger.tableName,
             Key: key.license(cid, lid),
-            UpdateExpression: 'SET deletedAt = :at, rev = :next, lastChangedAt = :at REMOVE exp_pk, exp_sk, feed_pk, feed_sk',
+            UpdateExpression:
+              'SET deletedAt = :at, rev = :next, lastChangedAt = :at REMOVE exp_pk, exp_sk, feed_pk, feed_sk',
             ConditionExpression: 'rev = :rev',
             ExpressionAttributeValues: { ':at': observedAt, ':next': rev, ':rev': prev?.rev ?? 0 },
           },
@@ -146,7 +159,8 @@ async function planWrite(
   const existing = prev ? (current ?? (await readCurrent(ledger, cid, lid))) : undefined;
   // A license that reappears after a deletion starts over as `created`; its first sighting is kept.
   const kind: ChangeKind = prev && !prev.deleted ? 'updated' : 'created';
-  const changes = kind === 'updated' && existing ? changedPaths(JSON.parse(existing.rawJson), change.raw) : [];
+  const changes =
+    kind === 'updated' && existing ? changedPaths(JSON.parse(existing.rawJson), change.raw) : [];
   const facts = licenseFacts(cid, change.raw);
   const item: LicenseItem = {
     ...key.license(cid, lid),
@@ -163,7 +177,13 @@ async function planWrite(
     kind,
     items: [
       { Put: { TableName: ledger.tableName, Item: item, ...guard } },
-      newVersion({ change: kind, changes, rawJson, hash, ...(facts.invalid ? { invalid: facts.invalid } : {}) }),
+      newVersion({
+        change: kind,
+        changes,
+        rawJson,
+        hash,
+        ...(facts.invalid ? { invalid: facts.invalid } : {}),
+      }),
     ],
   };
 }

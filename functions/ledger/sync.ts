@@ -1,5 +1,11 @@
 // The sync: plan one unit per connector, then walk each connector's licenses and record only what changed.
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { collect, type PartnerApi } from '#celigo/client';
 import { PartnerApiError } from '#celigo/errors';
@@ -7,7 +13,14 @@ import { connectorSchema, licenseSchema } from '#celigo/schemas';
 import { contentHash, pageDigest } from './hash.ts';
 import { FEED, key, PREFIX } from './keys.ts';
 import { type Ledger, queryAll } from './ledger.ts';
-import { type ConnectorRun, type Counts, newRunId, recordConnectorRun, startRun, zeroCounts } from './runs.ts';
+import {
+  type ConnectorRun,
+  type Counts,
+  newRunId,
+  recordConnectorRun,
+  startRun,
+  zeroCounts,
+} from './runs.ts';
 import { type LicenseChange, recordChanges, type StoredState } from './snapshot.ts';
 
 /** One unit of sync work: walk one connector for one run (an SQS message body in AWS). */
@@ -97,7 +110,9 @@ async function snapshotConnector(
   const cid = String(raw._id);
   const hash = contentHash(raw);
   const current = (
-    await ledger.doc.send(new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid), ConsistentRead: true }))
+    await ledger.doc.send(
+      new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid), ConsistentRead: true }),
+    )
   ).Item as (ConnectorMeta & { rawJson?: string }) | undefined;
   if (current?.hash === hash && !current.deletedAt) return 'unchanged';
   const kind = current?.hash ? 'updated' : 'created';
@@ -121,16 +136,18 @@ async function snapshotConnector(
       },
     }),
   );
-  await ledger.doc.send(
-    new PutCommand({
-      TableName: ledger.tableName,
-      Item: { ...key.connectorVersion(cid, observedAt), change: kind, rawJson, hash, observedAt },
-      ConditionExpression: 'attribute_not_exists(PK)',
-    }),
-  ).catch((error) => {
-    // The same observation recorded by a concurrent planner: one version is enough.
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-  });
+  await ledger.doc
+    .send(
+      new PutCommand({
+        TableName: ledger.tableName,
+        Item: { ...key.connectorVersion(cid, observedAt), change: kind, rawJson, hash, observedAt },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    )
+    .catch((error) => {
+      // The same observation recorded by a concurrent planner: one version is enough.
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    });
   return kind;
 }
 
@@ -149,14 +166,18 @@ export async function syncConnector(deps: SyncDeps, unit: SyncUnit): Promise<Con
     await walkConnector(deps, unit, startedAt, counts, progress);
   } catch (failure) {
     error = describeFailure(failure);
-    await ledger.doc.send(
-      new UpdateCommand({
-        TableName: ledger.tableName,
-        Key: key.connector(unit.connectorId),
-        UpdateExpression: 'SET lastWalk = :walk',
-        ExpressionAttributeValues: { ':walk': { runId: unit.runId, at: startedAt, status: 'failed', error } },
-      }),
-    ).catch(() => undefined); // the store may be what failed; the run record below says so too
+    await ledger.doc
+      .send(
+        new UpdateCommand({
+          TableName: ledger.tableName,
+          Key: key.connector(unit.connectorId),
+          UpdateExpression: 'SET lastWalk = :walk',
+          ExpressionAttributeValues: {
+            ':walk': { runId: unit.runId, at: startedAt, status: 'failed', error },
+          },
+        }),
+      )
+      .catch(() => undefined); // the store may be what failed; the run record below says so too
   }
   const finished = ledger.now();
   const run: ConnectorRun = {
@@ -182,7 +203,9 @@ async function walkConnector(
   progress: { pages: number; pagesUnchanged: number },
 ): Promise<void> {
   const meta = (
-    await ledger.doc.send(new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid), ConsistentRead: true }))
+    await ledger.doc.send(
+      new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid), ConsistentRead: true }),
+    )
   ).Item as ConnectorMeta | undefined;
   const digests = new Map<number, string>();
   for await (const item of queryAll<{ SK: string; digest: string }>(ledger, {
@@ -206,7 +229,11 @@ async function walkConnector(
       ExpressionAttributeNames: { '#h': 'hash' },
       ConsistentRead: true,
     })) {
-      stored.set(item.SK.slice(PREFIX.license.length), { hash: item.hash, rev: item.rev, deleted: Boolean(item.deletedAt) });
+      stored.set(item.SK.slice(PREFIX.license.length), {
+        hash: item.hash,
+        rev: item.rev,
+        deleted: Boolean(item.deletedAt),
+      });
     }
     return stored;
   };
@@ -256,7 +283,10 @@ async function walkConnector(
       }
       // Only after the page's records are stored: a matching digest must always mean "already recorded".
       await ledger.doc.send(
-        new PutCommand({ TableName: ledger.tableName, Item: { ...key.page(cid, page.index), digest, records: page.records.length } }),
+        new PutCommand({
+          TableName: ledger.tableName,
+          Item: { ...key.page(cid, page.index), digest, records: page.records.length },
+        }),
       );
     }
     onPage?.({ connectorId: cid, page: page.index + 1, records: page.records.length });
@@ -305,17 +335,26 @@ async function setPagesDirty(ledger: Ledger, cid: string, runId: string): Promis
 }
 
 /** Removes digests of pages past the end of the list (it got shorter). */
-async function dropPagesFrom(ledger: Ledger, cid: string, from: number, digests: Map<number, string>): Promise<void> {
+async function dropPagesFrom(
+  ledger: Ledger,
+  cid: string,
+  from: number,
+  digests: Map<number, string>,
+): Promise<void> {
   const stale = [...digests.keys()].filter((i) => i >= from);
   for (let i = 0; i < stale.length; i += 25) {
     const chunk = stale.slice(i, i + 25);
     if (chunk.length === 1) {
-      await ledger.doc.send(new DeleteCommand({ TableName: ledger.tableName, Key: key.page(cid, chunk[0]!) }));
+      await ledger.doc.send(
+        new DeleteCommand({ TableName: ledger.tableName, Key: key.page(cid, chunk[0]!) }),
+      );
       continue;
     }
     await ledger.doc.send(
       new BatchWriteCommand({
-        RequestItems: { [ledger.tableName]: chunk.map((index) => ({ DeleteRequest: { Key: key.page(cid, index) } })) },
+        RequestItems: {
+          [ledger.tableName]: chunk.map((index) => ({ DeleteRequest: { Key: key.page(cid, index) } })),
+        },
       }),
     );
   }

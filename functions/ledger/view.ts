@@ -55,7 +55,8 @@ export interface LicenseView {
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-const obj = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /** Derives the facts of a raw record; records that fail validation still yield what can be read, plus the issues. */
 export function licenseFacts(connectorId: string, raw: Record<string, unknown>): LicenseFacts {

@@ -3,8 +3,8 @@ import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-
 import type { Alert, AlertSink } from '#alerts/types';
 import { FEED, key } from '#ledger/keys';
 import { cursor, type Ledger, queryAll } from '#ledger/ledger';
-import { isConditionFailure } from '#ledger/snapshot';
 import { stripKeys } from '#ledger/runs';
+import { isConditionFailure } from '#ledger/snapshot';
 import type { LicenseView } from '#ledger/view';
 import { deletedWithin, expiredWithin, expiringWithin, notInstalled, type RuleName } from './rules.ts';
 
@@ -40,7 +40,13 @@ export function tightestThreshold(days: number, thresholds: number[]): number | 
 export async function candidateAlerts(ledger: Ledger, config: WatchConfig): Promise<Alert[]> {
   const raisedAt = ledger.now().toISOString();
   const alerts: Alert[] = [];
-  const add = (rule: RuleName, view: LicenseView, cycle: string, threshold: number | undefined, message: string) =>
+  const add = (
+    rule: RuleName,
+    view: LicenseView,
+    cycle: string,
+    threshold: number | undefined,
+    message: string,
+  ) =>
     alerts.push({
       alertId: `${view.id}#${rule}#${cycle}#${threshold ?? '-'}`,
       rule,
@@ -55,7 +61,8 @@ export async function candidateAlerts(ledger: Ledger, config: WatchConfig): Prom
       raisedAt,
       message,
     });
-  const who = (v: LicenseView) => `${v.email ?? 'unknown user'} (license ${v.id}, connector ${v.connectorId})`;
+  const who = (v: LicenseView) =>
+    `${v.email ?? 'unknown user'} (license ${v.id}, connector ${v.connectorId})`;
 
   const horizon = Math.max(...config.thresholds);
   for (const view of await expiringWithin(ledger, horizon, { expiringDays: config.expiringDays })) {
@@ -68,10 +75,22 @@ export async function candidateAlerts(ledger: Ledger, config: WatchConfig): Prom
     add('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`);
   }
   for (const view of await notInstalled(ledger, config.notInstalledDays)) {
-    add('not-installed', view, 'once', config.notInstalledDays, `${who(view)} was created on ${view.created} and is not installed yet`);
+    add(
+      'not-installed',
+      view,
+      'once',
+      config.notInstalledDays,
+      `${who(view)} was created on ${view.created} and is not installed yet`,
+    );
   }
   for (const view of await deletedWithin(ledger, config.deletedWithinDays)) {
-    add('deleted', view, view.deletedAt!, undefined, `${who(view)} is gone upstream (noticed ${view.deletedAt})`);
+    add(
+      'deleted',
+      view,
+      view.deletedAt!,
+      undefined,
+      `${who(view)} is gone upstream (noticed ${view.deletedAt})`,
+    );
   }
   return alerts;
 }
@@ -120,7 +139,14 @@ export async function evaluateAlerts(deps: {
             {
               Put: {
                 TableName: ledger.tableName,
-                Item: { ...key.alert(lid, rule, cycle, threshold), type: 'alert', feed_pk: FEED.alerts, feed_sk: `${alert.raisedAt}#${alert.alertId}`, ...alert, status: 'pending' },
+                Item: {
+                  ...key.alert(lid, rule, cycle, threshold),
+                  type: 'alert',
+                  feed_pk: FEED.alerts,
+                  feed_sk: `${alert.raisedAt}#${alert.alertId}`,
+                  ...alert,
+                  status: 'pending',
+                },
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
@@ -207,7 +233,8 @@ export async function evaluateAlerts(deps: {
           TableName: ledger.tableName,
           Key: { PK: OUTBOX_PK, SK: entry.alert.alertId },
           // The lease is released at once so the next evaluation retries without waiting.
-          UpdateExpression: 'SET pending = :left, leaseUntil = :zero, attempts = attempts + :one, lastError = :err',
+          UpdateExpression:
+            'SET pending = :left, leaseUntil = :zero, attempts = attempts + :one, lastError = :err',
           ExpressionAttributeValues: {
             ':left': left,
             ':zero': 0,

@@ -1,8 +1,8 @@
 // The watch rules as indexed queries over the ledger: expiring, expired, not installed, deleted. No Scan.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { connectorMeta } from '#ledger/queries';
 import { expiryMonth, FEED } from '#ledger/keys';
 import { type Ledger, queryAll } from '#ledger/ledger';
+import { connectorMeta } from '#ledger/queries';
 import { INDEX } from '#ledger/table';
 import { type LicenseItem, type LicenseView, toLicenseView } from '#ledger/view';
 
@@ -29,7 +29,11 @@ async function expiringBetween(ledger: Ledger, from: Date, to: Date): Promise<Li
       IndexName: INDEX.byExpiry.name,
       KeyConditionExpression: 'exp_pk = :m AND exp_sk BETWEEN :from AND :to',
       // `#` sorts before any id character, `~` after: the bounds cover every id at the edge instant.
-      ExpressionAttributeValues: { ':m': month, ':from': `${from.toISOString()}#`, ':to': `${new Date(to.getTime() - 1).toISOString()}#~` },
+      ExpressionAttributeValues: {
+        ':m': month,
+        ':from': `${from.toISOString()}#`,
+        ':to': `${new Date(to.getTime() - 1).toISOString()}#~`,
+      },
     })) {
       out.push(item);
     }
@@ -49,7 +53,11 @@ async function toViews(ledger: Ledger, items: LicenseItem[], options: RuleOption
   }
   const now = ledger.now();
   return items.map((item) =>
-    toLicenseView(item, { now, expiringDays: options.expiringDays, lastCompleteWalkAt: walks.get(item.connectorId) }),
+    toLicenseView(item, {
+      now,
+      expiringDays: options.expiringDays,
+      lastCompleteWalkAt: walks.get(item.connectorId),
+    }),
   );
 }
 
@@ -57,7 +65,11 @@ const byExpiry = (a: LicenseView, b: LicenseView) =>
   (a.expires ?? '').localeCompare(b.expires ?? '') || a.id.localeCompare(b.id);
 
 /** Live licenses with 0 <= daysToExpiry <= withinDays (whole days, floored), soonest expiry first. */
-export async function expiringWithin(ledger: Ledger, withinDays: number, options: RuleOptions = {}): Promise<LicenseView[]> {
+export async function expiringWithin(
+  ledger: Ledger,
+  withinDays: number,
+  options: RuleOptions = {},
+): Promise<LicenseView[]> {
   const now = ledger.now();
   const items = await expiringBetween(ledger, now, new Date(now.getTime() + (withinDays + 1) * DAY_MS));
   // The index range is by instant; the rule is by instant too (expired once `expires` has passed).
@@ -66,15 +78,27 @@ export async function expiringWithin(ledger: Ledger, withinDays: number, options
 }
 
 /** Live licenses that expired within the last withinDays days, most recently expired last (soonest expiry first). */
-export async function expiredWithin(ledger: Ledger, withinDays: number, options: RuleOptions = {}): Promise<LicenseView[]> {
+export async function expiredWithin(
+  ledger: Ledger,
+  withinDays: number,
+  options: RuleOptions = {},
+): Promise<LicenseView[]> {
   const now = ledger.now();
-  const items = await expiringBetween(ledger, new Date(now.getTime() - withinDays * DAY_MS), new Date(now.getTime() + 1));
+  const items = await expiringBetween(
+    ledger,
+    new Date(now.getTime() - withinDays * DAY_MS),
+    new Date(now.getTime() + 1),
+  );
   const expired = items.filter((i) => Date.parse(i.expires!) <= now.getTime());
   return (await toViews(ledger, expired, options)).sort(byExpiry);
 }
 
 /** Live licenses created more than olderThanDays days ago and still not installed, soonest expiry first. */
-export async function notInstalled(ledger: Ledger, olderThanDays: number, options: RuleOptions = {}): Promise<LicenseView[]> {
+export async function notInstalled(
+  ledger: Ledger,
+  olderThanDays: number,
+  options: RuleOptions = {},
+): Promise<LicenseView[]> {
   const cutoff = new Date(ledger.now().getTime() - olderThanDays * DAY_MS).toISOString();
   const items: LicenseItem[] = [];
   for await (const item of queryAll<LicenseItem>(ledger, {
@@ -88,7 +112,11 @@ export async function notInstalled(ledger: Ledger, olderThanDays: number, option
 }
 
 /** Licenses marked deleted (gone upstream) within the last withinDays days, newest deletion last. */
-export async function deletedWithin(ledger: Ledger, withinDays: number, options: RuleOptions = {}): Promise<LicenseView[]> {
+export async function deletedWithin(
+  ledger: Ledger,
+  withinDays: number,
+  options: RuleOptions = {},
+): Promise<LicenseView[]> {
   const since = new Date(ledger.now().getTime() - withinDays * DAY_MS).toISOString();
   const res: LicenseItem[] = [];
   for await (const version of queryAll<{ PK: string; connectorId: string }>(ledger, {

@@ -18,12 +18,16 @@ export const EMULATOR_TOKEN = 'local-dev-token';
 
 export function globalOptions(): Option[] {
   return [
-    new Option('--api-url <url>', 'Partner API base URL, or a region: us, eu').env('CELIGO_API_URL').default(DEFAULT_API_URL),
+    new Option('--api-url <url>', 'Partner API base URL, or a region: us, eu')
+      .env('CELIGO_API_URL')
+      .default(DEFAULT_API_URL),
     new Option('--token <token>', 'Partner API bearer token').env('CELIGO_API_TOKEN'),
     new Option('--store <store>', 'embedded (DynamoDB Local), an http:// DynamoDB endpoint, or aws')
       .env('LICENSEWATCH_STORE')
       .default('embedded'),
-    new Option('--data-dir <dir>', 'where the embedded store keeps its data').env('LICENSEWATCH_DATA_DIR').default('./.licensewatch'),
+    new Option('--data-dir <dir>', 'where the embedded store keeps its data')
+      .env('LICENSEWATCH_DATA_DIR')
+      .default('./.licensewatch'),
     new Option('--table <name>', 'DynamoDB table name').env('LICENSEWATCH_TABLE').default('licensewatch'),
     new Option('--verbose', 'log more, and print stack traces on errors'),
   ];
@@ -48,7 +52,8 @@ export class Context {
       apiUrl: overrides.apiUrl ?? this.options.apiUrl,
       token,
       onRetry: ({ request, attempt, reason }) => {
-        if (this.options.verbose || attempt === 1) log(`retrying ${request} (${reason}, attempt ${attempt + 1})`);
+        if (this.options.verbose || attempt === 1)
+          log(`retrying ${request} (${reason}, attempt ${attempt + 1})`);
       },
     });
     if (!overrides.apiUrl) this.api = api;
@@ -56,7 +61,11 @@ export class Context {
   }
 
   openStore(): Promise<Store> {
-    this.store ??= openStore({ store: this.options.store, dataDir: this.options.dataDir, table: this.options.table });
+    this.store ??= openStore({
+      store: this.options.store,
+      dataDir: this.options.dataDir,
+      table: this.options.table,
+    });
     return this.store;
   }
 

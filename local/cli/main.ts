@@ -8,7 +8,9 @@ import { Context, type GlobalOptions, globalOptions } from './context.ts';
 import { CliError } from './output.ts';
 
 const program = new Command('licensewatch')
-  .description("Keeps a Celigo partner's connector licenses under watch: sync, history, reports, alerts, HTTP API.")
+  .description(
+    "Keeps a Celigo partner's connector licenses under watch: sync, history, reports, alerts, HTTP API.",
+  )
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 for (const option of globalOptions()) program.addOption(option);

@@ -54,7 +54,9 @@ export function renderTable<T>(rows: T[], columns: Column<T>[]): string {
       .map((s, i) => (columns[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join(
+    '\n',
+  );
 }
 
 export function printTable<T>(rows: T[], columns: Column<T>[], empty = '(none)'): void {

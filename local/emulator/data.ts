@@ -104,10 +104,12 @@ export function utcDay(now: Date): number {
 
 class DataSetBuilder {
   private readonly day: number;
+  // Expiry dates repeat (a few hundred distinct days), so formatting each once keeps 100k licenses fast.
+  private readonly expiryIso = new Map<number, string>();
   private readonly connectors: ConnectorRecord[] = [];
   private readonly licenses: Record<string, LicenseRecord[]> = {};
-  private readonly emails = new Set<string>();
-  private readonly stemCounts = new Map<string, number>();
+  private readonly emails: string[] = [];
+  private readonly emailCounts = new Map<number, number>();
 
   constructor(
     now: Date,
@@ -152,12 +154,13 @@ class DataSetBuilder {
     const created = this.day - createdDaysAgo * DAY_MS + rng.int(0, DAY_MS - 1);
     const edition = rng.pick(editions);
     const addons = rng.pick([0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 3]);
-    const person = rng.pick(personNames);
-    const email = this.uniqueEmail(person.emailStem, rng.pick(companyDomains));
+    const personIndex = rng.int(0, personNames.length - 1);
+    const person = personNames[personIndex]!;
+    const email = this.uniqueEmail(personIndex, rng.int(0, companyDomains.length - 1));
     const installed = state !== 'notInstalledStale' && state !== 'notInstalledRecent';
     const license: LicenseRecord = {
       _id: ids.objectId(),
-      expires: iso(this.day + expiresInDays * DAY_MS + EXPIRY_TIME_MS),
+      expires: this.expiry(expiresInDays),
       created: iso(created),
       opts: {
         addonLicenses:
@@ -177,13 +180,23 @@ class DataSetBuilder {
     return license;
   }
 
+  private expiry(days: number): string {
+    let text = this.expiryIso.get(days);
+    if (text === undefined) {
+      text = iso(this.day + days * DAY_MS + EXPIRY_TIME_MS);
+      this.expiryIso.set(days, text);
+    }
+    return text;
+  }
+
   /** Each license gets its own user, so a lookup by email finds exactly one license per connector. */
-  private uniqueEmail(stem: string, domain: string): string {
-    const key = `${stem}@${domain}`;
-    const seen = this.stemCounts.get(key) ?? 0;
-    this.stemCounts.set(key, seen + 1);
-    const email = seen === 0 ? key : `${stem}${seen + 1}@${domain}`;
-    this.emails.add(email);
+  private uniqueEmail(personIndex: number, domainIndex: number): string {
+    // A numeric key: 100k string keys would cost more than the rest of the license together.
+    const key = personIndex * companyDomains.length + domainIndex;
+    const seen = this.emailCounts.get(key) ?? 0;
+    this.emailCounts.set(key, seen + 1);
+    const email = `${personNames[personIndex]!.emailStem}${seen === 0 ? '' : seen + 1}@${companyDomains[domainIndex]}`;
+    this.emails.push(email);
     return email;
   }
 }

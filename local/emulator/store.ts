@@ -110,7 +110,7 @@ export class EmulatorStore {
 
   mutateLicense(cid: string, lid: string, patch: Patch<LicenseRecord>): LicenseRecord {
     const license = this.licenseOf(cid, lid);
-    deepMerge(license, patch);
+    deepMerge(license, structuredClone(patch));
     return license;
   }
 

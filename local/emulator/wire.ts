@@ -1,6 +1,5 @@
 // The Partner API's wire conventions: JSON and error envelopes, skip/limit paging with Link, body validation.
-import type { NewLicense } from './store.ts';
-import { isPlainObject } from './store.ts';
+import { isPlainObject, type NewLicense } from './store.ts';
 
 export const MAX_LIMIT = 1000;
 

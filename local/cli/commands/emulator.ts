@@ -8,11 +8,15 @@ export function registerEmulator(program: Command): void {
     .command('emulator')
     .description('run the Partner API emulator (demo data) on 127.0.0.1')
     .addOption(new Option('--port <n>', 'port to listen on').env('PORT').default(4010).argParser(parsePort))
-    .addOption(new Option('--latency <ms>', 'delay every response by this many ms').default(0).argParser(Number))
+    .addOption(
+      new Option('--latency <ms>', 'delay every response by this many ms').default(0).argParser(Number),
+    )
     .action(async (opts: { port: number; latency: number }) => {
       const token = process.env.CELIGO_API_TOKEN || 'local-dev-token';
       const emulator = await startEmulator({ port: opts.port, token, latencyMs: opts.latency });
-      log(`Partner API emulator on ${emulator.url} (bearer token from CELIGO_API_TOKEN, default local-dev-token)`);
+      log(
+        `Partner API emulator on ${emulator.url} (bearer token from CELIGO_API_TOKEN, default local-dev-token)`,
+      );
       log('Ctrl-C to stop');
       await untilSignal();
       await emulator.close();

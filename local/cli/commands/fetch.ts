@@ -6,10 +6,13 @@ import { formatOf, printJson, printTable } from '../output.ts';
 
 type Row = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
-const dig = (r: Row, path: string) => path.split('.').reduce<unknown>((o, k) => (o as Row | undefined)?.[k], r);
+const dig = (r: Row, path: string) =>
+  path.split('.').reduce<unknown>((o, k) => (o as Row | undefined)?.[k], r);
 
 export function registerFetch(program: Command, context: () => Context): void {
-  const fetch = program.command('fetch').description('print what the Partner API says right now (nothing is stored)');
+  const fetch = program
+    .command('fetch')
+    .description('print what the Partner API says right now (nothing is stored)');
 
   fetch
     .command('connectors')
@@ -29,7 +32,7 @@ export function registerFetch(program: Command, context: () => Context): void {
 
   fetch
     .command('licenses <connectorId>')
-    .description("list every license of a connector")
+    .description('list every license of a connector')
     .option('--json', 'print the raw records as one JSON array')
     .action(async (connectorId: string, opts) => {
       const format = formatOf(opts);

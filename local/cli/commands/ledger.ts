@@ -26,22 +26,35 @@ export const LICENSE_COLUMNS: Column<LicenseView>[] = [
 ];
 
 export const LICENSE_CSV_COLUMNS = [
-  'id', 'connectorId', 'email', 'userId', 'userName', 'integrationId', 'edition', 'expires', 'created',
-  'installed', 'daysToExpiry', 'expiry', 'firstSeenAt', 'lastSeenAt', 'deletedAt',
+  'id',
+  'connectorId',
+  'email',
+  'userId',
+  'userName',
+  'integrationId',
+  'edition',
+  'expires',
+  'created',
+  'installed',
+  'daysToExpiry',
+  'expiry',
+  'firstSeenAt',
+  'lastSeenAt',
+  'deletedAt',
 ];
 
 /** Prints license views as JSON `{ items }`, CSV or a table. */
 export function printLicenses(items: LicenseView[], opts: { json?: boolean; csv?: boolean }): void {
   const format = formatOf(opts);
-  if (format === 'json') return printJson({ items });
-  if (format === 'csv') return printCsv(LICENSE_CSV_COLUMNS, items as unknown as Record<string, unknown>[]);
-  printTable(items, LICENSE_COLUMNS, '(no licenses)');
+  if (format === 'json') printJson({ items });
+  else if (format === 'csv') printCsv(LICENSE_CSV_COLUMNS, items as unknown as Record<string, unknown>[]);
+  else printTable(items, LICENSE_COLUMNS, '(no licenses)');
 }
 
 export function registerLedger(program: Command, context: () => Context): void {
   program
     .command('sync')
-    .description('walk every connector\'s licenses and record what changed (exit 2 if any connector failed)')
+    .description("walk every connector's licenses and record what changed (exit 2 if any connector failed)")
     .option('--json', 'print the run summary as JSON')
     .option('--concurrency <n>', 'connectors walked at once', (v) => positiveInt(v, '--concurrency'), 4)
     .action(async (opts: { json?: boolean; concurrency: number }) => {
@@ -59,7 +72,9 @@ export function registerLedger(program: Command, context: () => Context): void {
           api,
           onPage: ({ connectorId }) => {
             pages++;
-            progress.update(`syncing: ${done}/${plan.units.length} connectors done, ${pages} page(s) read (${connectorId})`);
+            progress.update(
+              `syncing: ${done}/${plan.units.length} connectors done, ${pages} page(s) read (${connectorId})`,
+            );
           },
         },
         plan,
@@ -93,7 +108,11 @@ export function registerLedger(program: Command, context: () => Context): void {
       }
       if (failed.length > 0) {
         const first = failed[0]!;
-        throw new CliError('sync_failed', `${failed.length} connector(s) failed, first ${first.connectorId}: ${first.error?.message}`, 2);
+        throw new CliError(
+          'sync_failed',
+          `${failed.length} connector(s) failed, first ${first.connectorId}: ${first.error?.message}`,
+          2,
+        );
       }
     });
 
@@ -128,7 +147,10 @@ export function registerLedger(program: Command, context: () => Context): void {
       formatOf(opts);
       const ledger = await openLedger(context());
       const items: LicenseView[] = [];
-      for await (const view of allLicenses(ledger, { connectorId: opts.connector, includeDeleted: opts.includeDeleted })) {
+      for await (const view of allLicenses(ledger, {
+        connectorId: opts.connector,
+        includeDeleted: opts.includeDeleted,
+      })) {
         items.push(view);
       }
       printLicenses(items, opts);
@@ -140,16 +162,14 @@ export function registerLedger(program: Command, context: () => Context): void {
     .option('--json', 'print the license view as JSON')
     .action(async (licenseId: string, opts: { json?: boolean }) => {
       const view = await getLicense(await openLedger(context()), licenseId);
-      if (!view) throw new CliError('not_found', `no license ${licenseId} in the ledger (run \`licensewatch sync\`?)`);
+      if (!view)
+        throw new CliError('not_found', `no license ${licenseId} in the ledger (run \`licensewatch sync\`?)`);
       if (opts.json) return printJson(view);
       const { raw: _raw, addonLicenses, ...fields } = view;
-      printTable(
-        Object.entries({ ...fields, addonLicenses: JSON.stringify(addonLicenses) }),
-        [
-          { header: 'FIELD', value: ([k]) => k },
-          { header: 'VALUE', value: ([, v]) => (typeof v === 'string' ? v : JSON.stringify(v)) },
-        ],
-      );
+      printTable(Object.entries({ ...fields, addonLicenses: JSON.stringify(addonLicenses) }), [
+        { header: 'FIELD', value: ([k]) => k },
+        { header: 'VALUE', value: ([, v]) => (typeof v === 'string' ? v : JSON.stringify(v)) },
+      ]);
     });
 
   program
@@ -165,7 +185,8 @@ export function registerLedger(program: Command, context: () => Context): void {
         items.push(...page.items);
         next = page.nextCursor;
       } while (next);
-      if (items.length === 0) throw new CliError('not_found', `no history for license ${licenseId} in the ledger`);
+      if (items.length === 0)
+        throw new CliError('not_found', `no history for license ${licenseId} in the ledger`);
       if (opts.json) return printJson({ items });
       printTable(items, [
         { header: 'OBSERVED', value: (h) => h.observedAt },
@@ -178,6 +199,7 @@ export function registerLedger(program: Command, context: () => Context): void {
 
 export function positiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError('bad_flag', `${flag} must be a whole number >= 1, got ${value}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError('bad_flag', `${flag} must be a whole number >= 1, got ${value}`);
   return n;
 }

@@ -11,7 +11,8 @@ import { openLedger, printLicenses } from './ledger.ts';
 
 const days = (flag: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 3650) throw new CliError('bad_flag', `${flag} must be a whole number of days (0-3650), got ${value}`);
+  if (!Number.isInteger(n) || n < 0 || n > 3650)
+    throw new CliError('bad_flag', `${flag} must be a whole number of days (0-3650), got ${value}`);
   return n;
 };
 
@@ -20,14 +21,18 @@ export function parseThresholds(value: string): number[] {
   const list = value.split(',').map((s) => s.trim());
   const nums = list.map(Number);
   if (list.length === 0 || nums.some((n, i) => list[i] === '' || !Number.isInteger(n) || n < 0 || n > 3650)) {
-    throw new CliError('bad_flag', `alert thresholds must be whole days separated by commas (e.g. 30,14,7,1,0), got ${value}`);
+    throw new CliError(
+      'bad_flag',
+      `alert thresholds must be whole days separated by commas (e.g. 30,14,7,1,0), got ${value}`,
+    );
   }
   return [...new Set(nums)].sort((a, b) => b - a);
 }
 
 export function registerWatch(program: Command, context: () => Context): void {
   const report = program.command('report').description('licenses that need attention');
-  const formats = (cmd: Command) => cmd.option('--json', 'print { items } as JSON').option('--csv', 'print CSV with a header row');
+  const formats = (cmd: Command) =>
+    cmd.option('--json', 'print { items } as JSON').option('--csv', 'print CSV with a header row');
 
   formats(
     report
@@ -53,7 +58,11 @@ export function registerWatch(program: Command, context: () => Context): void {
     report
       .command('not-installed')
       .description('live licenses created more than N days ago and not installed yet')
-      .addOption(new Option('--older-than-days <n>', 'minimum age in days').default(7).argParser(days('--older-than-days'))),
+      .addOption(
+        new Option('--older-than-days <n>', 'minimum age in days')
+          .default(7)
+          .argParser(days('--older-than-days')),
+      ),
   ).action(async (opts: { olderThanDays: number; json?: boolean; csv?: boolean }) => {
     formatOf(opts);
     printLicenses(await notInstalled(await openLedger(context()), opts.olderThanDays), opts);
@@ -64,14 +73,19 @@ export function registerWatch(program: Command, context: () => Context): void {
     .description('evaluate the alert rules, deliver new alerts (console, webhook), print them')
     .option('--json', 'print { items } as JSON')
     .addOption(
-      new Option('--thresholds <days>', 'alert schedule, days before expiry').env('ALERT_THRESHOLDS').default('30,14,7,1,0'),
+      new Option('--thresholds <days>', 'alert schedule, days before expiry')
+        .env('ALERT_THRESHOLDS')
+        .default('30,14,7,1,0'),
     )
-    .addOption(new Option('--webhook-url <url>', 'Slack-compatible webhook for new alerts').env('ALERT_WEBHOOK_URL'))
+    .addOption(
+      new Option('--webhook-url <url>', 'Slack-compatible webhook for new alerts').env('ALERT_WEBHOOK_URL'),
+    )
     .action(async (opts: { json?: boolean; thresholds: string; webhookUrl?: string }) => {
       const thresholds = parseThresholds(opts.thresholds);
       const sinks: AlertSink[] = [consoleSink()];
       if (opts.webhookUrl) {
-        if (!/^https?:\/\//.test(opts.webhookUrl)) throw new CliError('bad_flag', 'the webhook URL must start with http:// or https://');
+        if (!/^https?:\/\//.test(opts.webhookUrl))
+          throw new CliError('bad_flag', 'the webhook URL must start with http:// or https://');
         sinks.push(webhookSink(opts.webhookUrl));
       }
       const result = await evaluateAlerts({
@@ -79,7 +93,8 @@ export function registerWatch(program: Command, context: () => Context): void {
         sinks,
         config: { ...DEFAULT_WATCH_CONFIG, thresholds },
       });
-      for (const e of result.errors) log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
+      for (const e of result.errors)
+        log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
       if (opts.json) {
         printJson({ items: result.items, retried: result.retried, pending: result.pending });
       } else {

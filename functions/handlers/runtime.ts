@@ -1,0 +1,94 @@
+// Default wiring for the Lambda handlers: config, AWS clients and secrets, each built on first use and then reused.
+
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { createPartnerApi, type PartnerApi } from '#celigo/client';
+import type { Config } from '#functions/config';
+import { createLedger, type Ledger } from '#ledger/ledger';
+
+/** Reads a secret's string value: the edge tests stub. */
+export type ReadSecret = (secretId: string) => Promise<string>;
+
+/** Seconds a secret stays cached in a warm container: a rotated token is picked up within this. */
+export const SECRET_MAX_AGE_SECONDS = 300;
+
+export class MissingSecretError extends Error {
+  readonly code = 'missing_secret';
+}
+
+/** Secrets Manager through Powertools Parameters (cached). The value never reaches a log or an error message. */
+export const readSecret: ReadSecret = async (secretId) => {
+  let value: unknown;
+  try {
+    value = await getSecret(secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
+  } catch (error) {
+    // A secret created by the stack has no value until someone sets it.
+    throw new MissingSecretError(
+      `cannot read secret ${secretId} (${(error as Error).name}); if it has no value yet: ` +
+        `aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string <value>`,
+      { cause: error },
+    );
+  }
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!text)
+    throw new MissingSecretError(`secret ${secretId} is empty or binary; store the value as a string`);
+  return text;
+};
+
+/** Builds on first call and keeps the result; a failed build is retried on the next call. */
+export function lazy<T>(build: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= build().catch((error) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+/**
+ * A handler whose dependencies are built from the environment on its first invocation, not at import time:
+ * importing a handler module (in a test, or by the bundler) needs no environment at all.
+ */
+export function lazyHandler<E, R>(build: () => (event: E, context: Context) => Promise<R>) {
+  let handler: ((event: E, context: Context) => Promise<R>) | undefined;
+  return (event: E, context: Context): Promise<R> => {
+    handler ??= build();
+    return handler(event, context);
+  };
+}
+
+export function ledgerFor(config: Config): Ledger {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return createLedger(doc, config.tableName);
+}
+
+/**
+ * The Partner API client for the current token. The token comes from the secret (cached for
+ * SECRET_MAX_AGE_SECONDS), so a rotated token replaces the client without a cold start.
+ */
+export function partnerApiFor(config: Config, read: ReadSecret = readSecret): () => Promise<PartnerApi> {
+  const { apiUrl, tokenSecretId, token: plainToken, concurrency, requestsPerSecond } = config.partnerApi;
+  let current: { token: string; api: PartnerApi } | undefined;
+  return async () => {
+    const token = tokenSecretId ? await read(tokenSecretId) : plainToken;
+    if (!token)
+      throw new MissingSecretError(
+        'no Partner API token: set CELIGO_TOKEN_SECRET_ARN (or CELIGO_API_TOKEN locally)',
+      );
+    if (current?.token !== token)
+      current = { token, api: createPartnerApi({ apiUrl, token, concurrency, requestsPerSecond }) };
+    return current.api;
+  };
+}
+
+/** A setting a handler cannot run without; named in the error, so a wrong deployment says what is missing. */
+export function required(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}

@@ -1,0 +1,40 @@
+// Lambda entry (SQS work queue): walks one connector per message; a failed walk is reported as a batch item failure.
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { PartnerApi } from '#celigo/client';
+import { loadConfig } from '#functions/config';
+import type { Ledger } from '#ledger/ledger';
+import { syncConnector } from '#ledger/sync';
+import { instrument, logger, MetricUnit, metrics } from './powertools.ts';
+import { parseSyncUnit } from './queue.ts';
+import { lazyHandler, ledgerFor, partnerApiFor } from './runtime.ts';
+
+export interface SyncWorkerDeps {
+  ledger: Ledger;
+  api: () => Promise<PartnerApi>;
+}
+
+export const makeHandler = (deps: SyncWorkerDeps) => {
+  const processor = new BatchProcessor(EventType.SQS);
+  const syncRecord = async (record: SQSRecord) => {
+    const unit = parseSyncUnit(record.body);
+    const run = await syncConnector({ ledger: deps.ledger, api: await deps.api() }, unit);
+    metrics.addMetric(
+      run.status === 'completed' ? 'ConnectorsSynced' : 'ConnectorsFailed',
+      MetricUnit.Count,
+      1,
+    );
+    logger.info('connector walked', { ...unit, status: run.status, counts: run.counts, error: run.error });
+    // syncConnector records a failed walk instead of throwing; throwing here hands the message back to SQS.
+    if (run.status === 'failed')
+      throw new Error(`connector ${unit.connectorId}: ${run.error?.code ?? 'failed'}`);
+  };
+  return instrument('sync-worker', (event: SQSEvent, context) =>
+    processPartialResponse(event, syncRecord, processor, { context }),
+  );
+};
+
+export const handler = lazyHandler(() => {
+  const config = loadConfig();
+  return makeHandler({ ledger: ledgerFor(config), api: partnerApiFor(config) });
+});

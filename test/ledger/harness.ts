@@ -1,0 +1,58 @@
+// Ledger test harness: an emulator, a fresh DynamoDB Local table, a metered ledger and a client with small pages.
+import { createPartnerApi, type PartnerApi } from '#celigo/client';
+import { createLedger, type Ledger } from '#ledger/ledger';
+import { licenseHistory } from '#ledger/queries';
+import { planSync, runPlan } from '#ledger/sync';
+import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/index';
+import { type Meter, meter } from '#local/store/meter';
+import { freshTable } from '../setup/tables.ts';
+
+export interface Harness {
+  emu: Emulator;
+  api: PartnerApi;
+  ledger: Ledger;
+  meter: Meter;
+  /** Plans and runs a whole sync in-process; returns the per-connector results. */
+  sync(options?: { concurrency?: number }): Promise<Awaited<ReturnType<typeof runPlan>>>;
+  history(lid: string): Promise<Awaited<ReturnType<typeof licenseHistory>>['items']>;
+  close(): Promise<void>;
+}
+
+export const NOW = new Date('2026-06-15T12:00:00.000Z');
+
+export async function harness(
+  options: EmulatorOptions & { pageSize?: number; now?: () => Date } = {},
+): Promise<Harness> {
+  const emu = await startEmulator({
+    now: NOW,
+    dataSet: { connectors: 3, licensesPerConnector: 120 },
+    ...options,
+    token: 't',
+  });
+  const { client, tableName } = await freshTable('ledger');
+  const m = meter(client);
+  let clock = NOW.getTime();
+  // Each call moves the clock 1 ms, so every observation has its own timestamp, as in real life.
+  const ledger = createLedger(client, tableName, options.now ?? (() => new Date(clock++)));
+  const api = createPartnerApi({
+    apiUrl: emu.url,
+    token: 't',
+    pageSize: options.pageSize ?? 50,
+    backoffMs: 5,
+    retries: 1,
+  });
+  return {
+    emu,
+    api,
+    ledger,
+    meter: m,
+    async sync({ concurrency = 3 } = {}) {
+      const plan = await planSync({ ledger, api });
+      return runPlan({ ledger, api }, plan, concurrency);
+    },
+    async history(lid) {
+      return (await licenseHistory(ledger, lid, { limit: 1000 })).items;
+    },
+    close: () => emu.close(),
+  };
+}
