@@ -6,7 +6,11 @@ export const key = {
     PK: `CONNECTOR#${cid}`,
     SK: `PAGE#${String(index).padStart(6, '0')}`,
   }),
-  licenseVersion: (lid: string, observedAt: string) => ({ PK: `LICENSE#${lid}`, SK: `V#${observedAt}` }),
+  /** The revision keeps two versions observed in the same millisecond apart, and in order. */
+  licenseVersion: (lid: string, observedAt: string, rev: number) => ({
+    PK: `LICENSE#${lid}`,
+    SK: `V#${observedAt}#${String(rev).padStart(6, '0')}`,
+  }),
   connectorVersion: (cid: string, observedAt: string) => ({ PK: `CONNECTOR#${cid}`, SK: `V#${observedAt}` }),
   alert: (lid: string, rule: string, cycle: string, threshold: number | string) => ({
     PK: `LICENSE#${lid}`,

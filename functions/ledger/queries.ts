@@ -140,9 +140,8 @@ export async function getLicenseItem(ledger: Ledger, lid: string): Promise<Licen
     new QueryCommand({
       TableName: ledger.tableName,
       IndexName: INDEX.byLicenseId.name,
-      KeyConditionExpression: 'licenseId = :lid',
-      FilterExpression: 'begins_with(SK, :p)',
-      ExpressionAttributeValues: { ':lid': lid, ':p': PREFIX.license },
+      KeyConditionExpression: 'lic_id = :lid',
+      ExpressionAttributeValues: { ':lid': lid },
     }),
   );
   return res.Items?.[0] as LicenseItem | undefined;

@@ -1,5 +1,10 @@
 // Records license changes: the current item and a version item in one transaction, guarded so no change is written twice.
-import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { changedPaths, contentHash } from './hash.ts';
 import { FEED, key } from './keys.ts';
 import type { Ledger } from './ledger.ts';
@@ -119,7 +124,7 @@ async function planWrite(
     ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': prev.rev } }
     : { ConditionExpression: 'attribute_not_exists(PK)' };
   const rev = (prev?.rev ?? 0) + 1;
-  const versionKey = key.licenseVersion(lid, observedAt);
+  const versionKey = key.licenseVersion(lid, observedAt, rev);
   const newVersion = (item: Record<string, unknown>): TransactItem => ({
     Put: {
       TableName: ledger.tableName,
@@ -164,6 +169,7 @@ async function planWrite(
   const facts = licenseFacts(cid, change.raw);
   const item: LicenseItem = {
     ...key.license(cid, lid),
+    lic_id: lid,
     ...facts,
     ...indexAttributes(facts),
     rawJson,
@@ -198,4 +204,38 @@ export function isConditionFailure(error: unknown): boolean {
   if (name !== 'TransactionCanceledException') return false;
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
   return reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
+}
+
+/**
+ * Records one license as the Partner API just returned it (after a create or update through the API):
+ * a new version at once if it differs from what is stored, nothing otherwise.
+ */
+export async function recordObservedLicense(
+  ledger: Ledger,
+  connectorId: string,
+  raw: Record<string, unknown>,
+): Promise<ChangeKind | 'unchanged'> {
+  const licenseId = String(raw._id);
+  const kind = await recordOneWithRetry(
+    ledger,
+    { connectorId, licenseId, raw, hash: contentHash(raw) },
+    ledger.now().toISOString(),
+  );
+  if (kind === 'created') {
+    // Keeps the connector's live count right until the next complete walk sets it outright.
+    await ledger.doc
+      .send(
+        new UpdateCommand({
+          TableName: ledger.tableName,
+          Key: key.connector(connectorId),
+          UpdateExpression: 'ADD liveCount :one',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+  return kind;
 }

@@ -24,6 +24,8 @@ export interface LicenseFacts {
 export interface LicenseItem extends LicenseFacts {
   PK: string;
   SK: string;
+  /** Key of the byLicenseId index. */
+  lic_id: string;
   rawJson: string;
   hash: string;
   rev: number;

@@ -1,8 +1,7 @@
 // The watch rules as indexed queries over the ledger: expiring, expired, not installed, deleted. No Scan.
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expiryMonth, FEED } from '#ledger/keys';
 import { type Ledger, queryAll } from '#ledger/ledger';
-import { connectorMeta } from '#ledger/queries';
+import { connectorMeta, getLicenseItem } from '#ledger/queries';
 import { INDEX } from '#ledger/table';
 import { type LicenseItem, type LicenseView, toLicenseView } from '#ledger/view';
 
@@ -125,15 +124,7 @@ export async function deletedWithin(
     ExpressionAttributeValues: { ':pk': FEED.deleted, ':since': since },
   })) {
     const lid = version.PK.slice('LICENSE#'.length);
-    const got = await ledger.doc.send(
-      new QueryCommand({
-        TableName: ledger.tableName,
-        IndexName: INDEX.byLicenseId.name,
-        KeyConditionExpression: 'licenseId = :lid',
-        ExpressionAttributeValues: { ':lid': lid },
-      }),
-    );
-    const item = got.Items?.[0] as LicenseItem | undefined;
+    const item = await getLicenseItem(ledger, lid);
     // Still deleted now (a license that came back is live again and not "deleted").
     if (item?.deletedAt) res.push(item);
   }
