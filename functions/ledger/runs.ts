@@ -91,7 +91,7 @@ export async function startRun(
  * so workers running in parallel (SQS in AWS) never overwrite each other. The last one closes the run.
  */
 export async function recordConnectorRun(ledger: Ledger, run: ConnectorRun): Promise<void> {
-  await ledger.doc.send(
+  const ownRecord = ledger.doc.send(
     new PutCommand({
       TableName: ledger.tableName,
       Item: { ...key.runConnector(run.runId, run.connectorId), type: 'connectorRun', ...run },
@@ -112,23 +112,26 @@ export async function recordConnectorRun(ledger: Ledger, run: ConnectorRun): Pro
     values[':empty'] = [];
     values[':error'] = [{ connectorId: run.connectorId, ...run.error }];
   }
-  const res = await ledger.doc
-    .send(
-      new UpdateCommand({
-        TableName: ledger.tableName,
-        Key: key.runSummary(run.runId),
-        UpdateExpression: update,
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
+  const [, res] = await Promise.all([
+    ownRecord,
+    ledger.doc
+      .send(
+        new UpdateCommand({
+          TableName: ledger.tableName,
+          Key: key.runSummary(run.runId),
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      )
+      .catch((error) => {
+        // A connector walked outside a planned run (a re-driven message after the summary expired, say): keep its own record only.
+        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+        throw error;
       }),
-    )
-    .catch((error) => {
-      // A connector walked outside a planned run (a re-driven message after the summary expired, say): keep its own record only.
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
-      throw error;
-    });
+  ]);
   const summary = res?.Attributes as RunSummary | undefined;
   if (summary && summary.status === 'running' && summary.completed + summary.failed >= summary.connectors) {
     await ledger.doc

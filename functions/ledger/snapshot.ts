@@ -5,6 +5,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import { changedPaths, contentHash } from './hash.ts';
 import { FEED, key } from './keys.ts';
 import type { Ledger } from './ledger.ts';
@@ -33,6 +34,8 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 /** Licenses per transaction: two items each, within DynamoDB's 100 actions per TransactWriteItems. */
 const LICENSES_PER_TRANSACTION = 25;
+/** Transactions sent at once by one walk: enough to hide round trips, few enough to stay polite to the table. */
+const TRANSACTIONS_IN_FLIGHT = 4;
 
 export interface WriteOutcome {
   created: number;
@@ -63,22 +66,27 @@ export async function recordChanges(
   ledger: Ledger,
   changes: LicenseChange[],
   observedAt: string,
+  parallel = TRANSACTIONS_IN_FLIGHT,
 ): Promise<WriteOutcome> {
   const outcome: WriteOutcome = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
-  for (let i = 0; i < changes.length; i += LICENSES_PER_TRANSACTION) {
-    const group = changes.slice(i, i + LICENSES_PER_TRANSACTION);
-    const planned = await Promise.all(group.map((c) => planWrite(ledger, c, observedAt)));
-    try {
-      await ledger.doc.send(new TransactWriteCommand({ TransactItems: planned.flatMap((p) => p.items) }));
-      for (const p of planned) outcome[p.kind]++;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      for (const change of group) {
-        const kind = await recordOneWithRetry(ledger, change, observedAt);
-        outcome[kind]++;
-      }
-    }
-  }
+  const groups: LicenseChange[][] = [];
+  for (let i = 0; i < changes.length; i += LICENSES_PER_TRANSACTION)
+    groups.push(changes.slice(i, i + LICENSES_PER_TRANSACTION));
+  const limit = pLimit(parallel);
+  await Promise.all(
+    groups.map((group) =>
+      limit(async () => {
+        const planned = await Promise.all(group.map((c) => planWrite(ledger, c, observedAt)));
+        try {
+          await ledger.doc.send(new TransactWriteCommand({ TransactItems: planned.flatMap((p) => p.items) }));
+          for (const p of planned) outcome[p.kind]++;
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          for (const change of group) outcome[await recordOneWithRetry(ledger, change, observedAt)]++;
+        }
+      }),
+    ),
+  );
   return outcome;
 }
 

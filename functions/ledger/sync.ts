@@ -202,20 +202,16 @@ async function walkConnector(
   counts: Counts,
   progress: { pages: number; pagesUnchanged: number },
 ): Promise<void> {
-  const meta = (
-    await ledger.doc.send(
-      new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid), ConsistentRead: true }),
-    )
-  ).Item as ConnectorMeta | undefined;
-  const digests = new Map<number, string>();
-  for await (const item of queryAll<{ SK: string; digest: string }>(ledger, {
-    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-    ExpressionAttributeValues: { ':pk': key.connector(cid).PK, ':p': PREFIX.page },
-    ProjectionExpression: 'SK, digest',
-    ConsistentRead: true,
-  })) {
-    digests.set(Number(item.SK.slice(PREFIX.page.length)), item.digest);
-  }
+  // What the last walks left (META and page digests) is read while the first page is on its way.
+  const pages = api.licensePages(cid);
+  const firstPage = pages.next();
+  firstPage.catch(() => undefined); // awaited below; keeps an early failure from going unhandled meanwhile
+  const [meta, digests] = await Promise.all([
+    ledger.doc
+      .send(new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid), ConsistentRead: true }))
+      .then((res) => res.Item as ConnectorMeta | undefined),
+    readDigests(ledger, cid),
+  ]);
 
   // Loaded only once a page differs: ids, hashes and revisions, never whole records.
   let stored: Map<string, StoredState> | undefined;
@@ -242,13 +238,17 @@ async function walkConnector(
   let dirtyMarked = false;
   let anyPageChanged = false;
   let pageCount = 0;
-  for await (const page of api.licensePages(cid)) {
+  for (let next = await firstPage; !next.done; next = await pages.next()) {
+    const page = next.value;
     pageCount = page.index + 1;
     progress.pages++;
     const digest = pageDigest(page.body);
-    const same = digests.get(page.index) === digest;
+    const last = digests.get(page.index);
+    const same = last?.digest === digest;
     const changes: LicenseChange[] = [];
     const known = same ? undefined : await loadStored();
+    // An unchanged page has the invalid count it had when its digest was stored: no need to validate it again.
+    let pageInvalid = same ? (last?.invalid ?? 0) : 0;
     for (const raw of page.records) {
       const id = (raw as { _id?: unknown } | null)?._id;
       if (typeof id !== 'string' || id === '') {
@@ -258,34 +258,35 @@ async function walkConnector(
       if (seen.has(id)) continue; // a record repeated across pages (the list moved while we walked)
       seen.add(id);
       counts.seen++;
-      if (!licenseSchema.safeParse(raw).success) counts.invalid++;
       if (same) {
         counts.unchanged++;
         continue;
       }
       const record = raw as Record<string, unknown>;
+      if (!licenseSchema.safeParse(record).success) pageInvalid++;
       const hash = contentHash(record);
       const prev = known!.get(id);
       if (prev && !prev.deleted && prev.hash === hash) counts.unchanged++;
       else changes.push({ connectorId: cid, licenseId: id, raw: record, hash, prev });
     }
+    counts.invalid += pageInvalid;
     if (same) {
       progress.pagesUnchanged++;
     } else {
       anyPageChanged = true;
-      const outcome = await recordChanges(ledger, changes, observedAt);
+      const [outcome] = await Promise.all([
+        recordChanges(ledger, changes, observedAt),
+        dirtyMarked ? undefined : setPagesDirty(ledger, cid, runId),
+      ]);
+      dirtyMarked = true;
       counts.created += outcome.created;
       counts.updated += outcome.updated;
       counts.unchanged += outcome.unchanged;
-      if (!dirtyMarked) {
-        await setPagesDirty(ledger, cid, runId);
-        dirtyMarked = true;
-      }
       // Only after the page's records are stored: a matching digest must always mean "already recorded".
       await ledger.doc.send(
         new PutCommand({
           TableName: ledger.tableName,
-          Item: { ...key.page(cid, page.index), digest, records: page.records.length },
+          Item: { ...key.page(cid, page.index), digest, records: page.records.length, invalid: pageInvalid },
         }),
       );
     }
@@ -323,6 +324,23 @@ async function walkConnector(
   );
 }
 
+/** Page digests of the last walks, by page index, with the invalid-record count of each page. */
+async function readDigests(
+  ledger: Ledger,
+  cid: string,
+): Promise<Map<number, { digest: string; invalid?: number }>> {
+  const digests = new Map<number, { digest: string; invalid?: number }>();
+  for await (const item of queryAll<{ SK: string; digest: string; invalid?: number }>(ledger, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+    ExpressionAttributeValues: { ':pk': key.connector(cid).PK, ':p': PREFIX.page },
+    ProjectionExpression: 'SK, digest, invalid',
+    ConsistentRead: true,
+  })) {
+    digests.set(Number(item.SK.slice(PREFIX.page.length)), { digest: item.digest, invalid: item.invalid });
+  }
+  return digests;
+}
+
 async function setPagesDirty(ledger: Ledger, cid: string, runId: string): Promise<void> {
   await ledger.doc.send(
     new UpdateCommand({
@@ -339,7 +357,7 @@ async function dropPagesFrom(
   ledger: Ledger,
   cid: string,
   from: number,
-  digests: Map<number, string>,
+  digests: Map<number, unknown>,
 ): Promise<void> {
   const stale = [...digests.keys()].filter((i) => i >= from);
   for (let i = 0; i < stale.length; i += 25) {

@@ -47,7 +47,7 @@ export function localClients(endpoint: string, region = 'us-east-1') {
     region,
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
   });
 }
 

@@ -32,7 +32,8 @@ export interface JavaInfo {
   major: number;
 }
 
-const READY_TIMEOUT_MS = 20_000;
+/** Generous: on a busy 2-core machine the JVM alone can take 10 s to start. */
+const READY_TIMEOUT_MS = 30_000;
 const JAVA_HINT =
   'DynamoDB Local needs Java 17+ (install a JDK/JRE 17 or use --store http://... / --store aws)';
 
@@ -173,7 +174,7 @@ async function launch(
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 },
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
   });
   try {
     for (;;) {
@@ -194,7 +195,7 @@ async function launch(
         );
       }
       try {
-        await probe.send(new ListTablesCommand({ Limit: 1 }));
+        await probe.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(1_500) });
         // Someone else may have answered on this port: only ready if our java is still running.
         if (!hasExited(child)) break;
       } catch {

@@ -1,5 +1,6 @@
 // Embedded DynamoDB Local: start/stop, persistence across restarts on one data dir, the data-dir lock.
 import { existsSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -25,18 +26,19 @@ describe('startEmbeddedDynamo', () => {
     await dynamo.stop();
     expect(probePid(dynamo.pid)).toBe('ESRCH');
     await dynamo.stop(); // idempotent
-  });
+  }, 60_000);
 
   it('refuses an explicit port that is already taken', async () => {
-    const dynamo = await startEmbeddedDynamo();
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, resolve));
+    const port = (server.address() as AddressInfo).port;
     try {
-      const port = Number(new URL(dynamo.endpoint).port);
       await expect(startEmbeddedDynamo({ port })).rejects.toMatchObject({
         code: 'store_start_failed',
         message: `cannot start DynamoDB Local: port ${port} is already in use`,
       });
     } finally {
-      await dynamo.stop();
+      server.close();
     }
   });
 });
@@ -91,5 +93,5 @@ describe('openStore embedded', () => {
       await second.close();
     }
     expect(probePid(second.embedded!.pid)).toBe('ESRCH');
-  });
+  }, 120_000);
 });

@@ -13,20 +13,24 @@ describe('a child process with an embedded store', () => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
-  ] as const)('killed with %s stops its java and exits with %i', async (signal, exitCode) => {
-    const dataDir = join(dir, signal);
-    const fixture = runFixture(['open', dataDir]);
-    const report = await fixture.report;
-    const pid = report.pid as number;
-    expect(report.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(probePid(pid)).toBeUndefined();
-    expect(existsSync(join(dataDir, 'dynamodb', LOCK_FILE))).toBe(true);
+  ] as const)(
+    'killed with %s stops its java and exits with %i',
+    async (signal, exitCode) => {
+      const dataDir = join(dir, signal);
+      const fixture = runFixture(['open', dataDir]);
+      const report = await fixture.report;
+      const pid = report.pid as number;
+      expect(report.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(probePid(pid)).toBeUndefined();
+      expect(existsSync(join(dataDir, 'dynamodb', LOCK_FILE))).toBe(true);
 
-    fixture.child.kill(signal);
-    await expect(fixture.exited).resolves.toEqual({ code: exitCode, signal: null });
-    expect(probePid(pid)).toBe('ESRCH');
-    expect(existsSync(join(dataDir, 'dynamodb', LOCK_FILE))).toBe(false);
-  });
+      fixture.child.kill(signal);
+      await expect(fixture.exited).resolves.toEqual({ code: exitCode, signal: null });
+      expect(probePid(pid)).toBe('ESRCH');
+      expect(existsSync(join(dataDir, 'dynamodb', LOCK_FILE))).toBe(false);
+    },
+    60_000,
+  );
 
   it('reports java_missing when java is not on PATH', async () => {
     const fixture = runFixture(['start'], { PATH: '/nonexistent' });
