@@ -6,10 +6,13 @@ export const key = {
     PK: `CONNECTOR#${cid}`,
     SK: `PAGE#${String(index).padStart(6, '0')}`,
   }),
-  /** The revision keeps two versions observed in the same millisecond apart, and in order. */
-  licenseVersion: (lid: string, observedAt: string, rev: number) => ({
+  /**
+   * Versions are keyed by revision, not time: order is exact whatever the writers' clocks say, and two
+   * writers racing to record the same revision collide on the key instead of both landing.
+   */
+  licenseVersion: (lid: string, rev: number) => ({
     PK: `LICENSE#${lid}`,
-    SK: `V#${observedAt}#${String(rev).padStart(6, '0')}`,
+    SK: `V#${String(rev).padStart(8, '0')}`,
   }),
   connectorVersion: (cid: string, observedAt: string) => ({ PK: `CONNECTOR#${cid}`, SK: `V#${observedAt}` }),
   alert: (lid: string, rule: string, cycle: string, threshold: number | string) => ({

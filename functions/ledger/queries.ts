@@ -3,7 +3,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { FEED, key, PREFIX } from './keys.ts';
 import { cursor, type Ledger, queryAll } from './ledger.ts';
 import { INDEX } from './table.ts';
-import { type LicenseItem, type LicenseView, toLicenseView } from './view.ts';
+import { type LicenseItem, type LicenseView, licenseFacts, toLicenseView } from './view.ts';
 
 export interface ConnectorSummary {
   id: string;
@@ -134,17 +134,45 @@ export async function* allLicenses(
   }
 }
 
-/** The current item of a license by id alone: one Query on the byLicenseId index. */
+/**
+ * A license by id alone, without knowing its connector: one Query for its newest version, which carries
+ * the record, the connector and the first sighting. No index needed, and no write pays for one.
+ */
 export async function getLicenseItem(ledger: Ledger, lid: string): Promise<LicenseItem | undefined> {
   const res = await ledger.doc.send(
     new QueryCommand({
       TableName: ledger.tableName,
-      IndexName: INDEX.byLicenseId.name,
-      KeyConditionExpression: 'lic_id = :lid',
-      ExpressionAttributeValues: { ':lid': lid },
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
+      ExpressionAttributeValues: { ':pk': `LICENSE#${lid}`, ':v': PREFIX.version },
+      ScanIndexForward: false,
+      Limit: 1,
     }),
   );
-  return res.Items?.[0] as LicenseItem | undefined;
+  const v = res.Items?.[0] as VersionItem | undefined;
+  if (!v) return undefined;
+  const raw = JSON.parse(v.rawJson) as Record<string, unknown>;
+  return {
+    ...key.license(v.connectorId, lid),
+    ...licenseFacts(v.connectorId, raw ?? { _id: lid }),
+    rawJson: v.rawJson,
+    hash: v.hash ?? '',
+    rev: v.rev,
+    firstSeenAt: v.firstSeenAt ?? v.observedAt,
+    lastChangedAt: v.observedAt,
+    lastSeenAt: v.observedAt,
+    ...(v.change === 'deleted' ? { deletedAt: v.observedAt } : {}),
+  };
+}
+
+interface VersionItem {
+  connectorId: string;
+  observedAt: string;
+  change: 'created' | 'updated' | 'deleted';
+  changes?: string[];
+  rawJson: string;
+  hash?: string;
+  rev: number;
+  firstSeenAt?: string;
 }
 
 export async function getLicense(

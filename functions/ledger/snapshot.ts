@@ -132,7 +132,7 @@ async function planWrite(
     ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': prev.rev } }
     : { ConditionExpression: 'attribute_not_exists(PK)' };
   const rev = (prev?.rev ?? 0) + 1;
-  const versionKey = key.licenseVersion(lid, observedAt, rev);
+  const versionKey = key.licenseVersion(lid, rev);
   const newVersion = (item: Record<string, unknown>): TransactItem => ({
     Put: {
       TableName: ledger.tableName,
@@ -142,6 +142,7 @@ async function planWrite(
   });
 
   if (!change.raw) {
+    const last = current ?? (await readCurrent(ledger, cid, lid));
     // Deletion: the record is kept as last seen; it leaves the indexes so reports and rules skip it.
     return {
       kind: 'deleted',
@@ -159,7 +160,8 @@ async function planWrite(
         newVersion({
           change: 'deleted',
           changes: [],
-          rawJson: current?.rawJson ?? (await lastRawJson(ledger, cid, lid)),
+          rawJson: last?.rawJson ?? 'null',
+          firstSeenAt: last?.firstSeenAt ?? observedAt,
           feed_pk: FEED.deleted,
           feed_sk: `${observedAt}#${lid}`,
         }),
@@ -177,7 +179,6 @@ async function planWrite(
   const facts = licenseFacts(cid, change.raw);
   const item: LicenseItem = {
     ...key.license(cid, lid),
-    lic_id: lid,
     ...facts,
     ...indexAttributes(facts),
     rawJson,
@@ -196,14 +197,11 @@ async function planWrite(
         changes,
         rawJson,
         hash,
+        firstSeenAt: item.firstSeenAt,
         ...(facts.invalid ? { invalid: facts.invalid } : {}),
       }),
     ],
   };
-}
-
-async function lastRawJson(ledger: Ledger, cid: string, lid: string): Promise<string> {
-  return (await readCurrent(ledger, cid, lid))?.rawJson ?? 'null';
 }
 
 export function isConditionFailure(error: unknown): boolean {

@@ -7,8 +7,6 @@ export const INDEX = {
   byExpiry: { name: 'byExpiry', pk: 'exp_pk', sk: 'exp_sk' },
   /** Time-ordered feeds: not-installed licenses, sync runs, alerts sent. */
   feed: { name: 'feed', pk: 'feed_pk', sk: 'feed_sk' },
-  /** The current item of a license by its id alone (only current items carry `lic_id`). */
-  byLicenseId: { name: 'byLicenseId', pk: 'lic_id', sk: undefined },
 } as const;
 
 export const DEFAULT_TABLE_NAME = 'licensewatch';

@@ -24,8 +24,6 @@ export interface LicenseFacts {
 export interface LicenseItem extends LicenseFacts {
   PK: string;
   SK: string;
-  /** Key of the byLicenseId index. */
-  lic_id: string;
   rawJson: string;
   hash: string;
   rev: number;

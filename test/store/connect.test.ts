@@ -17,7 +17,6 @@ describe('openStore with an endpoint URL', () => {
       expect(Table?.TableStatus).toBe('ACTIVE');
       expect(Table?.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus]).sort()).toEqual([
         ['byExpiry', 'ACTIVE'],
-        ['byLicenseId', 'ACTIVE'],
         ['feed', 'ACTIVE'],
       ]);
       await expect(ensureTable(store.raw, table)).resolves.toBe('exists');

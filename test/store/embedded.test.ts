@@ -56,11 +56,7 @@ describe('openStore embedded', () => {
       const { Table } = await first.raw.send(new DescribeTableCommand({ TableName: 'ledger' }));
       expect(Table?.TableStatus).toBe('ACTIVE');
       expect(Table?.KeySchema?.map((k) => k.AttributeName)).toEqual(['PK', 'SK']);
-      expect(Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual([
-        'byExpiry',
-        'byLicenseId',
-        'feed',
-      ]);
+      expect(Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual(['byExpiry', 'feed']);
       await first.client.send(
         new PutCommand({
           TableName: 'ledger',
