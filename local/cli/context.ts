@@ -65,9 +65,19 @@ export class Context {
       store: this.options.store,
       dataDir: this.options.dataDir,
       table: this.options.table,
+    }).then((store) => {
+      this.storeLabel = store.embedded
+        ? `DynamoDB at ${store.embedded.endpoint}`
+        : /^https?:/.test(this.options.store)
+          ? `DynamoDB at ${this.options.store}`
+          : 'DynamoDB (AWS)';
+      return store;
     });
     return this.store;
   }
+
+  /** "DynamoDB at http://..." once the store is open, for error lines. */
+  storeLabel?: string;
 
   async close(): Promise<void> {
     const store = this.store;

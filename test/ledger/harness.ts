@@ -18,16 +18,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+const TOKEN = 'harness-token-0123456789';
 export const NOW = new Date('2026-06-15T12:00:00.000Z');
 
 export async function harness(
-  options: EmulatorOptions & { pageSize?: number; now?: () => Date } = {},
+  options: EmulatorOptions & { pageSize?: number; now?: () => Date; retries?: number } = {},
 ): Promise<Harness> {
   const emu = await startEmulator({
     now: NOW,
     dataSet: { connectors: 3, licensesPerConnector: 120 },
     ...options,
-    token: 't',
+    token: TOKEN,
   });
   const { client, tableName } = await freshTable('ledger');
   const m = meter(client);
@@ -36,10 +37,10 @@ export async function harness(
   const ledger = createLedger(client, tableName, options.now ?? (() => new Date(clock++)));
   const api = createPartnerApi({
     apiUrl: emu.url,
-    token: 't',
+    token: TOKEN,
     pageSize: options.pageSize ?? 50,
     backoffMs: 5,
-    retries: 1,
+    retries: options.retries ?? 1,
   });
   return {
     emu,

@@ -1,0 +1,154 @@
+// `npm run bench`: our sync against a naive sync and the bare fetch floor, on the emulator (30 ms latency) and DynamoDB Local.
+import { type ChildProcess, execFile, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedDynamo } from '#local/store/embedded';
+
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const latency = Number(args.get('latency') ?? 30);
+const concurrency = Number(args.get('concurrency') ?? 8);
+const sizes = (args.get('sizes') ?? '10x1200,50x2000')
+  .split(',')
+  .map((s) => s.split('x').map(Number) as [number, number]);
+
+interface Figures {
+  variant: string;
+  wallMs: number;
+  written: number;
+  read: number;
+  apiRequests: number;
+  peakRssMb: number;
+  failed: number;
+  scans: number;
+}
+
+function runWorker(variant: string, apiUrl: string, endpoint: string, table: string): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', here('./worker.ts'), variant, apiUrl, endpoint, table, String(concurrency)],
+      {
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' },
+      },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`${variant} failed: ${stderr.split('\n').slice(-5).join(' ')}`));
+        resolve(JSON.parse(stdout.trim().split('\n').at(-1)!));
+      },
+    );
+  });
+}
+
+function ask<T>(child: ChildProcess, message: object, reply: string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (msg: { type: string }) => {
+      if (msg.type !== reply) return;
+      child.off('message', on);
+      resolve(msg as T);
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+}
+
+const dynamo = await startEmbeddedDynamo({});
+const results: Record<string, unknown>[] = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+try {
+  for (const [connectors, perConnector] of sizes) {
+    const label = `${connectors}x${perConnector}`;
+    log(
+      `\n== ${label}: ${connectors * perConnector} licenses, ${latency} ms latency, ${concurrency} connectors at once`,
+    );
+    const emu = fork(
+      here('./emulator-child.ts'),
+      [String(connectors), String(perConnector), String(latency)],
+      {
+        execArgv: ['--import', 'tsx'],
+      },
+    );
+    const { url } = await new Promise<{ url: string }>((r) =>
+      emu.once('message', (m) => r(m as { url: string })),
+    );
+    const t = (v: string) => `${v}-${label}-${Date.now()}`;
+    const ours = t('ours');
+    const naive = t('naive');
+    const row: Record<string, Figures | number | string> = {
+      size: label,
+      licenses: connectors * perConnector,
+    };
+    const step = async (name: string, variant: string, table: string) => {
+      const f = await runWorker(variant, url, dynamo.endpoint, table);
+      row[name] = f;
+      log(
+        `${name.padEnd(16)} ${String(f.wallMs).padStart(7)} ms  written ${String(f.written).padStart(7)}  read ${String(f.read).padStart(7)}  api ${String(f.apiRequests).padStart(5)}  rss ${f.peakRssMb} MB`,
+      );
+    };
+    await step('floor', 'floor', t('floor'));
+    await step('oursFirst', 'ours', ours);
+    await step('naiveFirst', 'naive', naive);
+    await step('oursUnchanged', 'ours', ours);
+    await step('naiveUnchanged', 'naive', naive);
+    await step('floorAgain', 'floor', t('floor'));
+    const { changed } = await ask<{ changed: number }>(emu, { type: 'change', fraction: 0.01 }, 'changed');
+    row.changedLicenses = changed;
+    await step('ours1pct', 'ours', ours);
+    await step('naive1pct', 'naive', naive);
+    emu.send({ type: 'stop' });
+    results.push(row);
+  }
+} finally {
+  await dynamo.stop();
+}
+
+const f = (row: Record<string, unknown>, k: string) => row[k] as Figures;
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+const summary = results.map((row) => {
+  const floor = Math.min(f(row, 'floor').wallMs, f(row, 'floorAgain').wallMs);
+  const connectors = Number(String(row.size).split('x')[0]);
+  const changed = Number(row.changedLicenses);
+  const s = {
+    size: row.size,
+    firstVsNaive: ratio(f(row, 'oursFirst').wallMs, f(row, 'naiveFirst').wallMs),
+    unchangedVsNaive: ratio(f(row, 'oursUnchanged').wallMs, f(row, 'naiveUnchanged').wallMs),
+    unchangedVsFloor: ratio(f(row, 'oursUnchanged').wallMs, floor),
+    unchangedWritesPerConnector: ratio(f(row, 'oursUnchanged').written, connectors),
+    onePctWritesPerChanged: ratio(f(row, 'ours1pct').written - 5 * connectors, changed),
+    onePctVsNaive: ratio(f(row, 'ours1pct').wallMs, f(row, 'naive1pct').wallMs),
+    peakRssMb: Math.max(
+      f(row, 'oursFirst').peakRssMb,
+      f(row, 'oursUnchanged').peakRssMb,
+      f(row, 'ours1pct').peakRssMb,
+    ),
+  };
+  const targets = {
+    'unchanged <= 0.25x naive': s.unchangedVsNaive <= 0.25,
+    'unchanged <= 1.5x floor': s.unchangedVsFloor <= 1.5,
+    'unchanged <= 5 writes/connector': s.unchangedWritesPerConnector <= 5,
+    'first <= 1.2x naive': s.firstVsNaive <= 1.2,
+    '1% change <= 3 writes/changed + 5/connector': s.onePctWritesPerChanged <= 3,
+    'peak RSS <= 200 MB': s.peakRssMb <= 200,
+  };
+  return { ...s, targets };
+});
+
+const machine = {
+  node: process.version,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  memGb: Math.round(totalmem() / 2 ** 30),
+};
+const out = { date: new Date().toISOString(), latencyMs: latency, concurrency, machine, results, summary };
+mkdirSync(here('./results'), { recursive: true });
+writeFileSync(here('./results/sync-latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+for (const s of summary) {
+  log(
+    `\n${s.size}: ours/naive first ${s.firstVsNaive}x, unchanged ${s.unchangedVsNaive}x; ours/floor unchanged ${s.unchangedVsFloor}x; ` +
+      `unchanged writes/connector ${s.unchangedWritesPerConnector}; 1% change writes/changed license ${s.onePctWritesPerChanged} (+5/connector); ` +
+      `peak RSS ${s.peakRssMb} MB`,
+  );
+  for (const [name, ok] of Object.entries(s.targets)) log(`  ${ok ? 'met ' : 'MISS'} ${name}`);
+}
+log(`\nwritten to bench/results/sync-latest.json`);

@@ -1,0 +1,45 @@
+// Benchmark helper process: runs one sync variant against the emulator and DynamoDB Local, prints its figures as JSON.
+import { createPartnerApi } from '#celigo/client';
+import { createLedger } from '#ledger/ledger';
+import { planSync, runPlan } from '#ledger/sync';
+import { ensureTable, localClients } from '#local/store/connect';
+import { meter } from '#local/store/meter';
+import { fetchOnly, naiveSync } from './naive.ts';
+
+const [variant, apiUrl, endpoint, table, concurrencyArg] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+const concurrency = Number(concurrencyArg);
+const { raw, client } = localClients(endpoint);
+await ensureTable(raw, table);
+const m = meter(client);
+const ledger = createLedger(client, table);
+const api = createPartnerApi({ apiUrl, token: 'bench-token', concurrency: 16, requestsPerSecond: 250 });
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+
+const started = performance.now();
+let failed = 0;
+if (variant === 'ours') {
+  const plan = await planSync({ ledger, api });
+  const runs = await runPlan({ ledger, api }, plan, concurrency);
+  failed = runs.filter((r) => r.status === 'failed').length;
+} else if (variant === 'naive') {
+  await naiveSync(ledger, api, new Date().toISOString());
+} else {
+  await fetchOnly(api, concurrency);
+}
+const wallMs = performance.now() - started;
+clearInterval(sampler);
+peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+process.stdout.write(
+  `${JSON.stringify({ variant, wallMs: Math.round(wallMs), written: m.written, read: m.read, apiRequests: api.requestCount, peakRssMb: Math.round(peakRss / 1048576), failed, scans: m.scans })}\n`,
+);
+process.exit(0);
