@@ -39,8 +39,12 @@ export const makeHandler = (deps: AlertsDeps) =>
   });
 
 /** SNS always; the webhook when its URL (or the secret holding it) is configured. */
-export function sinksFor(config: Config, read: ReadSecret = readSecret): () => Promise<AlertSink[]> {
-  const sns = snsSink(new SNSClient({}), required(config.alerts.topicArn, 'ALERT_TOPIC_ARN'));
+export function sinksFor(
+  config: Config,
+  read: ReadSecret = readSecret,
+  snsClient: SNSClient = new SNSClient({}),
+): () => Promise<AlertSink[]> {
+  const sns = snsSink(snsClient, required(config.alerts.topicArn, 'ALERT_TOPIC_ARN'));
   const { webhookSecretId, webhookUrl } = config.alerts;
   if (!webhookSecretId && !webhookUrl) return async () => [sns];
   // Read per invocation (the secret is cached by Parameters), so a changed URL is picked up without a cold start.

@@ -4,8 +4,8 @@ import type { PartnerApi } from '#celigo/client';
 import { loadConfig } from '#functions/config';
 import type { Ledger } from '#ledger/ledger';
 import { planSync, type SyncUnit } from '#ledger/sync';
+import { sqsEnqueue } from './enqueue.ts';
 import { instrument, logger, MetricUnit, metrics } from './powertools.ts';
-import { sqsEnqueue } from './queue.ts';
 import { lazyHandler, ledgerFor, partnerApiFor, required } from './runtime.ts';
 
 export interface PlanDeps {

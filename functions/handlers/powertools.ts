@@ -27,7 +27,8 @@ export function instrument<E, R>(name: string, handler: (event: E, context: Cont
       logger.error(`${name} failed`, error as Error);
       throw error;
     } finally {
-      metrics.publishStoredMetrics();
+      // Publishing nothing would log a warning on every invocation of a handler that adds no metric (the api).
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -19,18 +19,30 @@ export const makeHandler = (deps: SyncWorkerDeps) => {
   const syncRecord = async (record: SQSRecord) => {
     const unit = parseSyncUnit(record.body);
     const run = await syncConnector({ ledger: deps.ledger, api: await deps.api() }, unit);
-    metrics.addMetric(
-      run.status === 'completed' ? 'ConnectorsSynced' : 'ConnectorsFailed',
-      MetricUnit.Count,
-      1,
-    );
-    logger.info('connector walked', { ...unit, status: run.status, counts: run.counts, error: run.error });
+    const failed = run.status === 'failed';
+    metrics.addMetric(failed ? 'ConnectorsFailed' : 'ConnectorsSynced', MetricUnit.Count, 1);
+    logger.info('connector walked', {
+      ...unit,
+      status: run.status,
+      counts: run.counts,
+      error: run.error,
+    });
     // syncConnector records a failed walk instead of throwing; throwing here hands the message back to SQS.
-    if (run.status === 'failed')
-      throw new Error(`connector ${unit.connectorId}: ${run.error?.code ?? 'failed'}`);
+    if (failed) throw new Error(`connector ${unit.connectorId}: ${run.error?.code ?? 'failed'}`);
+  };
+  const reportingFailures = async (record: SQSRecord) => {
+    try {
+      await syncRecord(record);
+    } catch (error) {
+      logger.warn('message returned to the queue', {
+        messageId: record.messageId,
+        error: (error as Error).message,
+      });
+      throw error;
+    }
   };
   return instrument('sync-worker', (event: SQSEvent, context) =>
-    processPartialResponse(event, syncRecord, processor, { context }),
+    processPartialResponse(event, reportingFailures, processor, { context }),
   );
 };
 

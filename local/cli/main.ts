@@ -1,8 +1,10 @@
 // The licensewatch CLI: global flags, commands, and the one place errors become a line on stderr and an exit code.
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.ts';
 import { registerEmulator } from './commands/emulator.ts';
 import { registerFetch } from './commands/fetch.ts';
 import { registerLedger } from './commands/ledger.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerWatch } from './commands/watch.ts';
 import { Context, type GlobalOptions, globalOptions } from './context.ts';
 import { CliError } from './output.ts';
@@ -24,7 +26,9 @@ const context = () => {
 registerFetch(program, context);
 registerLedger(program, context);
 registerWatch(program, context);
+registerServe(program, context);
 registerEmulator(program);
+registerDemo(program, context);
 
 try {
   await program.parseAsync(process.argv);
@@ -34,10 +38,30 @@ try {
   process.exitCode = report(error, program.opts<GlobalOptions>().verbose === true);
 }
 
+/** The network failure behind an AWS SDK error (the store went away), if that is what it is. */
+function storeUnreachable(error: unknown): string | undefined {
+  const e = error as { code?: string; name?: string; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code ?? e?.name;
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    EPIPE: 'connection closed',
+    ETIMEDOUT: 'timed out',
+    TimeoutError: 'timed out',
+    EHOSTUNREACH: 'host unreachable',
+  };
+  return code ? reasons[code] : undefined;
+}
+
 /** Prints one line naming the cause (a stack trace only with --verbose) and returns the exit code. */
 function report(error: unknown, verbose: boolean): number {
   if (error instanceof CommanderError) return error.exitCode; // commander already printed it
-  const message = error instanceof Error ? error.message : String(error);
+  const unreachable = current?.storeLabel ? storeUnreachable(error) : undefined;
+  const message = unreachable
+    ? `cannot reach ${current!.storeLabel}: ${unreachable}`
+    : error instanceof Error
+      ? error.message
+      : String(error);
   process.stderr.write(`licensewatch: ${message.split('\n')[0]}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return error instanceof CliError ? error.exitCode : 1;

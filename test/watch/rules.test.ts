@@ -141,7 +141,14 @@ describe('rules', () => {
 /** A sink that remembers what it accepted. */
 function memorySink(name = 'memory'): AlertSink & { got: Alert[] } {
   const got: Alert[] = [];
-  return { name, got, deliver: async (alerts) => (got.push(...alerts), alerts.map((a) => a.alertId)) };
+  return {
+    name,
+    got,
+    deliver: async (alerts) => {
+      got.push(...alerts);
+      return alerts.map((a) => a.alertId);
+    },
+  };
 }
 
 describe('alerts', () => {

@@ -1,0 +1,140 @@
+// The dashboard page: server-rendered HTML with inline CSS; every value from data goes through hono/html's escaping.
+import { html, raw } from 'hono/html';
+import type { LicenseView } from '#ledger/view';
+import { expiryChart } from './chart.ts';
+import { type DashboardData, RECENT_ALERTS } from './data.ts';
+
+/** Rows per table; the reports (linked) have the rest. */
+export const TABLE_ROWS = 25;
+
+const STYLE = `
+  :root { color-scheme: light; --ink:#1d2433; --muted:#5b6475; --line:#e3e7ee; --accent:#2f6fdf; --warn:#b4580b; --bad:#b42318; --ok:#15803d; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f6f8fb; }
+  header { background: #16213a; color: #fff; padding: 14px 28px; display: flex; align-items: baseline; gap: 18px; flex-wrap: wrap; }
+  header h1 { font-size: 20px; margin: 0; letter-spacing: .3px; }
+  header .meta { color: #b9c3d6; font-size: 13px; }
+  header nav { margin-left: auto; font-size: 13px; }
+  header nav a { color: #cfe0ff; margin-left: 14px; }
+  main { padding: 20px 28px 40px; max-width: 1280px; margin: 0 auto; }
+  .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; margin-bottom: 18px; }
+  .tile { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
+  .tile .n { font-size: 26px; font-weight: 650; }
+  .tile .l { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .4px; }
+  section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin-bottom: 18px; }
+  section h2 { font-size: 16px; margin: 0 0 10px; }
+  table { border-collapse: collapse; width: 100%; font-size: 13px; }
+  th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; white-space: nowrap; }
+  td.wrap { white-space: normal; min-width: 280px; }
+  section { overflow-x: auto; }
+  th { color: var(--muted); font-weight: 600; font-size: 12px; }
+  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  code { font-size: 12px; color: var(--muted); }
+  details { margin: 6px 0; }
+  summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
+  .empty, .more { color: var(--muted); font-style: italic; }
+  .st-expired, .st-failed { color: var(--bad); font-weight: 600; }
+  .st-expiring, .st-pending { color: var(--warn); font-weight: 600; }
+  .st-ok, .st-completed, .st-sent { color: var(--ok); }
+  svg .bar { fill: var(--accent); }
+  svg .grid { stroke: var(--line); }
+  svg text { font-size: 11px; fill: var(--muted); }
+  svg text.count { fill: var(--ink); font-weight: 600; }
+`;
+
+const when = (iso: string | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '');
+const day = (iso: string | undefined) => iso?.slice(0, 10) ?? '';
+
+function licenseTable(
+  items: LicenseView[],
+  names: Map<string, string>,
+  more: { href: string; label: string },
+) {
+  if (items.length === 0) return html`<p class="empty">None.</p>`;
+  const rows = items.slice(0, TABLE_ROWS).map(
+    (l) => html`<tr>
+      <td>${l.email ?? ''}</td><td class="wrap">${l.userName ?? ''}</td><td>${names.get(l.connectorId) ?? l.connectorId}</td>
+      <td>${l.edition ?? ''}</td><td>${day(l.expires)}</td>
+      <td class="num">${l.daysToExpiry ?? ''}</td><td class="st-${l.expiry ?? 'none'}">${l.expiry ?? ''}</td>
+      <td>${day(l.created)}</td><td><code>${l.id}</code></td>
+    </tr>`,
+  );
+  const rest = items.length - TABLE_ROWS;
+  return html`<table>
+    <thead><tr><th>Email</th><th>User</th><th>Connector</th><th>Edition</th><th>Expires</th><th class="num">Days</th><th>Status</th><th>Created</th><th>License</th></tr></thead>
+    <tbody>${rows}</tbody>
+  </table>
+  ${rest > 0 ? html`<p class="more">…and ${rest} more: <a href="${more.href}">${more.label}</a></p>` : ''}`;
+}
+
+function connectorTable(data: DashboardData) {
+  if (data.connectors.length === 0)
+    return html`<p class="empty">No connectors yet: run <code>licensewatch sync</code>.</p>`;
+  const rows = data.connectors.map(
+    (c) => html`<tr>
+      <td>${c.name}${c.deletedAt ? html` <span class="st-expired">(gone upstream)</span>` : ''}</td>
+      <td><code>${c.id}</code></td><td class="num">${c.licenses}</td>
+      <td>${when(c.lastCompleteWalkAt) || html`<span class="empty">never</span>`}</td>
+      <td class="st-${c.lastWalk?.status ?? 'none'}">${c.lastWalk?.status ?? ''}${c.lastWalk?.error ? `: ${c.lastWalk.error.message}` : ''}</td>
+    </tr>`,
+  );
+  return html`<table>
+    <thead><tr><th>Connector</th><th>ID</th><th class="num">Live licenses</th><th>Last complete sync</th><th>Last walk</th></tr></thead>
+    <tbody>${rows}</tbody>
+  </table>`;
+}
+
+function alertTable(data: DashboardData) {
+  if (data.alerts.length === 0) return html`<p class="empty">No alerts raised yet.</p>`;
+  const rows = data.alerts.map(
+    (a) => html`<tr>
+      <td>${when(a.raisedAt)}</td><td>${a.rule}</td><td class="num">${a.threshold ?? ''}</td>
+      <td>${a.email ?? ''}</td><td class="wrap">${a.message}</td><td class="st-${a.status}">${a.status}</td>
+    </tr>`,
+  );
+  return html`<table>
+    <thead><tr><th>Raised</th><th>Rule</th><th class="num">Threshold</th><th>Email</th><th>Message</th><th>Delivery</th></tr></thead>
+    <tbody>${rows}</tbody>
+  </table>`;
+}
+
+export function dashboardPage(data: DashboardData) {
+  const names = new Map(data.connectors.map((c) => [c.id, c.name]));
+  const within30 = data.expiring[0]?.items.length ?? 0;
+  const windows = data.expiring.map(
+    (w, i) => html`<details ${i === 0 ? 'open' : ''} data-window="${w.upTo}">
+      <summary>${w.from === 0 ? `Next ${w.upTo} days` : `${w.from}–${w.upTo} days`} (${w.items.length})</summary>
+      ${licenseTable(w.items, names, { href: `/reports/expiring?withinDays=${w.upTo}&limit=1000`, label: `expiring within ${w.upTo} days` })}
+    </details>`,
+  );
+  return html`<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8" />
+  <meta name="viewport" content="width=device-width, initial-scale=1" />
+  <title>licensewatch dashboard</title>
+  <style>${raw(STYLE)}</style>
+</head>
+<body>
+  <header>
+    <h1>licensewatch</h1>
+    <span class="meta">Celigo connector licenses, as of ${when(data.now.toISOString())}</span>
+    <nav><a href="/reports/expiring.csv?withinDays=90">Expiring (CSV)</a><a href="/reports/not-installed.csv">Not installed (CSV)</a><a href="/openapi.json">OpenAPI</a></nav>
+  </header>
+  <main>
+    <div class="tiles">
+      <div class="tile" id="tile-connectors"><div class="n">${data.connectors.length}</div><div class="l">Connectors</div></div>
+      <div class="tile" id="tile-live"><div class="n">${data.liveLicenses}</div><div class="l">Live licenses</div></div>
+      <div class="tile" id="tile-expiring"><div class="n">${within30}</div><div class="l">Expiring in 30 days</div></div>
+      <div class="tile" id="tile-not-installed"><div class="n">${data.notInstalled.length}</div><div class="l">Not installed</div></div>
+      <div class="tile" id="tile-alerts"><div class="n">${data.alerts.length}</div><div class="l">Recent alerts</div></div>
+    </div>
+    <section id="chart"><h2>Live licenses by expiry month</h2>${expiryChart(data.byMonth)}</section>
+    <section id="connectors"><h2>Connectors</h2>${connectorTable(data)}</section>
+    <section id="expiring"><h2>Expiring soon</h2>${windows}</section>
+    <section id="not-installed"><h2>Not installed</h2>${licenseTable(data.notInstalled, names, { href: '/reports/not-installed?olderThanDays=0&limit=1000', label: 'all not installed' })}</section>
+    <section id="alerts"><h2>Recent alerts (last ${RECENT_ALERTS})</h2>${alertTable(data)}</section>
+  </main>
+</body>
+</html>`;
+}

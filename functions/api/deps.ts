@@ -1,0 +1,21 @@
+// What the HTTP app needs from its edge (Lambda or `licensewatch serve`), and the per-request variables it sets.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { RequestIdVariables } from 'hono/request-id';
+import type { PartnerApi } from '#celigo/client';
+import type { Ledger } from '#ledger/ledger';
+
+export interface AppDeps {
+  ledger: Ledger;
+  /** Called only by routes that reach the Partner API, so reads work with no token configured. */
+  partnerApi: () => PartnerApi | Promise<PartnerApi>;
+  config?: {
+    /** Days ahead at which a license counts as expiring in views (default 30). */
+    expiringDays?: number;
+  };
+  /** One line per request, and unexpected errors with their request id; default stderr. */
+  log?: (line: string) => void;
+}
+
+export type AppEnv = { Variables: RequestIdVariables };
+
+export type App = OpenAPIHono<AppEnv>;

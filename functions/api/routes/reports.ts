@@ -1,0 +1,125 @@
+// Report routes: licenses expiring, expired and not installed, as JSON pages or as one CSV download each.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { LicenseView } from '#ledger/view';
+import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
+import { licensesCsv } from '../csv.ts';
+import type { App, AppDeps, AppEnv } from '../deps.ts';
+import { errorResponses, jsonContent } from '../openapi.ts';
+import { pageSorted } from '../paging.ts';
+import {
+  ExpiredCsvQuery,
+  ExpiredQuery,
+  ExpiringCsvQuery,
+  ExpiringQuery,
+  LicensePage,
+  NotInstalledCsvQuery,
+  NotInstalledQuery,
+  REPORT_DEFAULTS,
+} from '../schemas.ts';
+
+const csvContent = (description: string) => ({
+  description: `${description} RFC 4180 CSV with a header row; every match, no paging.`,
+  content: { 'text/csv': { schema: z.string() } },
+});
+
+const SOONEST_FIRST = 'Soonest expiry first.';
+
+const expiringRoute = createRoute({
+  method: 'get',
+  path: '/reports/expiring',
+  tags: ['reports'],
+  summary: 'Live licenses expiring within withinDays days (default 30)',
+  request: { query: ExpiringQuery },
+  responses: { 200: jsonContent(LicensePage, SOONEST_FIRST), ...errorResponses(400) },
+});
+const expiringCsvRoute = createRoute({
+  method: 'get',
+  path: '/reports/expiring.csv',
+  tags: ['reports'],
+  summary: 'The expiring report as CSV',
+  request: { query: ExpiringCsvQuery },
+  responses: { 200: csvContent(SOONEST_FIRST), ...errorResponses(400) },
+});
+const expiredRoute = createRoute({
+  method: 'get',
+  path: '/reports/expired',
+  tags: ['reports'],
+  summary: 'Live licenses that expired within the last withinDays days (default 30)',
+  request: { query: ExpiredQuery },
+  responses: { 200: jsonContent(LicensePage, SOONEST_FIRST), ...errorResponses(400) },
+});
+const expiredCsvRoute = createRoute({
+  method: 'get',
+  path: '/reports/expired.csv',
+  tags: ['reports'],
+  summary: 'The expired report as CSV',
+  request: { query: ExpiredCsvQuery },
+  responses: { 200: csvContent(SOONEST_FIRST), ...errorResponses(400) },
+});
+const notInstalledRoute = createRoute({
+  method: 'get',
+  path: '/reports/not-installed',
+  tags: ['reports'],
+  summary: 'Live licenses created over olderThanDays days ago (default 7) and not installed yet',
+  request: { query: NotInstalledQuery },
+  responses: { 200: jsonContent(LicensePage, SOONEST_FIRST), ...errorResponses(400) },
+});
+const notInstalledCsvRoute = createRoute({
+  method: 'get',
+  path: '/reports/not-installed.csv',
+  tags: ['reports'],
+  summary: 'The not-installed report as CSV',
+  request: { query: NotInstalledCsvQuery },
+  responses: { 200: csvContent(SOONEST_FIRST), ...errorResponses(400) },
+});
+
+/** The rules sort by (expires, id); pages cut the same order. */
+const reportKey = (view: LicenseView) => [view.expires ?? '', view.id];
+
+const pageOfReport = (views: LicenseView[], limit = 100, cursor?: string) =>
+  pageSorted(views, reportKey, { limit, cursor, width: 2 });
+
+function csvResponse(c: Context<AppEnv>, name: string, views: LicenseView[]): Response {
+  return c.body(licensesCsv(views), 200, {
+    'content-type': 'text/csv; charset=utf-8; header=present',
+    'content-disposition': `attachment; filename="${name}.csv"`,
+  });
+}
+
+export function registerReportRoutes(app: App, deps: AppDeps): void {
+  const { ledger } = deps;
+  const options = { expiringDays: deps.config?.expiringDays };
+  const { expiring, expired, notInstalled: olderThan } = REPORT_DEFAULTS;
+
+  app.openapi(expiringRoute, async (c) => {
+    const { withinDays = expiring, limit, cursor } = c.req.valid('query');
+    return c.json(pageOfReport(await expiringWithin(ledger, withinDays, options), limit, cursor), 200);
+  });
+  app.openapi(expiringCsvRoute, async (c) => {
+    const { withinDays = expiring } = c.req.valid('query');
+    return csvResponse(c, `expiring-${withinDays}d`, await expiringWithin(ledger, withinDays, options));
+  });
+
+  app.openapi(expiredRoute, async (c) => {
+    const { withinDays = expired, limit, cursor } = c.req.valid('query');
+    return c.json(pageOfReport(await expiredWithin(ledger, withinDays, options), limit, cursor), 200);
+  });
+  app.openapi(expiredCsvRoute, async (c) => {
+    const { withinDays = expired } = c.req.valid('query');
+    return csvResponse(c, `expired-${withinDays}d`, await expiredWithin(ledger, withinDays, options));
+  });
+
+  app.openapi(notInstalledRoute, async (c) => {
+    const { olderThanDays = olderThan, limit, cursor } = c.req.valid('query');
+    return c.json(pageOfReport(await notInstalled(ledger, olderThanDays, options), limit, cursor), 200);
+  });
+  app.openapi(notInstalledCsvRoute, async (c) => {
+    const { olderThanDays = olderThan } = c.req.valid('query');
+    return csvResponse(
+      c,
+      `not-installed-${olderThanDays}d`,
+      await notInstalled(ledger, olderThanDays, options),
+    );
+  });
+}

@@ -1,0 +1,83 @@
+// Alerts in AWS: a daily schedule evaluates the watch rules and publishes new alerts to an encrypted SNS topic.
+import { Duration } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { Settings } from '../settings.ts';
+import { HandlerFunction } from './handler-function.ts';
+import type { LedgerTable } from './ledger-table.ts';
+import { StoredSecret } from './stored-secret.ts';
+
+export interface AlertingProps {
+  ledger: LedgerTable;
+  settings: Settings;
+  topicKey: IKey;
+  logRetention: RetentionDays;
+}
+
+export class Alerting extends Construct {
+  readonly topic: Topic;
+  readonly evaluator: HandlerFunction;
+  readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, { ledger, settings, topicKey, logRetention }: AlertingProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'licensewatch alerts',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    if (settings.alertEmail) this.topic.addSubscription(new EmailSubscription(settings.alertEmail));
+
+    const webhook = settings.webhookSecretName
+      ? new StoredSecret(this, 'Webhook', {
+          existingName: settings.webhookSecretName,
+          description: 'alert webhook URL',
+        })
+      : undefined;
+
+    this.evaluator = new HandlerFunction(this, 'Evaluate', {
+      handler: 'alerts',
+      description: 'evaluates the watch rules and delivers each new alert once',
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+      logRetention,
+      environment: {
+        TABLE_NAME: ledger.table.tableName,
+        ALERT_TOPIC_ARN: this.topic.topicArn,
+        ALERT_THRESHOLDS: settings.alertThresholds,
+        EXPIRING_DAYS: String(settings.expiringDays),
+        EXPIRED_WITHIN_DAYS: String(settings.expiredWithinDays),
+        NOT_INSTALLED_DAYS: String(settings.notInstalledDays),
+        ...(webhook ? { ALERT_WEBHOOK_SECRET_ARN: webhook.secretId } : {}),
+      },
+    });
+    // Rules read by index and the connector item; each alert is claimed, then marked sent and its outbox entry removed.
+    ledger.grant(this.evaluator.fn, [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ]);
+    webhook?.grantRead(this.evaluator.fn);
+    // Publish (PublishBatch authorizes as sns:Publish), plus the key calls SNS makes for an encrypted topic.
+    this.evaluator.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
+    this.evaluator.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [topicKey.keyArn] }),
+    );
+
+    this.schedule = new Rule(this, 'Schedule', {
+      description: 'licensewatch: evaluate alerts',
+      schedule: Schedule.expression(settings.alertSchedule),
+      targets: [new LambdaFunction(this.evaluator.fn, { retryAttempts: 2, maxEventAge: Duration.hours(2) })],
+    });
+  }
+}

@@ -1,0 +1,112 @@
+// The HTTP API: API Gateway (HTTP API, payload 2.0) in front of the api function; every route needs SigV4 (or a JWT).
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { Settings } from '../settings.ts';
+import { HandlerFunction } from './handler-function.ts';
+import type { LedgerTable } from './ledger-table.ts';
+import type { StoredSecret } from './stored-secret.ts';
+
+export interface HttpApiEndpointProps {
+  ledger: LedgerTable;
+  token: StoredSecret;
+  settings: Settings;
+  logRetention: RetentionDays;
+}
+
+/** One access log line per request, JSON, without query strings or headers (they may carry ids or tokens). */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  time: '$context.requestTime',
+  method: '$context.httpMethod',
+  path: '$context.path',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  latencyMs: '$context.responseLatency',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authError: '$context.authorizer.error',
+  caller: '$context.identity.userArn',
+  sourceIp: '$context.identity.sourceIp',
+};
+
+export class HttpApiEndpoint extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly handler: HandlerFunction;
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, { ledger, token, settings, logRetention }: HttpApiEndpointProps) {
+    super(scope, id);
+    this.handler = new HandlerFunction(this, 'Handler', {
+      handler: 'api',
+      description: 'the licensewatch HTTP API (Hono app)',
+      memorySize: 512,
+      // Under API Gateway's 30 s integration limit, so a slow upstream answers our 5xx and not a gateway timeout.
+      timeout: Duration.seconds(25),
+      logRetention,
+      environment: {
+        TABLE_NAME: ledger.table.tableName,
+        CELIGO_API_URL: settings.partnerApiUrl,
+        CELIGO_TOKEN_SECRET_ARN: token.secretId,
+        EXPIRING_DAYS: String(settings.expiringDays),
+        EXPIRED_WITHIN_DAYS: String(settings.expiredWithinDays),
+        NOT_INSTALLED_DAYS: String(settings.notInstalledDays),
+        ALERT_THRESHOLDS: settings.alertThresholds,
+        PARTNER_API_RPS: String(Math.max(1, Math.floor(settings.partnerApiRps / settings.workerConcurrency))),
+      },
+    });
+    // Reads by key and index; POST/PUT re-snapshot the license they changed upstream.
+    ledger.grant(this.handler.fn, [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    token.grantRead(this.handler.fn);
+
+    const authorizer: IHttpRouteAuthorizer =
+      settings.apiAuth === 'jwt'
+        ? new HttpJwtAuthorizer('Jwt', settings.jwtIssuer, { jwtAudience: settings.jwtAudience })
+        : new HttpIamAuthorizer();
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: 'licensewatch',
+      description: 'licensewatch: connector licenses, history, reports and alerts',
+      defaultAuthorizer: authorizer,
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    // The Hono app owns routing (404, 405 and error bodies in its own format); the gateway forwards everything.
+    const integration = new HttpLambdaIntegration('App', this.handler.fn, {
+      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+    });
+    this.api.addRoutes({ path: '/', methods: [HttpMethod.ANY], integration });
+    this.api.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
+    this.url = this.stage.url;
+  }
+}

@@ -1,0 +1,136 @@
+// The stack's settings, read from CDK context (cdk.json, or `cdk deploy -c key=value`) and checked before anything is built.
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { resolveApiUrl } from '#celigo/client';
+import { loadConfig } from '#functions/config';
+
+/** Every context key the app reads, with its default. cdk.json holds the same list. */
+export const CONTEXT_DEFAULTS = {
+  /** `us`, `eu`, or the Partner API base URL. */
+  partnerApi: 'us',
+  /** EventBridge expressions (UTC). */
+  syncSchedule: 'rate(1 hour)',
+  alertSchedule: 'cron(0 8 * * ? *)',
+  /** Days before expiry at which an `expiring` alert fires. */
+  alertThresholds: '30,14,7,1,0',
+  expiringDays: 30,
+  expiredWithinDays: 30,
+  notInstalledDays: 7,
+  /** Optional e-mail subscribed to the alerts topic, and to the ops (alarm) topic. */
+  alertEmail: '',
+  opsEmail: '',
+  /** Name of an existing secret holding the Partner API token; empty: the stack creates an empty secret. */
+  tokenSecretName: '',
+  /** Name of an existing secret holding a Slack-compatible webhook URL; empty: no webhook. */
+  webhookSecretName: '',
+  /** `iam` (SigV4, the default) or `jwt` (then jwtIssuer and jwtAudience are required). */
+  apiAuth: 'iam',
+  jwtIssuer: '',
+  /** Comma-separated audiences. */
+  jwtAudience: '',
+  apiRateLimit: 20,
+  apiBurstLimit: 40,
+  /** Concurrent sync workers (SQS maxConcurrency, 2..1000) and the Partner API request rate they share. */
+  workerConcurrency: 4,
+  partnerApiRps: 120,
+  logRetentionDays: 30,
+} as const;
+
+const text = z.preprocess((v) => (v === undefined || v === null ? undefined : String(v).trim()), z.string());
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const schedule = text.refine(
+  (s) => /^(rate|cron)\(.+\)$/.test(s),
+  'expected an EventBridge rate(...) or cron(...) expression',
+);
+/** CloudWatch Logs accepts only these retention periods (days). */
+const RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (d): d is number => typeof d === 'number' && d !== RetentionDays.INFINITE,
+);
+const email = text.refine(
+  (s) => s === '' || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s),
+  'expected an e-mail address',
+);
+
+const settingsSchema = z
+  .object({
+    partnerApi: text,
+    syncSchedule: schedule,
+    alertSchedule: schedule,
+    alertThresholds: text,
+    expiringDays: int(0, 3650),
+    expiredWithinDays: int(0, 3650),
+    notInstalledDays: int(0, 3650),
+    alertEmail: email,
+    opsEmail: email,
+    tokenSecretName: text,
+    webhookSecretName: text,
+    apiAuth: z.enum(['iam', 'jwt']),
+    jwtIssuer: text,
+    jwtAudience: text.transform((s) =>
+      s
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
+    apiRateLimit: int(1, 10_000),
+    apiBurstLimit: int(1, 5_000),
+    workerConcurrency: int(2, 1000),
+    partnerApiRps: int(1, 300),
+    logRetentionDays: int(1, 3653).refine((d) => RETENTION_DAYS.includes(d), {
+      message: `expected one of ${RETENTION_DAYS.join(', ')}`,
+    }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.apiAuth === 'jwt' && (!s.jwtIssuer.startsWith('https://') || s.jwtAudience.length === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiAuth'],
+        message: 'apiAuth=jwt needs jwtIssuer (https://...) and jwtAudience',
+      });
+    }
+    if (Math.floor(s.partnerApiRps / s.workerConcurrency) < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['partnerApiRps'],
+        message: 'must be at least workerConcurrency (1 request/s per worker)',
+      });
+    }
+  });
+
+export type Settings = Omit<z.output<typeof settingsSchema>, 'logRetentionDays'> & {
+  logRetentionDays: RetentionDays;
+  partnerApiUrl: string;
+};
+
+export class SettingsError extends Error {}
+
+/** Reads every key (context wins over the defaults) and fails synth with one message naming each bad key. */
+export function readSettings(node: Node): Settings {
+  const raw = Object.fromEntries(
+    Object.entries(CONTEXT_DEFAULTS).map(([key, fallback]) => [key, node.tryGetContext(key) ?? fallback]),
+  );
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new SettingsError(
+      `bad CDK context: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const settings = parsed.data;
+  let partnerApiUrl: string;
+  try {
+    partnerApiUrl = resolveApiUrl(settings.partnerApi);
+    // The same validation the functions run at start-up, so a bad threshold list fails here and not at 08:00.
+    loadConfig({
+      TABLE_NAME: 'synth-check',
+      CELIGO_API_URL: partnerApiUrl,
+      ALERT_THRESHOLDS: settings.alertThresholds,
+      EXPIRING_DAYS: String(settings.expiringDays),
+      EXPIRED_WITHIN_DAYS: String(settings.expiredWithinDays),
+      NOT_INSTALLED_DAYS: String(settings.notInstalledDays),
+    });
+  } catch (error) {
+    throw new SettingsError(`bad CDK context: ${(error as Error).message}`);
+  }
+  return { ...settings, logRetentionDays: settings.logRetentionDays as RetentionDays, partnerApiUrl };
+}
