@@ -1,0 +1,69 @@
+// `npm start` (licensewatch demo) end to end: serves the API on embedded defaults, stops cleanly, and a second start shows only what changed.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/licensewatch.js', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'lw-demo-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Starts the demo, waits for its URL, runs `probe`, then Ctrl-C; returns what it printed and how it ended. */
+async function demo(probe: (url: string) => Promise<void>) {
+  const child = spawn(process.execPath, [BIN, 'demo', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, CELIGO_API_TOKEN: '', CELIGO_API_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = /HTTP API and dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', () => reject(new Error(`demo exited early: ${stderr}`)));
+  });
+  try {
+    await probe(url);
+  } finally {
+    child.kill('SIGINT');
+  }
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  return { stdout, stderr, code };
+}
+
+/** DynamoDB Local processes whose data lives under this test's data dir. */
+async function javaLeftBehind(): Promise<number> {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes('DynamoDBLocal') && l.includes(dataDir)).length;
+}
+
+describe('npm start', () => {
+  it('syncs the demo, reports, serves the API, and stops everything on Ctrl-C', async () => {
+    const first = await demo(async (url) => {
+      const connectors = (await (await fetch(`${url}/connectors`)).json()) as {
+        items: { licenses: number }[];
+      };
+      expect(connectors.items).toHaveLength(4);
+      expect(connectors.items.reduce((n, c) => n + c.licenses, 0)).toBe(1298);
+      expect((await fetch(`${url}/`)).status).toBe(200);
+    });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Sync: 4 connectors, 1298 licenses stored/);
+    expect(first.stdout).toMatch(/Expiring within 7 days \(\d+\)/);
+    expect(first.stdout).toMatch(/Alerts raised now: \d+/);
+    expect(await javaLeftBehind()).toBe(0);
+
+    const second = await demo(async () => undefined);
+    expect(second.stdout).toMatch(/since the last run: 0 new, 2 changed, 0 gone upstream/);
+    expect(second.stderr).toMatch(/renewed license/);
+    expect(await javaLeftBehind()).toBe(0);
+  }, 180_000);
+});
