@@ -1,6 +1,4 @@
 // CLI output: one JSON document, CSV or a readable table on stdout; logs and errors on stderr.
-import { stringify } from 'csv-stringify/sync';
-
 export type Format = 'table' | 'json' | 'csv';
 
 export function formatOf(opts: { json?: boolean; csv?: boolean }): Format {
@@ -21,18 +19,6 @@ export class CliError extends Error {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** RFC 4180 CSV with a header row, UTF-8. */
-export function printCsv(columns: string[], rows: Record<string, unknown>[]): void {
-  process.stdout.write(
-    stringify(rows, {
-      header: true,
-      columns,
-      record_delimiter: '\r\n',
-      cast: { boolean: (v) => String(v), object: (v) => JSON.stringify(v) },
-    }),
-  );
 }
 
 export interface Column<T> {

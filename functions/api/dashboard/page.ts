@@ -25,7 +25,7 @@ const STYLE = `
   section h2 { font-size: 16px; margin: 0 0 10px; }
   table { border-collapse: collapse; width: 100%; font-size: 13px; }
   th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; white-space: nowrap; }
-  td.wrap { white-space: normal; min-width: 280px; }
+  td.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 150px; }
   section { overflow-x: auto; }
   th { color: var(--muted); font-weight: 600; font-size: 12px; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -45,23 +45,27 @@ const STYLE = `
 const when = (iso: string | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '');
 const day = (iso: string | undefined) => iso?.slice(0, 10) ?? '';
 
+/** The one column that differs between tables: expiry status when expiring, creation date when not installed. */
+type Extra = 'status' | 'created';
+
 function licenseTable(
   items: LicenseView[],
   names: Map<string, string>,
+  extra: Extra,
   more: { href: string; label: string },
 ) {
   if (items.length === 0) return html`<p class="empty">None.</p>`;
   const rows = items.slice(0, TABLE_ROWS).map(
     (l) => html`<tr>
       <td>${l.email ?? ''}</td><td class="wrap">${l.userName ?? ''}</td><td>${names.get(l.connectorId) ?? l.connectorId}</td>
-      <td>${l.edition ?? ''}</td><td>${day(l.expires)}</td>
-      <td class="num">${l.daysToExpiry ?? ''}</td><td class="st-${l.expiry ?? 'none'}">${l.expiry ?? ''}</td>
-      <td>${day(l.created)}</td><td><code>${l.id}</code></td>
+      <td>${l.edition ?? ''}</td><td>${day(l.expires)}</td><td class="num">${l.daysToExpiry ?? ''}</td>
+      ${extra === 'status' ? html`<td class="st-${l.expiry ?? 'none'}">${l.expiry ?? ''}</td>` : html`<td>${day(l.created)}</td>`}
+      <td><code>${l.id}</code></td>
     </tr>`,
   );
   const rest = items.length - TABLE_ROWS;
   return html`<table>
-    <thead><tr><th>Email</th><th>User</th><th>Connector</th><th>Edition</th><th>Expires</th><th class="num">Days</th><th>Status</th><th>Created</th><th>License</th></tr></thead>
+    <thead><tr><th>Email</th><th>User</th><th>Connector</th><th>Edition</th><th>Expires</th><th class="num">Days</th><th>${extra === 'status' ? 'Status' : 'Created'}</th><th>License</th></tr></thead>
     <tbody>${rows}</tbody>
   </table>
   ${rest > 0 ? html`<p class="more">…and ${rest} more: <a href="${more.href}">${more.label}</a></p>` : ''}`;
@@ -87,13 +91,14 @@ function connectorTable(data: DashboardData) {
 function alertTable(data: DashboardData) {
   if (data.alerts.length === 0) return html`<p class="empty">No alerts raised yet.</p>`;
   const rows = data.alerts.map(
-    (a) => html`<tr>
+    (a) => html`<tr title="${a.message}">
       <td>${when(a.raisedAt)}</td><td>${a.rule}</td><td class="num">${a.threshold ?? ''}</td>
-      <td>${a.email ?? ''}</td><td class="wrap">${a.message}</td><td class="st-${a.status}">${a.status}</td>
+      <td>${a.email ?? ''}</td><td>${day(a.expires)}</td><td><code>${a.licenseId}</code></td>
+      <td class="st-${a.status}">${a.status}</td>
     </tr>`,
   );
   return html`<table>
-    <thead><tr><th>Raised</th><th>Rule</th><th class="num">Threshold</th><th>Email</th><th>Message</th><th>Delivery</th></tr></thead>
+    <thead><tr><th>Raised</th><th>Rule</th><th class="num">Threshold</th><th>Email</th><th>Expires</th><th>License</th><th>Delivery</th></tr></thead>
     <tbody>${rows}</tbody>
   </table>`;
 }
@@ -104,7 +109,7 @@ export function dashboardPage(data: DashboardData) {
   const windows = data.expiring.map(
     (w, i) => html`<details ${i === 0 ? 'open' : ''} data-window="${w.upTo}">
       <summary>${w.from === 0 ? `Next ${w.upTo} days` : `${w.from}–${w.upTo} days`} (${w.items.length})</summary>
-      ${licenseTable(w.items, names, { href: `/reports/expiring?withinDays=${w.upTo}&limit=1000`, label: `expiring within ${w.upTo} days` })}
+      ${licenseTable(w.items, names, 'status', { href: `/reports/expiring?withinDays=${w.upTo}&limit=1000`, label: `expiring within ${w.upTo} days` })}
     </details>`,
   );
   return html`<!doctype html>
@@ -132,7 +137,7 @@ export function dashboardPage(data: DashboardData) {
     <section id="chart"><h2>Live licenses by expiry month</h2>${expiryChart(data.byMonth)}</section>
     <section id="connectors"><h2>Connectors</h2>${connectorTable(data)}</section>
     <section id="expiring"><h2>Expiring soon</h2>${windows}</section>
-    <section id="not-installed"><h2>Not installed</h2>${licenseTable(data.notInstalled, names, { href: '/reports/not-installed?olderThanDays=0&limit=1000', label: 'all not installed' })}</section>
+    <section id="not-installed"><h2>Not installed</h2>${licenseTable(data.notInstalled, names, 'created', { href: '/reports/not-installed?olderThanDays=0&limit=1000', label: 'all not installed' })}</section>
     <section id="alerts"><h2>Recent alerts (last ${RECENT_ALERTS})</h2>${alertTable(data)}</section>
   </main>
 </body>

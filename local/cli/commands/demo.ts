@@ -150,7 +150,7 @@ export function registerDemo(program: Command, context: () => Context): void {
             : `Alerts raised now: ${alerts.items.length} (${[...byRule].map(([r, n]) => `${n} ${r}`).join(', ')}).`,
         );
 
-        const app = createApp({ ledger, partnerApi: () => api, log: ctx.options.verbose ? log : undefined });
+        const app = createApp({ ledger, partnerApi: () => api, log });
         const server = await serveApp(app, { port: opts.port });
         out.push(
           '',

@@ -1,12 +1,13 @@
 // `licensewatch sync | connectors | licenses | license | history`: fill the ledger and read it back.
 import type { Command } from 'commander';
+import { licensesCsv } from '#api/csv';
 import { createLedger, type Ledger } from '#ledger/ledger';
 import { allLicenses, getLicense, licenseHistory, listConnectors } from '#ledger/queries';
 import { getRun } from '#ledger/runs';
 import { planSync, runPlan } from '#ledger/sync';
 import type { LicenseView } from '#ledger/view';
 import type { Context } from '../context.ts';
-import { CliError, type Column, formatOf, log, printCsv, printJson, printTable } from '../output.ts';
+import { CliError, type Column, formatOf, log, printJson, printTable } from '../output.ts';
 import { progressLine } from '../progress.ts';
 
 export async function openLedger(context: Context): Promise<Ledger> {
@@ -25,29 +26,11 @@ export const LICENSE_COLUMNS: Column<LicenseView>[] = [
   { header: 'INSTALLED', value: (l) => (l.installed ? 'yes' : 'no') },
 ];
 
-export const LICENSE_CSV_COLUMNS = [
-  'id',
-  'connectorId',
-  'email',
-  'userId',
-  'userName',
-  'integrationId',
-  'edition',
-  'expires',
-  'created',
-  'installed',
-  'daysToExpiry',
-  'expiry',
-  'firstSeenAt',
-  'lastSeenAt',
-  'deletedAt',
-];
-
 /** Prints license views as JSON `{ items }`, CSV or a table. */
 export function printLicenses(items: LicenseView[], opts: { json?: boolean; csv?: boolean }): void {
   const format = formatOf(opts);
   if (format === 'json') printJson({ items });
-  else if (format === 'csv') printCsv(LICENSE_CSV_COLUMNS, items as unknown as Record<string, unknown>[]);
+  else if (format === 'csv') process.stdout.write(licensesCsv(items));
   else printTable(items, LICENSE_COLUMNS, '(no licenses)');
 }
 
