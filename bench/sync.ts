@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedDynamo } from '#local/store/embedded';
+import { apiLatency, type Latency } from './api.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -41,6 +42,21 @@ function runWorker(variant: string, apiUrl: string, endpoint: string, table: str
   });
 }
 
+/** License ids spread over the ledger's connectors, for the API benchmark's lookups. */
+async function sampleLicenseIds(endpoint: string, table: string, count: number): Promise<string[]> {
+  const { localClients } = await import('#local/store/connect');
+  const { createLedger } = await import('#ledger/ledger');
+  const { listConnectors, listLicenses } = await import('#ledger/queries');
+  const ledger = createLedger(localClients(endpoint).client, table);
+  const connectors = await listConnectors(ledger);
+  const ids: string[] = [];
+  for (const c of connectors) {
+    const page = await listLicenses(ledger, c.id, { limit: Math.ceil(count / connectors.length) });
+    ids.push(...page.items.map((l) => l.id));
+  }
+  return ids;
+}
+
 function ask<T>(child: ChildProcess, message: object, reply: string): Promise<T> {
   return new Promise((resolve) => {
     const on = (msg: { type: string }) => {
@@ -55,6 +71,7 @@ function ask<T>(child: ChildProcess, message: object, reply: string): Promise<T>
 
 const dynamo = await startEmbeddedDynamo({});
 const results: Record<string, unknown>[] = [];
+let api: { size: string; latency: Latency[] } | undefined;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 try {
   for (const [connectors, perConnector] of sizes) {
@@ -98,6 +115,20 @@ try {
     await step('naive1pct', 'naive', naive);
     emu.send({ type: 'stop' });
     results.push(row);
+    // API latency over the largest ledger the run built (100,000 licenses with the default sizes).
+    if (
+      connectors * perConnector === Math.max(...sizes.map(([c, p]) => c * p)) &&
+      args.get('api') !== 'false'
+    ) {
+      const ids = await sampleLicenseIds(dynamo.endpoint, ours, 500);
+      log(`API latency on ${label} (autocannon, 10 connections, 10 s per route)...`);
+      api = { size: label, latency: await apiLatency(dynamo.endpoint, ours, ids) };
+      for (const l of api.latency) {
+        log(
+          `${l.route.padEnd(36)} p50 ${l.p50} ms  p95 ${l.p95} ms  p99 ${l.p99} ms  ${l.rps} req/s  non-2xx ${l.non2xx}`,
+        );
+      }
+    }
   }
 } finally {
   await dynamo.stop();
@@ -140,7 +171,15 @@ const machine = {
   cpuModel: cpus()[0]?.model,
   memGb: Math.round(totalmem() / 2 ** 30),
 };
-const out = { date: new Date().toISOString(), latencyMs: latency, concurrency, machine, results, summary };
+const out = {
+  date: new Date().toISOString(),
+  latencyMs: latency,
+  concurrency,
+  machine,
+  results,
+  summary,
+  api,
+};
 mkdirSync(here('./results'), { recursive: true });
 writeFileSync(here('./results/sync-latest.json'), `${JSON.stringify(out, null, 2)}\n`);
 for (const s of summary) {
