@@ -15,7 +15,8 @@ function compareKeys(a: string[], b: string[]): number {
   return 0;
 }
 
-function decode(cursor: string, width: number): string[] {
+/** The sort key a keyset cursor points after; a bad cursor is a 400. */
+export function decode(cursor: string, width: number): string[] {
   let after: unknown;
   try {
     after = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown }).after;
@@ -26,6 +27,10 @@ function decode(cursor: string, width: number): string[] {
     throw badCursor();
   return after;
 }
+
+/** A keyset cursor naming the last key of a page. */
+export const encode = (after: string[]) =>
+  Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
 
 /**
  * One page of `items`, which must be sorted by `keyOf` (ascending, compared field by field): the items after
@@ -47,8 +52,6 @@ export function pageSorted<T>(
   const more = start + options.limit < items.length;
   return {
     items: page,
-    ...(more && last
-      ? { nextCursor: Buffer.from(JSON.stringify({ after: keyOf(last) }), 'utf8').toString('base64url') }
-      : {}),
+    ...(more && last ? { nextCursor: encode(keyOf(last)) } : {}),
   };
 }

@@ -65,7 +65,8 @@ export function ledgerFor(config: Config): Ledger {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  return createLedger(doc, config.tableName);
+  // The api reads connector META on every license view; a few seconds of reuse is invisible to callers.
+  return createLedger(doc, config.tableName, undefined, { metaCacheMs: 5_000 });
 }
 
 /**

@@ -1,7 +1,7 @@
 // The ledger's read side: connectors with counts, a connector's licenses, one license by id, its history.
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { FEED, key, PREFIX } from './keys.ts';
-import { cursor, type Ledger, queryAll } from './ledger.ts';
+import { cursor, type Ledger, type Page, queryAll, queryPage } from './ledger.ts';
 import { INDEX } from './table.ts';
 import { type LicenseItem, type LicenseView, licenseFacts, toLicenseView } from './view.ts';
 
@@ -21,10 +21,7 @@ export interface ConnectorSummary {
   raw: unknown;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string;
-}
+export type { Page } from './ledger.ts';
 
 export interface ReadOptions {
   /** Days ahead at which a license counts as expiring (default 30). */
@@ -72,7 +69,11 @@ function toConnectorSummary(m: ConnectorMetaItem): ConnectorSummary {
 
 /** The connector's META item, for deriving lastSeenAt; cached per call site by the caller when listing. */
 export async function connectorMeta(ledger: Ledger, cid: string): Promise<ConnectorMetaItem | undefined> {
+  const cached = ledger.metaCache.get(cid);
+  if (cached && Date.now() - cached.at < ledger.metaCacheMs)
+    return cached.item as ConnectorMetaItem | undefined;
   const res = await ledger.doc.send(new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid) }));
+  if (ledger.metaCacheMs > 0) ledger.metaCache.set(cid, { at: Date.now(), item: res.Item });
   return res.Item as ConnectorMetaItem | undefined;
 }
 
@@ -139,16 +140,7 @@ export async function* allLicenses(
  * the record, the connector and the first sighting. No index needed, and no write pays for one.
  */
 export async function getLicenseItem(ledger: Ledger, lid: string): Promise<LicenseItem | undefined> {
-  const res = await ledger.doc.send(
-    new QueryCommand({
-      TableName: ledger.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
-      ExpressionAttributeValues: { ':pk': `LICENSE#${lid}`, ':v': PREFIX.version },
-      ScanIndexForward: false,
-      Limit: 1,
-    }),
-  );
-  const v = res.Items?.[0] as VersionItem | undefined;
+  const [v] = (await versions(ledger, lid, { limit: 1 }, (item) => item as unknown as VersionItem)).items;
   if (!v) return undefined;
   const raw = JSON.parse(v.rawJson) as Record<string, unknown>;
   return {
@@ -197,27 +189,35 @@ export interface HistoryItem {
   license: unknown;
 }
 
+/** A license's version items, newest first (keys sort by revision). */
+function versions<T>(
+  ledger: Ledger,
+  lid: string,
+  options: { limit?: number; cursor?: string },
+  map: (item: Record<string, unknown>) => T,
+) {
+  return queryPage(
+    ledger,
+    {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
+      ExpressionAttributeValues: { ':pk': `LICENSE#${lid}`, ':v': PREFIX.version },
+      ScanIndexForward: false,
+    },
+    options,
+    map,
+  );
+}
+
 /** A license's versions, newest first, paged. */
-export async function licenseHistory(
+export function licenseHistory(
   ledger: Ledger,
   lid: string,
   options: { limit?: number; cursor?: string } = {},
 ): Promise<Page<HistoryItem>> {
-  const res = await ledger.doc.send(
-    new QueryCommand({
-      TableName: ledger.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
-      ExpressionAttributeValues: { ':pk': `LICENSE#${lid}`, ':v': PREFIX.version },
-      ScanIndexForward: false,
-      Limit: options.limit ?? 100,
-      ExclusiveStartKey: cursor.decode(options.cursor),
-    }),
-  );
-  const items = (res.Items ?? []).map((v) => ({
+  return versions(ledger, lid, options, (v) => ({
     observedAt: v.observedAt as string,
     change: v.change as HistoryItem['change'],
     changes: (v.changes as string[]) ?? [],
     license: JSON.parse(v.rawJson as string),
   }));
-  return { items, nextCursor: cursor.encode(res.LastEvaluatedKey) };
 }

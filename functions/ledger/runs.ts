@@ -1,9 +1,9 @@
 // Sync run records: one summary per run and one item per connector walked, with counts, timings and errors.
 
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { FEED, key } from './keys.ts';
-import { cursor, type Ledger, queryAll } from './ledger.ts';
+import { feedPage, type Ledger, queryAll } from './ledger.ts';
 
 export const COUNT_NAMES = [
   'seen',
@@ -175,22 +175,8 @@ export async function connectorRuns(ledger: Ledger, runId: string): Promise<Conn
 }
 
 /** Sync runs, newest first, paged. */
-export async function listRuns(ledger: Ledger, options: { limit?: number; cursor?: string } = {}) {
-  const res = await ledger.doc.send(
-    new QueryCommand({
-      TableName: ledger.tableName,
-      IndexName: 'feed',
-      KeyConditionExpression: 'feed_pk = :pk',
-      ExpressionAttributeValues: { ':pk': FEED.runs },
-      ScanIndexForward: false,
-      Limit: options.limit ?? 50,
-      ExclusiveStartKey: cursor.decode(options.cursor),
-    }),
-  );
-  return {
-    items: (res.Items ?? []).map((i) => stripKeys<RunSummary>(i)),
-    nextCursor: cursor.encode(res.LastEvaluatedKey),
-  };
+export function listRuns(ledger: Ledger, options: { limit?: number; cursor?: string } = {}) {
+  return feedPage(ledger, FEED.runs, { ...options, defaultLimit: 50 }, (i) => stripKeys<RunSummary>(i));
 }
 
 export function stripKeys<T>(item: Record<string, unknown>): T {

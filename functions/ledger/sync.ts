@@ -59,61 +59,73 @@ export async function planSync({ ledger, api }: SyncDeps): Promise<SyncPlan> {
   const started = ledger.now();
   const startedAt = started.toISOString();
   const runId = newRunId(started);
-  const records = await collect(api.connectorPages());
+  // What the ledger knows of every connector is one Query, made while the list is on its way.
+  const [records, known] = await Promise.all([collect(api.connectorPages()), knownConnectors(ledger)]);
   const tally = { created: 0, updated: 0, unchanged: 0, deleted: 0, invalid: 0 };
   const seen = new Set<string>();
   const units: SyncUnit[] = [];
+  const fresh: Record<string, unknown>[] = [];
+  for (const raw of records) {
+    const id = (raw as { _id?: unknown })?._id;
+    if (typeof id !== 'string' || !id || seen.has(id)) {
+      tally.invalid++;
+      continue;
+    }
+    seen.add(id);
+    if (!connectorSchema.safeParse(raw).success) tally.invalid++;
+    units.push({ runId, connectorId: id });
+    fresh.push(raw as Record<string, unknown>);
+  }
   const limit = pLimit(8);
   await Promise.all(
-    records.map((raw) =>
+    fresh.map((raw) =>
       limit(async () => {
-        const id = (raw as { _id?: unknown })?._id;
-        if (typeof id !== 'string' || !id || seen.has(id)) {
-          tally.invalid++;
-          return;
-        }
-        seen.add(id);
-        if (!connectorSchema.safeParse(raw).success) tally.invalid++;
-        tally[await snapshotConnector(ledger, raw as Record<string, unknown>, startedAt)]++;
-        units.push({ runId, connectorId: id });
+        tally[await snapshotConnector(ledger, raw, known.get(String(raw._id)), startedAt)]++;
       }),
     ),
   );
   // Connectors gone from the (complete) list are marked deleted; their licenses stay as last seen.
-  for await (const meta of queryAll<ConnectorMeta & { SK: string }>(ledger, {
-    IndexName: 'feed',
-    KeyConditionExpression: 'feed_pk = :pk',
-    ExpressionAttributeValues: { ':pk': FEED.connectors },
-  })) {
-    if (!seen.has(meta.connectorId) && !meta.deletedAt) {
-      await ledger.doc.send(
+  const gone = [...known.values()].filter((meta) => !seen.has(meta.connectorId) && !meta.deletedAt);
+  await Promise.all(
+    gone.map((meta) =>
+      ledger.doc.send(
         new UpdateCommand({
           TableName: ledger.tableName,
           Key: key.connector(meta.connectorId),
           UpdateExpression: 'SET deletedAt = :at',
           ExpressionAttributeValues: { ':at': startedAt },
         }),
-      );
-      tally.deleted++;
-    }
-  }
+      ),
+    ),
+  );
+  tally.deleted = gone.length;
   units.sort((a, b) => a.connectorId.localeCompare(b.connectorId));
   await startRun(ledger, runId, startedAt, units.length);
   return { runId, startedAt, units, connectors: tally };
 }
 
+async function knownConnectors(ledger: Ledger): Promise<Map<string, ConnectorMeta>> {
+  const known = new Map<string, ConnectorMeta>();
+  for await (const meta of queryAll<ConnectorMeta>(ledger, {
+    IndexName: 'feed',
+    KeyConditionExpression: 'feed_pk = :pk',
+    ExpressionAttributeValues: { ':pk': FEED.connectors },
+    ProjectionExpression: 'connectorId, #h, deletedAt',
+    ExpressionAttributeNames: { '#h': 'hash' },
+  })) {
+    known.set(meta.connectorId, meta);
+  }
+  return known;
+}
+
 async function snapshotConnector(
   ledger: Ledger,
   raw: Record<string, unknown>,
+  current: ConnectorMeta | undefined,
   observedAt: string,
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const cid = String(raw._id);
   const hash = contentHash(raw);
-  const current = (
-    await ledger.doc.send(
-      new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid), ConsistentRead: true }),
-    )
-  ).Item as (ConnectorMeta & { rawJson?: string }) | undefined;
   if (current?.hash === hash && !current.deletedAt) return 'unchanged';
   const kind = current?.hash ? 'updated' : 'created';
   const rawJson = JSON.stringify(raw);

@@ -33,24 +33,14 @@ export interface LicenseItem extends LicenseFacts {
   deletedAt?: string;
 }
 
-export interface LicenseView {
+/** The DESIGN.md license view: the facts (with `id` for `licenseId`), the expiry status now, and the record as sent. */
+export interface LicenseView extends Omit<LicenseFacts, 'licenseId'> {
   id: string;
-  connectorId: string;
-  email?: string;
-  userId?: string;
-  userName?: string;
-  integrationId?: string;
-  edition?: string;
-  addonLicenses: unknown[];
-  expires?: string;
-  created?: string;
-  installed: boolean;
   daysToExpiry?: number;
   expiry?: 'ok' | 'expiring' | 'expired';
   firstSeenAt: string;
   lastSeenAt: string;
   deletedAt?: string;
-  invalid?: string[];
   raw: unknown;
 }
 

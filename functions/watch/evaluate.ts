@@ -1,8 +1,8 @@
 // Alert evaluation: run the rules, claim each new alert once (conditional write), deliver, retry what failed.
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Alert, AlertSink } from '#alerts/types';
 import { FEED, key } from '#ledger/keys';
-import { cursor, type Ledger, queryAll } from '#ledger/ledger';
+import { feedPage, type Ledger, queryAll } from '#ledger/ledger';
 import { stripKeys } from '#ledger/runs';
 import { isConditionFailure } from '#ledger/snapshot';
 import type { LicenseView } from '#ledger/view';
@@ -250,20 +250,8 @@ export async function evaluateAlerts(deps: {
 }
 
 /** Alerts raised, newest first, paged (GET /alerts). */
-export async function listAlerts(ledger: Ledger, options: { limit?: number; cursor?: string } = {}) {
-  const res = await ledger.doc.send(
-    new QueryCommand({
-      TableName: ledger.tableName,
-      IndexName: 'feed',
-      KeyConditionExpression: 'feed_pk = :pk',
-      ExpressionAttributeValues: { ':pk': FEED.alerts },
-      ScanIndexForward: false,
-      Limit: options.limit ?? 100,
-      ExclusiveStartKey: cursor.decode(options.cursor),
-    }),
+export function listAlerts(ledger: Ledger, options: { limit?: number; cursor?: string } = {}) {
+  return feedPage(ledger, FEED.alerts, options, (i) =>
+    stripKeys<Alert & { status: string; sentAt?: string }>(i),
   );
-  return {
-    items: (res.Items ?? []).map((i) => stripKeys<Alert & { status: string; sentAt?: string }>(i)),
-    nextCursor: cursor.encode(res.LastEvaluatedKey),
-  };
 }

@@ -1,4 +1,6 @@
 // The watch rules as indexed queries over the ledger: expiring, expired, not installed, deleted. No Scan.
+
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expiryMonth, FEED } from '#ledger/keys';
 import { type Ledger, queryAll } from '#ledger/ledger';
 import { connectorMeta, getLicenseItem } from '#ledger/queries';
@@ -62,6 +64,98 @@ async function toViews(ledger: Ledger, items: LicenseItem[], options: RuleOption
 
 const byExpiry = (a: LicenseView, b: LicenseView) =>
   (a.expires ?? '').localeCompare(b.expires ?? '') || a.id.localeCompare(b.id);
+
+export interface RulePage {
+  items: LicenseView[];
+  /** (expires, id) of the last item when more follow: pass it back as `after`. */
+  next?: [string, string];
+}
+
+/**
+ * One page of live licenses expiring in (lowerExclusive, upperInclusive] of the byExpiry sort key, soonest first,
+ * reading only about `limit` items: month partitions in order, each from just after the last key seen.
+ */
+async function expiryRangePage(
+  ledger: Ledger,
+  lowerExclusive: string,
+  upperInclusive: string,
+  limit: number,
+  options: RuleOptions,
+): Promise<RulePage> {
+  const items: LicenseItem[] = [];
+  const months = monthsBetween(
+    new Date(lowerExclusive.slice(0, 24)),
+    new Date(Date.parse(upperInclusive.slice(0, 24)) + 1),
+  );
+  for (const month of months) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await ledger.doc.send(
+        new QueryCommand({
+          TableName: ledger.tableName,
+          IndexName: INDEX.byExpiry.name,
+          KeyConditionExpression: 'exp_pk = :m AND exp_sk > :lo',
+          ExpressionAttributeValues: { ':m': month, ':lo': lowerExclusive },
+          Limit: limit + 1 - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of (res.Items ?? []) as (LicenseItem & { exp_sk: string })[]) {
+        if (item.exp_sk > upperInclusive) return finish(ledger, items, limit, options);
+        items.push(item);
+      }
+      start = res.LastEvaluatedKey;
+    } while (start && items.length <= limit);
+    if (items.length > limit) break;
+  }
+  return finish(ledger, items, limit, options);
+}
+
+async function finish(
+  ledger: Ledger,
+  items: LicenseItem[],
+  limit: number,
+  options: RuleOptions,
+): Promise<RulePage> {
+  const page = items.slice(0, limit);
+  const views = await toViews(ledger, page, options);
+  const last = page.at(-1);
+  return items.length > limit && last
+    ? { items: views, next: [last.expires!, last.licenseId] }
+    : { items: views };
+}
+
+const afterKey = (after: [string, string] | undefined, fallback: string) =>
+  after ? `${after[0]}#${after[1]}` : fallback;
+
+/** A page of the expiring report (same rule as expiringWithin), reading only what the page needs. */
+export function expiringPage(
+  ledger: Ledger,
+  withinDays: number,
+  page: { limit: number; after?: [string, string] },
+  options: RuleOptions = {},
+): Promise<RulePage> {
+  const now = ledger.now();
+  const to = new Date(now.getTime() + (withinDays + 1) * DAY_MS - 1);
+  // `~` sorts after every id: "<now>#~" excludes a license expiring at this very instant (it has expired).
+  const lower = afterKey(page.after, `${now.toISOString()}#~`);
+  return expiryRangePage(ledger, lower, `${to.toISOString()}#~`, page.limit, {
+    expiringDays: options.expiringDays ?? withinDays,
+  });
+}
+
+/** A page of the expired report (same rule as expiredWithin), reading only what the page needs. */
+export function expiredPage(
+  ledger: Ledger,
+  withinDays: number,
+  page: { limit: number; after?: [string, string] },
+  options: RuleOptions = {},
+): Promise<RulePage> {
+  const now = ledger.now();
+  const from = new Date(now.getTime() - withinDays * DAY_MS);
+  const lower = afterKey(page.after, `${from.toISOString()}#`);
+  return expiryRangePage(ledger, lower, `${now.toISOString()}#~`, page.limit, options);
+}
 
 /** Live licenses with 0 <= daysToExpiry <= withinDays (whole days, floored), soonest expiry first. */
 export async function expiringWithin(

@@ -7,7 +7,7 @@ import type { Alert, AlertSink } from '#alerts/types';
 import { webhookSink } from '#alerts/webhook';
 import type { DataSet, LicenseRecord } from '#local/emulator/index';
 import { evaluateAlerts, listAlerts, tightestThreshold } from '#watch/evaluate';
-import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
+import { expiredPage, expiredWithin, expiringPage, expiringWithin, notInstalled } from '#watch/rules';
 import { type Harness, harness } from '../ledger/harness.ts';
 
 const DAY = 86_400_000;
@@ -121,6 +121,29 @@ describe('rules', () => {
     });
     await h.sync();
     expect(ids(await notInstalled(h.ledger, 0))).toEqual(sorted(L.notInstalledExactly7));
+  });
+
+  it('pages the expiry reports in the index: the pages put together are the whole report', async () => {
+    const many = Array.from({ length: 23 }, (_, i) => license(`p${i}`, ((i % 7) + 0.25) * DAY - (i % 3) * 45 * DAY));
+    await start([...Object.values(L), ...many]);
+    for (const [whole, paged] of [
+      [() => expiringWithin(h.ledger, 30), (after?: [string, string]) => expiringPage(h.ledger, 30, { limit: 4, after })],
+      [() => expiredWithin(h.ledger, 60), (after?: [string, string]) => expiredPage(h.ledger, 60, { limit: 4, after })],
+    ] as const) {
+      const all: string[] = [];
+      let after: [string, string] | undefined;
+      let pages = 0;
+      do {
+        const page = await paged(after);
+        expect(page.items.length).toBeLessThanOrEqual(4);
+        all.push(...page.items.map((v) => v.id));
+        after = page.next;
+        pages++;
+      } while (after);
+      const expected = (await whole()).map((v) => v.id);
+      expect(all).toEqual(expected);
+      expect(pages).toBeGreaterThanOrEqual(Math.ceil(expected.length / 4));
+    }
   });
 
   it('picks the tightest threshold crossed', () => {

@@ -2,11 +2,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { LicenseView } from '#ledger/view';
-import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
+import {
+  expiredPage,
+  expiredWithin,
+  expiringPage,
+  expiringWithin,
+  notInstalled,
+  type RulePage,
+} from '#watch/rules';
 import { licensesCsv } from '../csv.ts';
 import type { App, AppDeps, AppEnv } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
-import { pageSorted } from '../paging.ts';
+import { decode, encode, pageSorted } from '../paging.ts';
 import {
   ExpiredCsvQuery,
   ExpiredQuery,
@@ -80,6 +87,13 @@ const reportKey = (view: LicenseView) => [view.expires ?? '', view.id];
 const pageOfReport = (views: LicenseView[], limit = 100, cursor?: string) =>
   pageSorted(views, reportKey, { limit, cursor, width: 2 });
 
+/** The expiry reports page in the index itself: each page reads about `limit` items, however big the ledger. */
+const after = (cursor: string | undefined) => (cursor ? (decode(cursor, 2) as [string, string]) : undefined);
+const asPage = (page: RulePage) => ({
+  items: page.items,
+  ...(page.next ? { nextCursor: encode(page.next) } : {}),
+});
+
 function csvResponse(c: Context<AppEnv>, name: string, views: LicenseView[]): Response {
   return c.body(licensesCsv(views), 200, {
     'content-type': 'text/csv; charset=utf-8; header=present',
@@ -94,7 +108,10 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(expiringRoute, async (c) => {
     const { withinDays = expiring, limit, cursor } = c.req.valid('query');
-    return c.json(pageOfReport(await expiringWithin(ledger, withinDays, options), limit, cursor), 200);
+    return c.json(
+      asPage(await expiringPage(ledger, withinDays, { limit: limit ?? 100, after: after(cursor) }, options)),
+      200,
+    );
   });
   app.openapi(expiringCsvRoute, async (c) => {
     const { withinDays = expiring } = c.req.valid('query');
@@ -103,7 +120,10 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(expiredRoute, async (c) => {
     const { withinDays = expired, limit, cursor } = c.req.valid('query');
-    return c.json(pageOfReport(await expiredWithin(ledger, withinDays, options), limit, cursor), 200);
+    return c.json(
+      asPage(await expiredPage(ledger, withinDays, { limit: limit ?? 100, after: after(cursor) }, options)),
+      200,
+    );
   });
   app.openapi(expiredCsvRoute, async (c) => {
     const { withinDays = expired } = c.req.valid('query');

@@ -93,7 +93,7 @@ export function registerDemo(program: Command, context: () => Context): void {
         const activity = returning ? customersAct(emu) : [];
         saveUpstream(upstreamFile, emu);
         const api = createPartnerApi({ apiUrl: emu.url, token: DEMO_TOKEN });
-        const ledger = await openLedger(ctx);
+        const ledger = await openLedger(ctx, { metaCacheMs: 5_000 });
         log(`Partner API emulator: ${emu.url} · store: ${(await ctx.openStore()).description}`);
         for (const note of activity) log(`since the last run: ${note}`);
 

@@ -10,9 +10,9 @@ import type { Context } from '../context.ts';
 import { CliError, type Column, formatOf, log, printJson, printTable } from '../output.ts';
 import { progressLine } from '../progress.ts';
 
-export async function openLedger(context: Context): Promise<Ledger> {
+export async function openLedger(context: Context, options: { metaCacheMs?: number } = {}): Promise<Ledger> {
   const store = await context.openStore();
-  return createLedger(store.client, store.tableName);
+  return createLedger(store.client, store.tableName, undefined, options);
 }
 
 export const LICENSE_COLUMNS: Column<LicenseView>[] = [

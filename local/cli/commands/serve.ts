@@ -19,7 +19,7 @@ export function registerServe(program: Command, context: () => Context): void {
     )
     .action(async (opts: { port: number }) => {
       const ctx = context();
-      const ledger = await openLedger(ctx);
+      const ledger = await openLedger(ctx, { metaCacheMs: 5_000 });
       // Built on the first write only: reads work with no token, and a write without one answers 503.
       const app = createApp({ ledger, partnerApi: () => ctx.partnerApi(), log });
       const server = await serveApp(app, { port: opts.port });
