@@ -1,4 +1,5 @@
 // Partner API client on ky: the seven license/connector endpoints, Link paging, Retry-After, rate limit, typed errors.
+import { createHash } from 'node:crypto';
 import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
 import pLimit from 'p-limit';
 import pThrottle from 'p-throttle';
@@ -58,11 +59,14 @@ export interface PartnerApiOptions {
   onRetry?: (info: { request: string; attempt: number; reason: string }) => void;
 }
 
-/** One page of a listing: the records as sent, the body text (for a cheap digest) and its position. */
+/**
+ * One page of a listing: the records as sent, its position, and a digest of the body as sent (equal digests,
+ * equal pages: a sync skips a page it has seen). The body text itself is dropped once parsed and digested.
+ */
 export interface RawPage {
   index: number;
   records: unknown[];
-  body: string;
+  digest: string;
 }
 
 export interface PartnerApi {
@@ -188,7 +192,7 @@ export function createPartnerApi(options: PartnerApiOptions): PartnerApi {
           describe('GET', current),
         );
       }
-      yield { index, records: (res.data as unknown[] | undefined) ?? [], body: res.text };
+      yield { index, records: (res.data as unknown[] | undefined) ?? [], digest: bodyDigest(res.text) };
       target = nextLink(res.link, current);
       if (target && new URL(target).origin !== origin) {
         // Never send the bearer token to a host other than the configured one.
@@ -241,6 +245,10 @@ export async function collect(pages: AsyncIterable<RawPage>): Promise<unknown[]>
   const all: unknown[] = [];
   for await (const page of pages) all.push(...page.records);
   return all;
+}
+
+function bodyDigest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 32);
 }
 
 function describe(method: string, target: string): string {

@@ -15,11 +15,6 @@ export function contentHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('base64url').slice(0, 32);
 }
 
-/** Digest of a page body as sent: equal bodies mean every record on the page is unchanged. */
-export function pageDigest(body: string): string {
-  return createHash('sha256').update(body).digest('base64url').slice(0, 32);
-}
-
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 

@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import { collect, type PartnerApi } from '#celigo/client';
 import { PartnerApiError } from '#celigo/errors';
 import { connectorSchema, licenseSchema } from '#celigo/schemas';
-import { contentHash, pageDigest } from './hash.ts';
+import { contentHash } from './hash.ts';
 import { FEED, key, PREFIX } from './keys.ts';
 import { type Ledger, queryAll } from './ledger.ts';
 import {
@@ -254,7 +254,7 @@ async function walkConnector(
     const page = next.value;
     pageCount = page.index + 1;
     progress.pages++;
-    const digest = pageDigest(page.body);
+    const digest = page.digest;
     const last = digests.get(page.index);
     const same = last?.digest === digest;
     const changes: LicenseChange[] = [];

@@ -65,8 +65,23 @@ describe('listing', () => {
   it('treats 204 No Content as an empty list', async () => {
     const pages = [];
     for await (const page of client().licensePages(empty)) pages.push(page);
-    expect(pages).toEqual([{ index: 0, records: [], body: '' }]);
+    expect(pages).toEqual([{ index: 0, records: [], digest: expect.any(String) }]);
     expect(await collect(client().licensePages(empty))).toEqual([]);
+  });
+
+  it('digests each page body: same page, same digest; a changed record, another', async () => {
+    const digests = async () => {
+      const out: string[] = [];
+      for await (const page of client().licensePages(big)) out.push(page.digest);
+      return out;
+    };
+    const first = await digests();
+    expect(await digests()).toEqual(first);
+    const last = emu.licenses(big).at(-1)!;
+    emu.mutateLicense(big, last._id, { opts: { connectorEdition: 'digest-test' } });
+    const after = await digests();
+    expect(after[0]).toBe(first[0]);
+    expect(after.at(-1)).not.toBe(first.at(-1));
   });
 
   it('keeps every record exactly as sent, unknown fields and key order included', async () => {

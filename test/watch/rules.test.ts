@@ -124,11 +124,19 @@ describe('rules', () => {
   });
 
   it('pages the expiry reports in the index: the pages put together are the whole report', async () => {
-    const many = Array.from({ length: 23 }, (_, i) => license(`p${i}`, ((i % 7) + 0.25) * DAY - (i % 3) * 45 * DAY));
+    const many = Array.from({ length: 23 }, (_, i) =>
+      license(`p${i}`, ((i % 7) + 0.25) * DAY - (i % 3) * 45 * DAY),
+    );
     await start([...Object.values(L), ...many]);
     for (const [whole, paged] of [
-      [() => expiringWithin(h.ledger, 30), (after?: [string, string]) => expiringPage(h.ledger, 30, { limit: 4, after })],
-      [() => expiredWithin(h.ledger, 60), (after?: [string, string]) => expiredPage(h.ledger, 60, { limit: 4, after })],
+      [
+        () => expiringWithin(h.ledger, 30),
+        (after?: [string, string]) => expiringPage(h.ledger, 30, { limit: 4, after }),
+      ],
+      [
+        () => expiredWithin(h.ledger, 60),
+        (after?: [string, string]) => expiredPage(h.ledger, 60, { limit: 4, after }),
+      ],
     ] as const) {
       const all: string[] = [];
       let after: [string, string] | undefined;
