@@ -191,6 +191,7 @@ const out = {
   date: new Date().toISOString(),
   latencyMs: latency,
   concurrency,
+  heapFlags,
   machine,
   results,
   summary,
