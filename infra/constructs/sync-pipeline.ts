@@ -64,12 +64,7 @@ export class SyncPipeline extends Construct {
       logRetention,
       environment: { ...partnerApiEnv, WORK_QUEUE_URL: this.queue.queueUrl },
     });
-    ledger.grant(this.plan.fn, [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-    ]);
+    ledger.grant(this.plan.fn, ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     token.grantRead(this.plan.fn);
     this.queue.grantSendMessages(this.plan.fn);
 

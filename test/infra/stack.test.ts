@@ -211,7 +211,6 @@ describe('grants (least privilege)', () => {
 
   it('gives each function the table actions it uses, on the table and its named indexes only', () => {
     expect(dynamo(id.plan)).toEqual([
-      'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
