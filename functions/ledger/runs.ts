@@ -1,9 +1,10 @@
 // Sync run records: one summary per run and one item per connector walked, with counts, timings and errors.
 
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { FEED, key } from './keys.ts';
 import { feedPage, type Ledger, queryAll } from './ledger.ts';
+import { isConditionFailure } from './snapshot.ts';
 
 export const COUNT_NAMES = [
   'seen',
@@ -62,16 +63,8 @@ export async function startRun(
   startedAt: string,
   connectors: number,
 ): Promise<void> {
-  const summary: RunSummary = {
-    runId,
-    startedAt,
-    status: connectors === 0 ? 'completed' : 'running',
-    connectors,
-    completed: 0,
-    failed: 0,
-    counts: zeroCounts(),
-    ...(connectors === 0 ? { finishedAt: startedAt } : {}),
-  };
+  // Status and finish time are derived on read from the counts (see toRunSummary).
+  const summary = { runId, startedAt, connectors, completed: 0, failed: 0, counts: zeroCounts() };
   await ledger.doc.send(
     new PutCommand({
       TableName: ledger.tableName,
@@ -87,79 +80,103 @@ export async function startRun(
 }
 
 /**
- * Records one connector's walk and folds its counts into the run summary with atomic ADDs,
- * so workers running in parallel (SQS in AWS) never overwrite each other. The last one closes the run.
+ * Records one connector's walk and folds it into the run summary, in one transaction. Idempotent per unit:
+ * SQS may deliver a unit twice, or again after a failed walk. A repeat of a completed walk changes nothing;
+ * a walk that follows a failed one replaces it (its counts and its "failed" move to this outcome).
  */
 export async function recordConnectorRun(ledger: Ledger, run: ConnectorRun): Promise<void> {
-  const ownRecord = ledger.doc.send(
-    new PutCommand({
-      TableName: ledger.tableName,
-      Item: { ...key.runConnector(run.runId, run.connectorId), type: 'connectorRun', ...run },
-    }),
-  );
-  const names: Record<string, string> = { '#counts': 'counts', '#done': run.status };
-  const values: Record<string, unknown> = { ':one': 1 };
-  const adds = ['#done :one'];
+  const runKey = key.runConnector(run.runId, run.connectorId);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const prev = (
+      await ledger.doc.send(
+        new GetCommand({ TableName: ledger.tableName, Key: runKey, ConsistentRead: true }),
+      )
+    ).Item as ConnectorRun | undefined;
+    if (prev?.status === 'completed') return; // counted already: a duplicate delivery
+    const own = {
+      Put: {
+        TableName: ledger.tableName,
+        Item: { ...runKey, type: 'connectorRun', ...run },
+        ...(prev
+          ? {
+              ConditionExpression: '#status = :failed AND finishedAt = :prevAt',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':failed': 'failed', ':prevAt': prev.finishedAt },
+            }
+          : { ConditionExpression: 'attribute_not_exists(PK)' }),
+      },
+    };
+    try {
+      await ledger.doc.send(
+        new TransactWriteCommand({ TransactItems: [own, { Update: summaryUpdate(ledger, run, prev) }] }),
+      );
+      return;
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if (reasons?.[1]?.Code === 'ConditionalCheckFailed' && reasons[0]?.Code !== 'ConditionalCheckFailed') {
+        // No summary (a unit walked outside a planned run): keep the connector's own record only.
+        await ledger.doc.send(new PutCommand(own.Put));
+        return;
+      }
+      if (!isConditionFailure(error)) throw error;
+      // Another delivery of this unit recorded first: read again and decide again.
+    }
+  }
+  throw new Error(`could not record the walk of connector ${run.connectorId} in run ${run.runId}`);
+}
+
+/** ADDs this outcome to the summary, minus what an earlier failed attempt of the same unit added. */
+function summaryUpdate(ledger: Ledger, run: ConnectorRun, prev: ConnectorRun | undefined) {
+  const names: Record<string, string> = {
+    '#counts': 'counts',
+    '#completed': 'completed',
+    '#failed': 'failed',
+  };
+  const values: Record<string, unknown> = {
+    ':completed': run.status === 'completed' ? 1 : 0,
+    ':failed': (run.status === 'failed' ? 1 : 0) - (prev ? 1 : 0),
+    ':at': run.finishedAt,
+  };
+  const adds = ['#completed :completed', '#failed :failed'];
   for (const name of COUNT_NAMES) {
     names[`#${name}`] = name;
-    values[`:${name}`] = run.counts[name];
+    values[`:${name}`] = run.counts[name] - (prev?.counts[name] ?? 0);
     adds.push(`#counts.#${name} :${name}`);
   }
-  let update = `ADD ${adds.join(', ')}`;
+  let update = `ADD ${adds.join(', ')} SET lastFinishedAt = :at`;
   if (run.error) {
-    update += ' SET #errors = list_append(if_not_exists(#errors, :empty), :error)';
+    update += ', #errors = list_append(if_not_exists(#errors, :empty), :error)';
     names['#errors'] = 'errors';
     values[':empty'] = [];
     values[':error'] = [{ connectorId: run.connectorId, ...run.error }];
   }
-  const [, res] = await Promise.all([
-    ownRecord,
-    ledger.doc
-      .send(
-        new UpdateCommand({
-          TableName: ledger.tableName,
-          Key: key.runSummary(run.runId),
-          UpdateExpression: update,
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      )
-      .catch((error) => {
-        // A connector walked outside a planned run (a re-driven message after the summary expired, say): keep its own record only.
-        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
-        throw error;
-      }),
-  ]);
-  const summary = res?.Attributes as RunSummary | undefined;
-  if (summary && summary.status === 'running' && summary.completed + summary.failed >= summary.connectors) {
-    await ledger.doc
-      .send(
-        new UpdateCommand({
-          TableName: ledger.tableName,
-          Key: key.runSummary(run.runId),
-          UpdateExpression: 'SET #status = :status, finishedAt = :at',
-          ConditionExpression: '#status = :running',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': summary.failed > 0 ? 'failed' : 'completed',
-            ':at': run.finishedAt,
-            ':running': 'running',
-          },
-        }),
-      )
-      .catch((error) => {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      });
-  }
+  return {
+    TableName: ledger.tableName,
+    Key: key.runSummary(run.runId),
+    UpdateExpression: update,
+    ConditionExpression: 'attribute_exists(PK)',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The stored summary with its status derived: a run is over once every connector has an outcome. */
+function toRunSummary(item: Record<string, unknown>): RunSummary {
+  const { lastFinishedAt, ...rest } = stripKeys<RunSummary & { lastFinishedAt?: string }>(item);
+  const done = rest.completed + rest.failed >= rest.connectors;
+  const finishedAt = rest.connectors === 0 ? rest.startedAt : lastFinishedAt;
+  return {
+    ...rest,
+    status: done ? (rest.failed > 0 ? 'failed' : 'completed') : 'running',
+    ...(done && finishedAt ? { finishedAt } : {}),
+  };
 }
 
 export async function getRun(ledger: Ledger, runId: string): Promise<RunSummary | undefined> {
   const res = await ledger.doc.send(
     new GetCommand({ TableName: ledger.tableName, Key: key.runSummary(runId), ConsistentRead: true }),
   );
-  return res.Item ? stripKeys<RunSummary>(res.Item) : undefined;
+  return res.Item ? toRunSummary(res.Item) : undefined;
 }
 
 export async function connectorRuns(ledger: Ledger, runId: string): Promise<ConnectorRun[]> {
@@ -176,7 +193,7 @@ export async function connectorRuns(ledger: Ledger, runId: string): Promise<Conn
 
 /** Sync runs, newest first, paged. */
 export function listRuns(ledger: Ledger, options: { limit?: number; cursor?: string } = {}) {
-  return feedPage(ledger, FEED.runs, { ...options, defaultLimit: 50 }, (i) => stripKeys<RunSummary>(i));
+  return feedPage(ledger, FEED.runs, { ...options, defaultLimit: 50 }, toRunSummary);
 }
 
 export function stripKeys<T>(item: Record<string, unknown>): T {

@@ -8,7 +8,37 @@ export interface Meter {
   /** Writes by operation, e.g. { TransactWriteItems: 40 }. */
   writtenBy: Record<string, number>;
   scans: number;
+  /** Items written by kind of key, `<PK prefix>/<SK prefix>`: e.g. `CONNECTOR/LICENSE`, `LICENSE/V`, `RUN/SUMMARY`. */
+  writtenByKind: Record<string, number>;
   reset(): void;
+}
+
+const kindOf = (k: { PK?: unknown; SK?: unknown } | undefined) =>
+  `${String(k?.PK ?? '?').split('#')[0]}/${String(k?.SK ?? '?').split('#')[0]}`;
+
+/** The keys of the items a write command touches. */
+function keysWritten(command: string, input: Input): ({ PK?: unknown; SK?: unknown } | undefined)[] {
+  type K = { PK?: unknown; SK?: unknown };
+  switch (command) {
+    case 'PutItem':
+      return [input.Item as K];
+    case 'UpdateItem':
+    case 'DeleteItem':
+      return [input.Key as K];
+    case 'BatchWriteItem':
+      return Object.values((input.RequestItems ?? {}) as Record<string, Input[]>).flatMap((list) =>
+        list.map((r) => ((r.PutRequest as Input)?.Item ?? (r.DeleteRequest as Input)?.Key) as K),
+      );
+    case 'TransactWriteItems':
+      return ((input.TransactItems ?? []) as Input[])
+        .filter((t) => !('ConditionCheck' in t))
+        .map((t) => {
+          const op = (t.Put ?? t.Update ?? t.Delete) as Input;
+          return (op.Item ?? op.Key) as K;
+        });
+    default:
+      return [];
+  }
 }
 
 type Input = Record<string, unknown>;
@@ -58,12 +88,14 @@ export function meter(client: DynamoDBDocumentClient): Meter {
     calls: {},
     writtenBy: {},
     scans: 0,
+    writtenByKind: {},
     reset() {
       m.written = 0;
       m.read = 0;
       m.calls = {};
       m.writtenBy = {};
       m.scans = 0;
+      m.writtenByKind = {};
     },
   };
   client.middlewareStack.add(
@@ -76,6 +108,10 @@ export function meter(client: DynamoDBDocumentClient): Meter {
       m.written += w;
       m.read += itemsRead(command, (result.output ?? {}) as Input);
       if (command === 'Scan') m.scans++;
+      for (const k of keysWritten(command, args.input as Input)) {
+        const kind = kindOf(k);
+        m.writtenByKind[kind] = (m.writtenByKind[kind] ?? 0) + 1;
+      }
       return result;
     },
     { step: 'initialize', name: 'licensewatchMeter' },

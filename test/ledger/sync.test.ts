@@ -62,7 +62,8 @@ describe('re-sync', () => {
     const runs = await h.sync();
     expect(runs.map((r) => r.counts.unchanged)).toEqual([120, 120, 120]);
     expect(runs.map((r) => r.pagesUnchanged)).toEqual([3, 3, 3]);
-    expect(h.meter.writtenBy.TransactWriteItems ?? 0).toBe(0);
+    expect(h.meter.writtenByKind['CONNECTOR/LICENSE'] ?? 0).toBe(0);
+    expect(h.meter.writtenByKind['LICENSE/V'] ?? 0).toBe(0);
     expect(h.meter.written).toBeLessThanOrEqual(3 * 5 + 1);
     expect(h.meter.scans).toBe(0);
   });
@@ -88,7 +89,8 @@ describe('re-sync', () => {
     expect(history[0]!.changes).toEqual(['expires', 'opts.connectorEdition']);
     expect((await getLicense(h.ledger, lid))!.expires).toBe('2030-01-01T18:29:59.999Z');
     // One license: its current item and one version, plus O(1) per connector.
-    expect(h.meter.writtenBy.TransactWriteItems).toBe(2);
+    expect(h.meter.writtenByKind['CONNECTOR/LICENSE']).toBe(1);
+    expect(h.meter.writtenByKind['LICENSE/V']).toBe(1);
     expect(h.meter.written).toBeLessThanOrEqual(2 + 3 * 5 + 3);
   });
 

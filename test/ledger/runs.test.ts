@@ -1,0 +1,62 @@
+// Run records: a unit delivered twice, or again after a failure, is counted once with its last outcome.
+import { describe, expect, it } from 'vitest';
+import { createLedger } from '#ledger/ledger';
+import { type ConnectorRun, getRun, listRuns, recordConnectorRun, startRun, zeroCounts } from '#ledger/runs';
+import { freshTable } from '../setup/tables.ts';
+
+const unit = (
+  connectorId: string,
+  status: ConnectorRun['status'],
+  seen: number,
+  at: string,
+): ConnectorRun => ({
+  runId: 'run-1',
+  connectorId,
+  status,
+  counts: { ...zeroCounts(), seen, unchanged: seen },
+  pages: 1,
+  pagesUnchanged: 1,
+  startedAt: at,
+  finishedAt: at,
+  durationMs: 1,
+  ...(status === 'failed' ? { error: { code: 'upstream_error', message: '500 upstream_error' } } : {}),
+});
+
+describe('run records', () => {
+  it('counts each connector once, with its last outcome, and derives the status', async () => {
+    const { client, tableName } = await freshTable('runs');
+    const ledger = createLedger(client, tableName);
+    await startRun(ledger, 'run-1', '2026-06-15T12:00:00.000Z', 2);
+    expect((await getRun(ledger, 'run-1'))!.status).toBe('running');
+
+    await recordConnectorRun(ledger, unit('a', 'failed', 10, '2026-06-15T12:00:01.000Z'));
+    expect(await getRun(ledger, 'run-1')).toMatchObject({ status: 'running', completed: 0, failed: 1 });
+
+    // SQS redelivers the failed unit and it completes: it moves from failed to completed, counts replaced.
+    await recordConnectorRun(ledger, unit('a', 'completed', 40, '2026-06-15T12:00:02.000Z'));
+    // A duplicate delivery of the completed unit changes nothing.
+    await recordConnectorRun(ledger, unit('a', 'completed', 40, '2026-06-15T12:00:03.000Z'));
+    expect(await getRun(ledger, 'run-1')).toMatchObject({ status: 'running', completed: 1, failed: 0 });
+
+    await Promise.all([
+      recordConnectorRun(ledger, unit('b', 'completed', 5, '2026-06-15T12:00:04.000Z')),
+      recordConnectorRun(ledger, unit('b', 'completed', 5, '2026-06-15T12:00:04.000Z')),
+    ]);
+    const done = await getRun(ledger, 'run-1');
+    expect(done).toMatchObject({
+      status: 'completed',
+      completed: 2,
+      failed: 0,
+      finishedAt: '2026-06-15T12:00:04.000Z',
+    });
+    expect(done!.counts).toMatchObject({ seen: 45, unchanged: 45 });
+    expect((await listRuns(ledger)).items[0]).toEqual(done);
+  });
+
+  it('a unit outside any planned run keeps its own record', async () => {
+    const { client, tableName } = await freshTable('runs');
+    const ledger = createLedger(client, tableName);
+    await recordConnectorRun(ledger, unit('z', 'completed', 1, '2026-06-15T12:00:00.000Z'));
+    expect(await getRun(ledger, 'run-1')).toBeUndefined();
+  });
+});
