@@ -84,14 +84,19 @@ export async function startRun(
  * SQS may deliver a unit twice, or again after a failed walk. A repeat of a completed walk changes nothing;
  * a walk that follows a failed one replaces it (its counts and its "failed" move to this outcome).
  */
-export async function recordConnectorRun(ledger: Ledger, run: ConnectorRun): Promise<void> {
+export async function recordConnectorRun(
+  ledger: Ledger,
+  run: ConnectorRun,
+  /** A write that must land before the run counts this walk (the connector's walk marker); sent with the first read. */
+  alongside?: () => Promise<unknown>,
+): Promise<void> {
   const runKey = key.runConnector(run.runId, run.connectorId);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const prev = (
-      await ledger.doc.send(
-        new GetCommand({ TableName: ledger.tableName, Key: runKey, ConsistentRead: true }),
-      )
-    ).Item as ConnectorRun | undefined;
+    const read = ledger.doc.send(
+      new GetCommand({ TableName: ledger.tableName, Key: runKey, ConsistentRead: true }),
+    );
+    const [got] = await Promise.all([read, attempt === 0 ? alongside?.() : undefined]);
+    const prev = got.Item as ConnectorRun | undefined;
     if (prev?.status === 'completed') return; // counted already: a duplicate delivery
     const own = {
       Put: {

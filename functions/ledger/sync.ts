@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { collect, type PartnerApi } from '#celigo/client';
@@ -174,22 +175,25 @@ export async function syncConnector(deps: SyncDeps, unit: SyncUnit): Promise<Con
   const counts = zeroCounts();
   const progress = { pages: 0, pagesUnchanged: 0 };
   let error: ConnectorRun['error'];
+  // The connector's walk marker; written alongside the run record's read, before the run counts the walk.
+  let markWalk: () => Promise<unknown>;
   try {
-    await walkConnector(deps, unit, startedAt, counts, progress);
+    const complete = await walkConnector(deps, unit, startedAt, counts, progress);
+    markWalk = () => ledger.doc.send(new UpdateCommand(complete));
   } catch (failure) {
     error = describeFailure(failure);
-    await ledger.doc
-      .send(
-        new UpdateCommand({
-          TableName: ledger.tableName,
-          Key: key.connector(unit.connectorId),
-          UpdateExpression: 'SET lastWalk = :walk',
-          ExpressionAttributeValues: {
-            ':walk': { runId: unit.runId, at: startedAt, status: 'failed', error },
-          },
-        }),
-      )
-      .catch(() => undefined); // the store may be what failed; the run record below says so too
+    const failed = { runId: unit.runId, at: startedAt, status: 'failed', error };
+    markWalk = () =>
+      ledger.doc
+        .send(
+          new UpdateCommand({
+            TableName: ledger.tableName,
+            Key: key.connector(unit.connectorId),
+            UpdateExpression: 'SET lastWalk = :walk',
+            ExpressionAttributeValues: { ':walk': failed },
+          }),
+        )
+        .catch(() => undefined); // the store may be what failed; the run record says so too
   }
   const finished = ledger.now();
   const run: ConnectorRun = {
@@ -203,7 +207,7 @@ export async function syncConnector(deps: SyncDeps, unit: SyncUnit): Promise<Con
     durationMs: finished.getTime() - started.getTime(),
     ...(error ? { error } : {}),
   };
-  await recordConnectorRun(ledger, run);
+  await recordConnectorRun(ledger, run, markWalk);
   return run;
 }
 
@@ -213,7 +217,7 @@ async function walkConnector(
   observedAt: string,
   counts: Counts,
   progress: { pages: number; pagesUnchanged: number },
-): Promise<void> {
+): Promise<UpdateCommandInput> {
   // What the last walks left (META and page digests) is read while the first page is on its way.
   const pages = api.licensePages(cid);
   const firstPage = pages.next();
@@ -318,22 +322,21 @@ async function walkConnector(
     }
     await dropPagesFrom(ledger, cid, pageCount, digests);
   }
-  await ledger.doc.send(
-    new UpdateCommand({
-      TableName: ledger.tableName,
-      Key: key.connector(cid),
-      UpdateExpression: `SET connectorId = :cid, lastCompleteWalkAt = :at, lastWalk = :walk, liveCount = :live, pageCount = :pages${
-        counts.skipped === 0 ? ' REMOVE pagesDirty' : ''
-      }`,
-      ExpressionAttributeValues: {
-        ':cid': cid,
-        ':at': observedAt,
-        ':walk': { runId, at: observedAt, status: 'completed' },
-        ':live': counts.seen,
-        ':pages': pageCount,
-      },
-    }),
-  );
+  // The walk is complete: the caller marks it so (lastCompleteWalkAt) together with the run record.
+  return {
+    TableName: ledger.tableName,
+    Key: key.connector(cid),
+    UpdateExpression: `SET connectorId = :cid, lastCompleteWalkAt = :at, lastWalk = :walk, liveCount = :live, pageCount = :pages${
+      counts.skipped === 0 ? ' REMOVE pagesDirty' : ''
+    }`,
+    ExpressionAttributeValues: {
+      ':cid': cid,
+      ':at': observedAt,
+      ':walk': { runId, at: observedAt, status: 'completed' },
+      ':live': counts.seen,
+      ':pages': pageCount,
+    },
+  };
 }
 
 /** Page digests of the last walks, by page index, with the invalid-record count of each page. */
