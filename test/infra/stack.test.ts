@@ -210,11 +210,7 @@ describe('grants (least privilege)', () => {
   });
 
   it('gives each function the table actions it uses, on the table and its named indexes only', () => {
-    expect(dynamo(id.plan)).toEqual([
-      'dynamodb:PutItem',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
-    ]);
+    expect(dynamo(id.plan)).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(dynamo(id.worker)).toEqual([
       'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
