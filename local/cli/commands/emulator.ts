@@ -7,7 +7,9 @@ export function registerEmulator(program: Command): void {
   program
     .command('emulator')
     .description('run the Partner API emulator (demo data) on 127.0.0.1')
-    .addOption(new Option('--port <n>', 'port to listen on').env('PORT').default(4010).argParser(parsePort))
+    .addOption(
+      new Option('--port <n>', 'port to listen on').env('EMULATOR_PORT').default(4010).argParser(parsePort),
+    )
     .addOption(
       new Option('--latency <ms>', 'delay every response by this many ms').default(0).argParser(Number),
     )
