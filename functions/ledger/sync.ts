@@ -169,6 +169,17 @@ async function snapshotConnector(
  * every write is guarded. A walk that fails part-way keeps what it verified, marks no deletion, and records the failure.
  */
 export async function syncConnector(deps: SyncDeps, unit: SyncUnit): Promise<ConnectorRun> {
+  return (await walkUnit(deps, unit)).record();
+}
+
+/**
+ * The walk of a unit, and a function that then records it (walk marker + run record). Split so a caller
+ * running many units can free its Partner API slot as soon as the pages are read.
+ */
+async function walkUnit(
+  deps: SyncDeps,
+  unit: SyncUnit,
+): Promise<{ run: ConnectorRun; record: () => Promise<ConnectorRun> }> {
   const { ledger } = deps;
   const started = ledger.now();
   const startedAt = started.toISOString();
@@ -207,8 +218,13 @@ export async function syncConnector(deps: SyncDeps, unit: SyncUnit): Promise<Con
     durationMs: finished.getTime() - started.getTime(),
     ...(error ? { error } : {}),
   };
-  await recordConnectorRun(ledger, run, markWalk);
-  return run;
+  return {
+    run,
+    record: async () => {
+      await recordConnectorRun(ledger, run, markWalk);
+      return run;
+    },
+  };
 }
 
 async function walkConnector(
@@ -402,5 +418,6 @@ function describeFailure(failure: unknown): { code: string; message: string } {
 /** Runs a plan in-process with bounded concurrency (the CLI's stand-in for SQS fan-out). */
 export async function runPlan(deps: SyncDeps, plan: SyncPlan, concurrency = 4): Promise<ConnectorRun[]> {
   const limit = pLimit(concurrency);
-  return Promise.all(plan.units.map((unit) => limit(() => syncConnector(deps, unit))));
+  // The limit guards the Partner API: recording a finished walk happens outside it.
+  return Promise.all(plan.units.map(async (unit) => (await limit(() => walkUnit(deps, unit))).record()));
 }
