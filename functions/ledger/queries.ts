@@ -202,6 +202,8 @@ function versions<T>(
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
       ExpressionAttributeValues: { ':pk': `LICENSE#${lid}`, ':v': PREFIX.version },
       ScanIndexForward: false,
+      // Read-your-writes: an update through the API answers the view it just recorded, never the one before.
+      ConsistentRead: true,
     },
     options,
     map,
