@@ -22,26 +22,6 @@ function monthsBetween(from: Date, to: Date): string[] {
   return months;
 }
 
-/** Live licenses whose expiry falls in [from, to), soonest first. */
-async function expiringBetween(ledger: Ledger, from: Date, to: Date): Promise<LicenseItem[]> {
-  const out: LicenseItem[] = [];
-  for (const month of monthsBetween(from, to)) {
-    for await (const item of queryAll<LicenseItem>(ledger, {
-      IndexName: INDEX.byExpiry.name,
-      KeyConditionExpression: 'exp_pk = :m AND exp_sk BETWEEN :from AND :to',
-      // `#` sorts before any id character, `~` after: the bounds cover every id at the edge instant.
-      ExpressionAttributeValues: {
-        ':m': month,
-        ':from': `${from.toISOString()}#`,
-        ':to': `${new Date(to.getTime() - 1).toISOString()}#~`,
-      },
-    })) {
-      out.push(item);
-    }
-  }
-  return out;
-}
-
 export interface RuleOptions {
   expiringDays?: number;
 }
@@ -128,14 +108,14 @@ async function finish(
 const afterKey = (after: [string, string] | undefined, fallback: string) =>
   after ? `${after[0]}#${after[1]}` : fallback;
 
-/** A page of the expiring report (same rule as expiringWithin), reading only what the page needs. */
+/** A page of the expiring rule (0 <= whole days to expiry <= withinDays), reading only what the page needs. */
 export function expiringPage(
   ledger: Ledger,
   withinDays: number,
-  page: { limit: number; after?: [string, string] },
+  page: { limit: number; after?: [string, string]; now?: Date },
   options: RuleOptions = {},
 ): Promise<RulePage> {
-  const now = ledger.now();
+  const now = page.now ?? ledger.now();
   const to = new Date(now.getTime() + (withinDays + 1) * DAY_MS - 1);
   // `~` sorts after every id: "<now>#~" excludes a license expiring at this very instant (it has expired).
   const lower = afterKey(page.after, `${now.toISOString()}#~`);
@@ -144,46 +124,49 @@ export function expiringPage(
   });
 }
 
-/** A page of the expired report (same rule as expiredWithin), reading only what the page needs. */
+/** A page of the expired rule (expired within the last withinDays days), reading only what the page needs. */
 export function expiredPage(
   ledger: Ledger,
   withinDays: number,
-  page: { limit: number; after?: [string, string] },
+  page: { limit: number; after?: [string, string]; now?: Date },
   options: RuleOptions = {},
 ): Promise<RulePage> {
-  const now = ledger.now();
+  const now = page.now ?? ledger.now();
   const from = new Date(now.getTime() - withinDays * DAY_MS);
   const lower = afterKey(page.after, `${from.toISOString()}#`);
   return expiryRangePage(ledger, lower, `${now.toISOString()}#~`, page.limit, options);
 }
 
-/** Live licenses with 0 <= daysToExpiry <= withinDays (whole days, floored), soonest expiry first. */
-export async function expiringWithin(
-  ledger: Ledger,
-  withinDays: number,
-  options: RuleOptions = {},
-): Promise<LicenseView[]> {
-  const now = ledger.now();
-  const items = await expiringBetween(ledger, now, new Date(now.getTime() + (withinDays + 1) * DAY_MS));
-  // The index range is by instant; the rule is by instant too (expired once `expires` has passed).
-  const live = items.filter((i) => Date.parse(i.expires!) > now.getTime());
-  return (await toViews(ledger, live, { expiringDays: options.expiringDays ?? withinDays })).sort(byExpiry);
+/** Every page of a report, in order. */
+async function allPages(next: (after?: [string, string]) => Promise<RulePage>): Promise<LicenseView[]> {
+  const views: LicenseView[] = [];
+  let after: [string, string] | undefined;
+  do {
+    const page = await next(after);
+    views.push(...page.items);
+    after = page.next;
+  } while (after);
+  return views;
 }
 
-/** Live licenses that expired within the last withinDays days, most recently expired last (soonest expiry first). */
-export async function expiredWithin(
+/** Live licenses with 0 <= daysToExpiry <= withinDays (whole days, floored), soonest expiry first. */
+export function expiringWithin(
+  ledger: Ledger,
+  withinDays: number,
+  options: RuleOptions = {},
+): Promise<LicenseView[]> {
+  const now = ledger.now(); // one "now" for every page
+  return allPages((after) => expiringPage(ledger, withinDays, { limit: 1000, after, now }, options));
+}
+
+/** Live licenses that expired within the last withinDays days, soonest expiry first. */
+export function expiredWithin(
   ledger: Ledger,
   withinDays: number,
   options: RuleOptions = {},
 ): Promise<LicenseView[]> {
   const now = ledger.now();
-  const items = await expiringBetween(
-    ledger,
-    new Date(now.getTime() - withinDays * DAY_MS),
-    new Date(now.getTime() + 1),
-  );
-  const expired = items.filter((i) => Date.parse(i.expires!) <= now.getTime());
-  return (await toViews(ledger, expired, options)).sort(byExpiry);
+  return allPages((after) => expiredPage(ledger, withinDays, { limit: 1000, after, now }, options));
 }
 
 /** Live licenses created more than olderThanDays days ago and still not installed, soonest expiry first. */
