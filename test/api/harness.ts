@@ -76,6 +76,16 @@ export async function apiHarness(
 }
 
 /** The `{ errors: [...] }` body of an error response, checked for shape. */
+/** PUT and POST of licenses through the API, on a default connector. */
+export function licenseWrites(h: () => ApiHarness, defaultCid: () => string) {
+  return {
+    put: (lid: string, json: unknown, connector = defaultCid()) =>
+      h().call(`/connectors/${connector}/licenses/${lid}`, { method: 'PUT', json }),
+    post: (json: unknown, connector = defaultCid()) =>
+      h().call(`/connectors/${connector}/licenses`, { method: 'POST', json }),
+  };
+}
+
 export async function errorsOf(
   response: Response,
 ): Promise<{ code: string; message: string; field?: string }[]> {

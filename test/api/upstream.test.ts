@@ -5,7 +5,7 @@ import { fromPartnerApiError } from '#api/upstream';
 import { createPartnerApi, type PartnerApi } from '#celigo/client';
 import { PartnerApiError } from '#celigo/errors';
 import { serveApp } from '#local/serve/server';
-import { type ApiHarness, apiHarness, errorsOf, TOKEN } from './harness.ts';
+import { type ApiHarness, apiHarness, errorsOf, licenseWrites, TOKEN } from './harness.ts';
 
 const KNOWN_USER = 'new.customer@example.com';
 
@@ -21,10 +21,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close());
 
-const put = (lid: string, json: unknown, connector = cid) =>
-  h.call(`/connectors/${connector}/licenses/${lid}`, { method: 'PUT', json });
-const post = (json: unknown, connector = cid) =>
-  h.call(`/connectors/${connector}/licenses`, { method: 'POST', json });
+const { put, post } = licenseWrites(
+  () => h,
+  () => cid,
+);
 
 /** A second app on the same ledger with its own Partner API wiring, served for one test. */
 async function withApp(partnerApi: () => PartnerApi, run: (url: string) => Promise<void>) {

@@ -1,7 +1,7 @@
 // Write routes over real HTTP: upstream first (the emulator), then the ledger and its history; bad bodies refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryPage, LicenseView } from '#api/schemas';
-import { type ApiHarness, apiHarness, errorsOf } from './harness.ts';
+import { type ApiHarness, apiHarness, errorsOf, licenseWrites } from './harness.ts';
 
 const UNKNOWN_ID = 'abcdefabcdefabcdefabcdef';
 const KNOWN_USER = 'new.customer@example.com';
@@ -17,10 +17,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close());
 
-const put = (lid: string, json: unknown, connector = cid) =>
-  h.call(`/connectors/${connector}/licenses/${lid}`, { method: 'PUT', json });
-const post = (json: unknown, connector = cid) =>
-  h.call(`/connectors/${connector}/licenses`, { method: 'POST', json });
+const { put, post } = licenseWrites(
+  () => h,
+  () => cid,
+);
 
 describe('PUT /connectors/{cid}/licenses/{lid}', () => {
   it('changes the license upstream, records an updated version naming the changes, and answers the view', async () => {
