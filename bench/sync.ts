@@ -57,9 +57,9 @@ function runWorker(variant: string, apiUrl: string, endpoint: string, table: str
 /** License ids spread over the ledger's connectors, for the API benchmark's lookups. */
 async function sampleLicenseIds(endpoint: string, table: string, count: number): Promise<string[]> {
   const { localClients } = await import('#local/store/connect');
-  const { createLedger } = await import('#ledger/ledger');
+  const { createDynamoStore } = await import('#ledger/store/dynamo/index');
   const { listConnectors, listLicenses } = await import('#ledger/queries');
-  const ledger = createLedger(localClients(endpoint).client, table);
+  const ledger = createDynamoStore(localClients(endpoint).client, table);
   const connectors = await listConnectors(ledger);
   const ids: string[] = [];
   for (const c of connectors) {

@@ -1,7 +1,7 @@
 // Benchmark helper process: runs one sync variant against the emulator and DynamoDB Local, prints its figures as JSON.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createPartnerApi } from '#celigo/client';
-import { createLedger } from '#ledger/ledger';
+import { createDynamoStore } from '#ledger/store/dynamo/index';
 import { planSync, runPlan } from '#ledger/sync';
 import { ensureTable, localClients } from '#local/store/connect';
 import { meter } from '#local/store/meter';
@@ -20,7 +20,7 @@ await ensureTable(raw, table);
 // Opening the store (as the CLI does before a sync) is not part of the sync: one read warms the client.
 await client.send(new GetCommand({ TableName: table, Key: { PK: 'WARMUP', SK: 'WARMUP' } }));
 const m = meter(client);
-const ledger = createLedger(client, table);
+const ledger = createDynamoStore(client, table);
 const api = createPartnerApi({ apiUrl, token: 'bench-token', concurrency: 16, requestsPerSecond: 250 });
 
 let peakRss = process.memoryUsage().rss;
@@ -35,7 +35,7 @@ if (variant === 'ours') {
   const runs = await runPlan({ ledger, api }, plan, concurrency);
   failed = runs.filter((r) => r.status === 'failed').length;
 } else if (variant === 'naive') {
-  await naiveSync(ledger, api, new Date().toISOString());
+  await naiveSync({ doc: client, tableName: table }, api, new Date().toISOString());
 } else {
   await fetchOnly(api, concurrency);
 }

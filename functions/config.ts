@@ -1,54 +1,124 @@
-// One typed configuration read once from the environment (Lambda env vars, or a local shell), validated with zod.
+// Defaults and their parsers, written once, with two sources: the Lambda environment (loadConfig) and the CLI's
+// flags with their environment twins (parseSetting). Infra and the API read the same defaults.
 import { z } from 'zod';
 
-/** Unset and blank variables read the same: "use the default". */
+export const DAY_MS = 86_400_000;
+
+export const REGION_URLS = {
+  us: 'https://api.integrator.io/v1',
+  eu: 'https://api.eu.integrator.io/v1',
+} as const;
+
+export const DEFAULTS = {
+  apiUrl: REGION_URLS.us,
+  tableName: 'licensewatch',
+  /** Days before expiry at which an `expiring` alert fires. */
+  thresholds: '30,14,7,1,0',
+  expiringDays: 30,
+  expiredWithinDays: 30,
+  notInstalledDays: 7,
+  /** How far back the deleted rule looks; each deletion still alerts once. */
+  deletedWithinDays: 7,
+} as const;
+
+export const MAX_DAYS = 3650;
+
+export class ConfigError extends Error {
+  readonly code = 'bad_config';
+}
+
+/** Resolves `us`, `eu` or any http(s) URL to a base URL without a trailing slash; undefined when it is neither. */
+export function apiUrlOf(urlOrRegion: string): string | undefined {
+  const url = REGION_URLS[urlOrRegion.trim().toLowerCase() as keyof typeof REGION_URLS] ?? urlOrRegion.trim();
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+    return parsed.href.replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Unset and blank read the same: "use the default". */
 const blank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
-const optionalText = z.preprocess(blank, z.string().trim().optional());
-const wholeDays = (fallback: number) =>
-  z.preprocess(blank, z.coerce.number().int().min(0).max(3650).default(fallback));
-const positiveInt = z.preprocess(blank, z.coerce.number().int().positive().optional());
+/** The settings, each as a schema from text: the same parse for an environment variable and a CLI flag. */
+export const setting = {
+  text: z.preprocess(blank, z.string().trim().optional()),
+  apiUrl: z.preprocess(
+    blank,
+    z
+      .string()
+      .trim()
+      .default(DEFAULTS.apiUrl)
+      .refine((v) => apiUrlOf(v) !== undefined, { error: 'expected a URL (http/https) or a region: us, eu' }),
+  ),
+  days: (fallback: number) =>
+    z.preprocess(
+      blank,
+      z.coerce
+        .number({ error: `must be a whole number of days (0-${MAX_DAYS})` })
+        .int(`must be a whole number of days (0-${MAX_DAYS})`)
+        .min(0, `must be a whole number of days (0-${MAX_DAYS})`)
+        .max(MAX_DAYS, `must be a whole number of days (0-${MAX_DAYS})`)
+        .default(fallback),
+    ),
+  positiveInt: z.preprocess(
+    blank,
+    z.coerce.number().int('must be a whole number >= 1').positive('must be a whole number >= 1').optional(),
+  ),
+  /** "30,14,7,1,0" -> [30, 14, 7, 1, 0]: whole days, no duplicates, largest first. */
+  thresholds: z.preprocess(
+    blank,
+    z
+      .string()
+      .default(DEFAULTS.thresholds)
+      .transform((text, ctx) => {
+        const parts = text.split(',').map((part) => part.trim());
+        const days = parts.map(Number);
+        if (parts.some((p) => p === '') || days.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_DAYS)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be whole days separated by commas, e.g. ${DEFAULTS.thresholds}`,
+          });
+          return z.NEVER;
+        }
+        return [...new Set(days)].sort((a, b) => b - a);
+      }),
+  ),
+};
 
-/** "30,14,7,1,0" -> [30, 14, 7, 1, 0]: whole days, no duplicates, largest first. */
-const thresholdList = z.preprocess(
-  blank,
-  z
-    .string()
-    .default('30,14,7,1,0')
-    .transform((text, ctx) => {
-      const parts = text.split(',').map((part) => part.trim());
-      const days = parts.map(Number);
-      if (parts.some((part) => part === '') || days.some((d) => !Number.isInteger(d) || d < 0)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected whole days separated by commas, e.g. 30,14,7,1,0; got "${text}"`,
-        });
-        return z.NEVER;
-      }
-      return [...new Set(days)].sort((a, b) => b - a);
-    }),
-);
+/**
+ * Parses one setting from text for the CLI; a bad value throws one line naming the flag (and never echoes
+ * more than the value the user typed).
+ */
+export function parseSetting<S extends z.ZodType>(schema: S, value: unknown, name: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0]?.message ?? 'is not valid';
+  throw new ConfigError(`${name} ${message}, got ${String(value)}`);
+}
 
 export const configSchema = z
   .object({
     TABLE_NAME: z.string({ error: 'is required' }).trim().min(1, 'is required'),
     /** Base URL, or a region: `us` / `eu`. */
-    CELIGO_API_URL: z.preprocess(blank, z.string().trim().default('https://api.integrator.io/v1')),
+    CELIGO_API_URL: setting.apiUrl,
     /** In Lambda: the Secrets Manager secret (ARN or name) holding the Partner API token. */
-    CELIGO_TOKEN_SECRET_ARN: optionalText,
+    CELIGO_TOKEN_SECRET_ARN: setting.text,
     /** Locally: the token itself. Ignored when CELIGO_TOKEN_SECRET_ARN is set. */
-    CELIGO_API_TOKEN: optionalText,
-    WORK_QUEUE_URL: optionalText,
-    ALERT_TOPIC_ARN: optionalText,
+    CELIGO_API_TOKEN: setting.text,
+    WORK_QUEUE_URL: setting.text,
+    ALERT_TOPIC_ARN: setting.text,
     /** The webhook URL is a credential (Slack's embed a token), so in AWS it lives in a secret too. */
-    ALERT_WEBHOOK_SECRET_ARN: optionalText,
-    ALERT_WEBHOOK_URL: optionalText,
-    ALERT_THRESHOLDS: thresholdList,
-    EXPIRING_DAYS: wholeDays(30),
-    EXPIRED_WITHIN_DAYS: wholeDays(30),
-    NOT_INSTALLED_DAYS: wholeDays(7),
-    PARTNER_API_CONCURRENCY: positiveInt,
-    PARTNER_API_RPS: positiveInt,
+    ALERT_WEBHOOK_SECRET_ARN: setting.text,
+    ALERT_WEBHOOK_URL: setting.text,
+    ALERT_THRESHOLDS: setting.thresholds,
+    EXPIRING_DAYS: setting.days(DEFAULTS.expiringDays),
+    EXPIRED_WITHIN_DAYS: setting.days(DEFAULTS.expiredWithinDays),
+    NOT_INSTALLED_DAYS: setting.days(DEFAULTS.notInstalledDays),
+    PARTNER_API_CONCURRENCY: setting.positiveInt,
+    PARTNER_API_RPS: setting.positiveInt,
   })
   .transform((env) => ({
     tableName: env.TABLE_NAME,
@@ -75,10 +145,6 @@ export const configSchema = z
   }));
 
 export type Config = z.output<typeof configSchema>;
-
-export class ConfigError extends Error {
-  readonly code = 'bad_config';
-}
 
 /** Reads and validates the configuration; throws one ConfigError naming every bad variable (never their values). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

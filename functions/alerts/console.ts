@@ -1,5 +1,5 @@
 // Console sink: one readable line per alert, for the CLI and local runs.
-import type { Alert, AlertSink } from './types.ts';
+import type { Alert, AlertSink } from '#watch/alert';
 
 export function consoleSink(
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),

@@ -1,6 +1,6 @@
 // SNS sink: one message per alert, with `rule` and `connectorId` attributes for subscription filters.
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Alert, AlertSink } from './types.ts';
+import type { Alert, AlertSink } from '#watch/alert';
 
 export function snsSink(sns: SNSClient, topicArn: string): AlertSink {
   return {

@@ -1,6 +1,6 @@
 // Slack-compatible webhook sink: one POST per evaluation carrying every new alert, retried with backoff.
 import ky from 'ky';
-import type { Alert, AlertSink } from './types.ts';
+import type { Alert, AlertSink } from '#watch/alert';
 
 export interface WebhookOptions {
   retries?: number;

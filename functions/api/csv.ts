@@ -1,6 +1,6 @@
 // License views as RFC 4180 CSV (header row, CRLF, quoted where needed), the same columns as `licensewatch licenses --csv`.
 import { stringify } from 'csv-stringify/sync';
-import type { LicenseView } from '#ledger/view';
+import type { LicenseView } from '#ledger/schemas';
 
 export const LICENSE_CSV_COLUMNS = [
   'id',

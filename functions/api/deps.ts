@@ -2,10 +2,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { RequestIdVariables } from 'hono/request-id';
 import type { PartnerApi } from '#celigo/client';
-import type { Ledger } from '#ledger/ledger';
+import type { AlertLog, Clock, ConnectorStore, LicenseStore, RunStore } from '#ledger/store/port';
+
+/** What the HTTP API needs of the store: everything but walks and alert delivery. */
+export type ApiStore = Clock & ConnectorStore & LicenseStore & RunStore & AlertLog;
 
 export interface AppDeps {
-  ledger: Ledger;
+  ledger: ApiStore;
   /** Called only by routes that reach the Partner API, so reads work with no token configured. */
   partnerApi: () => PartnerApi | Promise<PartnerApi>;
   config?: {

@@ -1,10 +1,6 @@
-// Pages over lists the domain returns whole and sorted (reports, connectors): a keyset cursor, so pages stay right as data changes.
-import { badCursor } from './errors.ts';
-
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string;
-}
+// Pages over lists the domain returns whole and sorted (connectors, not-installed): a keyset cursor in the shared codec.
+import { cursor } from '#ledger/cursor';
+import type { Page } from '#ledger/schemas';
 
 /** Compares sort keys the way the domain sorts them: field by field, localeCompare. */
 function compareKeys(a: string[], b: string[]): number {
@@ -15,22 +11,11 @@ function compareKeys(a: string[], b: string[]): number {
   return 0;
 }
 
-/** The sort key a keyset cursor points after; a bad cursor is a 400. */
-export function decode(cursor: string, width: number): string[] {
-  let after: unknown;
-  try {
-    after = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown }).after;
-  } catch {
-    throw badCursor();
-  }
-  if (!Array.isArray(after) || after.length !== width || after.some((k) => typeof k !== 'string'))
-    throw badCursor();
-  return after;
-}
-
-/** A keyset cursor naming the last key of a page. */
-export const encode = (after: string[]) =>
-  Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
+/** A sort-key tuple of `width` strings. */
+export const keyTuple =
+  (width: number) =>
+  (p: unknown): p is string[] =>
+    Array.isArray(p) && p.length === width && p.every((k) => typeof k === 'string');
 
 /**
  * One page of `items`, which must be sorted by `keyOf` (ascending, compared field by field): the items after
@@ -39,11 +24,11 @@ export const encode = (after: string[]) =>
 export function pageSorted<T>(
   items: T[],
   keyOf: (item: T) => string[],
-  options: { limit: number; cursor?: string; width: number },
+  options: { limit: number; cursor?: string; scope: string; width: number },
 ): Page<T> {
   let start = 0;
-  if (options.cursor) {
-    const after = decode(options.cursor, options.width);
+  const after = cursor.decode(options.cursor, options.scope, keyTuple(options.width));
+  if (after) {
     start = items.findIndex((item) => compareKeys(keyOf(item), after) > 0);
     if (start < 0) start = items.length;
   }
@@ -52,6 +37,6 @@ export function pageSorted<T>(
   const more = start + options.limit < items.length;
   return {
     items: page,
-    ...(more && last ? { nextCursor: encode(keyOf(last)) } : {}),
+    ...(more && last ? { nextCursor: cursor.encode(options.scope, keyOf(last)) } : {}),
   };
 }

@@ -1,14 +1,16 @@
 // The HTTP API's zod schemas: path ids, query parameters, request bodies and response shapes (also the OpenAPI document).
 import { z } from '@hono/zod-openapi';
-import { licenseOptsSchema, objectId } from '#celigo/schemas';
+import { licenseOptsSchema, recordId } from '#celigo/schemas';
+import { DEFAULTS, MAX_DAYS } from '#functions/config';
+import { connectorSummary, historyItem, licenseView, pageOf, runSummary } from '#ledger/schemas';
+import { alertRecord } from '#watch/alert';
 
 export const MAX_LIMIT = 1000;
-export const MAX_DAYS = 3650;
 
 // ---- request parts -------------------------------------------------------------------------------------------
 
 const pathId = (name: string) =>
-  objectId.meta({ param: { name, in: 'path' }, example: '5f0c3a1b2c3d4e5f60718293' });
+  recordId.meta({ param: { name, in: 'path' }, example: '5f0c3a1b2c3d4e5f60718293' });
 
 export const ConnectorParams = z.object({ cid: pathId('cid') });
 export const LicenseParams = z.object({ lid: pathId('lid') });
@@ -60,7 +62,11 @@ export const LicensesQuery = z.strictObject({
   cursor,
 });
 
-export const REPORT_DEFAULTS = { expiring: 30, expired: 30, notInstalled: 7 } as const;
+export const REPORT_DEFAULTS = {
+  expiring: DEFAULTS.expiringDays,
+  expired: DEFAULTS.expiredWithinDays,
+  notInstalled: DEFAULTS.notInstalledDays,
+} as const;
 
 const withinDays = (fallback: number, description: string) => days('withinDays', fallback, description);
 const olderThanDays = days(
@@ -113,9 +119,7 @@ export const UpdateLicenseBody = z
   })
   .meta({ id: 'UpdateLicense' });
 
-// ---- responses -----------------------------------------------------------------------------------------------
-
-const timestamp = z.string().meta({ format: 'date-time' });
+// ---- responses: the domain's schemas, with OpenAPI names -----------------------------------------------------
 
 export const ErrorBody = z
   .object({
@@ -129,120 +133,14 @@ export const ErrorBody = z
   })
   .meta({ id: 'Errors' });
 
-export const LicenseView = z
-  .object({
-    id: z.string(),
-    connectorId: z.string(),
-    email: z.string().optional(),
-    userId: z.string().optional(),
-    userName: z.string().optional(),
-    integrationId: z.string().optional(),
-    edition: z.string().optional(),
-    addonLicenses: z.array(z.unknown()),
-    expires: timestamp.optional(),
-    created: timestamp.optional(),
-    installed: z.boolean(),
-    daysToExpiry: z.number().int().optional().meta({ description: 'Whole days, negative once expired.' }),
-    expiry: z.enum(['ok', 'expiring', 'expired']).optional(),
-    firstSeenAt: timestamp,
-    lastSeenAt: timestamp,
-    deletedAt: timestamp.optional(),
-    invalid: z
-      .array(z.string())
-      .optional()
-      .meta({ description: 'Why the record failed validation, if it did.' }),
-    raw: z.unknown().meta({ description: 'The record exactly as the Partner API sent it.' }),
-  })
-  .meta({ id: 'License' });
+export const LicenseView = licenseView.meta({ id: 'License' });
+export const HistoryItem = historyItem.meta({ id: 'LicenseVersion' });
+export const ConnectorSummary = connectorSummary.meta({ id: 'Connector' });
+export const SyncRun = runSummary.meta({ id: 'SyncRun' });
+export const AlertItem = alertRecord.meta({ id: 'Alert' });
 
-export const HistoryItem = z
-  .object({
-    observedAt: timestamp,
-    change: z.enum(['created', 'updated', 'deleted']),
-    changes: z.array(z.string()).meta({ description: 'Field paths that changed.' }),
-    license: z.unknown().meta({ description: 'The raw record of this version.' }),
-  })
-  .meta({ id: 'LicenseVersion' });
-
-const walkError = z.object({ code: z.string(), message: z.string() });
-
-export const ConnectorSummary = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    licenses: z.number().int().meta({ description: 'Live licenses.' }),
-    firstSeenAt: timestamp.optional(),
-    lastCompleteWalkAt: timestamp.optional(),
-    lastWalk: z
-      .object({
-        runId: z.string(),
-        at: timestamp,
-        status: z.enum(['completed', 'failed']),
-        error: walkError.optional(),
-      })
-      .optional(),
-    deletedAt: timestamp.optional(),
-    raw: z.unknown(),
-  })
-  .meta({ id: 'Connector' });
-
-const counts = z.object({
-  seen: z.number().int(),
-  created: z.number().int(),
-  updated: z.number().int(),
-  deleted: z.number().int(),
-  unchanged: z.number().int(),
-  invalid: z.number().int(),
-  skipped: z.number().int(),
-});
-
-export const SyncRun = z
-  .object({
-    runId: z.string(),
-    startedAt: timestamp,
-    finishedAt: timestamp.optional(),
-    status: z.enum(['running', 'completed', 'failed']),
-    connectors: z.number().int(),
-    completed: z.number().int(),
-    failed: z.number().int(),
-    counts,
-    errors: z.array(walkError.extend({ connectorId: z.string() })).optional(),
-  })
-  .meta({ id: 'SyncRun' });
-
-export const AlertItem = z
-  .object({
-    alertId: z.string(),
-    rule: z.enum(['expiring', 'expired', 'not-installed', 'deleted']),
-    licenseId: z.string(),
-    connectorId: z.string(),
-    threshold: z.number().int().optional(),
-    expires: timestamp.optional(),
-    daysToExpiry: z.number().int().optional(),
-    email: z.string().optional(),
-    edition: z.string().optional(),
-    deletedAt: timestamp.optional(),
-    raisedAt: timestamp,
-    message: z.string(),
-    status: z.string().meta({ description: '`pending` until every sink accepted it, then `sent`.' }),
-    sentAt: timestamp.optional(),
-  })
-  .meta({ id: 'Alert' });
-
-/** `{ items, nextCursor? }`: every list answers this. */
-export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
-  z
-    .object({
-      items: z.array(item),
-      nextCursor: z
-        .string()
-        .optional()
-        .meta({ description: 'Pass as `cursor` for the next page; absent on the last.' }),
-    })
-    .meta({ id: name });
-
-export const ConnectorPage = pageOf(ConnectorSummary, 'ConnectorPage');
-export const LicensePage = pageOf(LicenseView, 'LicensePage');
-export const HistoryPage = pageOf(HistoryItem, 'LicenseVersionPage');
-export const SyncRunPage = pageOf(SyncRun, 'SyncRunPage');
-export const AlertPage = pageOf(AlertItem, 'AlertPage');
+export const ConnectorPage = pageOf(ConnectorSummary).meta({ id: 'ConnectorPage' });
+export const LicensePage = pageOf(LicenseView).meta({ id: 'LicensePage' });
+export const HistoryPage = pageOf(HistoryItem).meta({ id: 'LicenseVersionPage' });
+export const SyncRunPage = pageOf(SyncRun).meta({ id: 'SyncRunPage' });
+export const AlertPage = pageOf(AlertItem).meta({ id: 'AlertPage' });

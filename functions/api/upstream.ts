@@ -1,6 +1,6 @@
 // Partner API failures on a write, mapped to what our caller should see: their fault (4xx) or the upstream's (5xx).
 import type { PartnerApiError } from '#celigo/errors';
-import { ApiError, apiError } from './errors.ts';
+import { ApiError, apiError } from './problem.ts';
 
 /** invalid_user 422, 404 404, other 4xx 400/422 with the upstream codes; 401/403, 5xx, network 502; 429 503; timeout 504. */
 export function fromPartnerApiError(error: PartnerApiError): ApiError {

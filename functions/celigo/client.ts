@@ -4,6 +4,7 @@ import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
 import pLimit from 'p-limit';
 import pThrottle from 'p-throttle';
 import type { z } from 'zod';
+import { apiUrlOf } from '#functions/config';
 import { codeForStatus, PartnerApiError } from './errors.ts';
 import { nextLink } from './link.ts';
 import {
@@ -15,25 +16,15 @@ import {
   type UpdateLicense,
 } from './schemas.ts';
 
-export const REGION_URLS = {
-  us: 'https://api.integrator.io/v1',
-  eu: 'https://api.eu.integrator.io/v1',
-} as const;
-
 /** Resolves `us`, `eu` or any http(s) URL to a base URL without a trailing slash. */
 export function resolveApiUrl(urlOrRegion: string): string {
-  const region = REGION_URLS[urlOrRegion.toLowerCase() as keyof typeof REGION_URLS];
-  const url = region ?? urlOrRegion;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new PartnerApiError('bad_api_url', `not a URL or region (us, eu): ${url}`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new PartnerApiError('bad_api_url', `the Partner API URL must be http(s): ${url}`);
-  }
-  return parsed.href.replace(/\/+$/, '');
+  const url = apiUrlOf(urlOrRegion);
+  if (!url)
+    throw new PartnerApiError(
+      'bad_api_url',
+      `not a URL or region: ${urlOrRegion} (expected us, eu or an http(s) URL)`,
+    );
+  return url;
 }
 
 export interface PartnerApiOptions {

@@ -1,8 +1,16 @@
 // Zod schemas for Partner API records: validate what we rely on, keep every other field as sent.
 import { z } from 'zod';
 
-/** Celigo object ids are 24 hex chars (Mongo ObjectIds). */
-export const objectId = z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be 24 hexadecimal characters');
+/**
+ * What an id must be to key the ledger: non-empty, at most 64 characters, no `#` or `/` (they separate key parts
+ * and paths), no whitespace or control characters. Celigo's are 24 hex characters, but nothing relies on that.
+ */
+export const ID_RULE = 'must be 1-64 characters without #, /, whitespace or control characters';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const ID_PATTERN = /^[^#/\s\u0000-\u001f\u007f]{1,64}$/;
+export const recordId = z.string().regex(ID_PATTERN, ID_RULE);
+export const isRecordId = (value: unknown): value is string =>
+  typeof value === 'string' && ID_PATTERN.test(value);
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -54,10 +62,3 @@ export const updateLicenseSchema = z.looseObject({
   opts: licenseOptsSchema.optional(),
 });
 export type UpdateLicense = z.infer<typeof updateLicenseSchema>;
-
-/** The Partner API's error envelope. */
-export const apiErrorBodySchema = z.object({
-  errors: z.array(
-    z.looseObject({ code: z.string(), message: z.string().optional(), field: z.string().optional() }),
-  ),
-});

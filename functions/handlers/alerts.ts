@@ -1,16 +1,16 @@
 // Lambda entry (EventBridge schedule): evaluates the watch rules and delivers new alerts to SNS (and the webhook).
 import { SNSClient } from '@aws-sdk/client-sns';
 import { snsSink } from '#alerts/sns';
-import type { AlertSink } from '#alerts/types';
 import { webhookSink } from '#alerts/webhook';
 import { type Config, loadConfig } from '#functions/config';
-import type { Ledger } from '#ledger/ledger';
+import type { AlertDelivery, ViewStore } from '#ledger/store/port';
+import type { AlertSink } from '#watch/alert';
 import { evaluateAlerts, type WatchConfig } from '#watch/evaluate';
 import { instrument, logger, MetricUnit, metrics } from './powertools.ts';
-import { lazyHandler, ledgerFor, type ReadSecret, readSecret, required } from './runtime.ts';
+import { alertsStoreFor, lazyHandler, type ReadSecret, readSecret, required } from './runtime.ts';
 
 export interface AlertsDeps {
-  ledger: Ledger;
+  ledger: ViewStore & AlertDelivery;
   sinks: () => Promise<AlertSink[]>;
   watch: Partial<WatchConfig>;
 }
@@ -53,5 +53,5 @@ export function sinksFor(
 
 export const handler = lazyHandler(() => {
   const config = loadConfig();
-  return makeHandler({ ledger: ledgerFor(config), sinks: sinksFor(config), watch: config.watch });
+  return makeHandler({ ledger: alertsStoreFor(config), sinks: sinksFor(config), watch: config.watch });
 });

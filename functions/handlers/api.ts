@@ -2,14 +2,14 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { createApp } from '#api/app';
+import type { ApiStore } from '#api/deps';
 import type { PartnerApi } from '#celigo/client';
 import { type Config, loadConfig } from '#functions/config';
-import type { Ledger } from '#ledger/ledger';
 import { instrument, logger } from './powertools.ts';
-import { lazyHandler, ledgerFor, partnerApiFor } from './runtime.ts';
+import { apiStoreFor, lazyHandler, partnerApiFor } from './runtime.ts';
 
 export interface ApiDeps {
-  ledger: Ledger;
+  ledger: ApiStore;
   /** Called only by routes that reach the Partner API, so reads work even before the token is set. */
   api: () => Promise<PartnerApi>;
   config: Config;
@@ -33,5 +33,5 @@ export const makeHandler = (deps: ApiDeps) => {
 
 export const handler = lazyHandler(() => {
   const config = loadConfig();
-  return makeHandler({ ledger: ledgerFor(config), api: partnerApiFor(config), config });
+  return makeHandler({ ledger: apiStoreFor(config), api: partnerApiFor(config), config });
 });

@@ -1,6 +1,6 @@
 // Sends sync units to the work queue, 10 per SendMessageBatch (a module of its own: only the planner loads the SQS client).
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SyncUnit } from '#ledger/sync';
+import type { SyncUnit } from '#ledger/schemas';
 
 const BATCH = 10; // SendMessageBatch's limit
 const ATTEMPTS = 3;

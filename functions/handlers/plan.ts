@@ -2,14 +2,15 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { PartnerApi } from '#celigo/client';
 import { loadConfig } from '#functions/config';
-import type { Ledger } from '#ledger/ledger';
-import { planSync, type SyncUnit } from '#ledger/sync';
+import type { PlanStore } from '#ledger/plan';
+import { planSync } from '#ledger/plan';
+import type { SyncUnit } from '#ledger/schemas';
 import { sqsEnqueue } from './enqueue.ts';
 import { instrument, logger, MetricUnit, metrics } from './powertools.ts';
-import { lazyHandler, ledgerFor, partnerApiFor, required } from './runtime.ts';
+import { lazyHandler, partnerApiFor, planStoreFor, required } from './runtime.ts';
 
 export interface PlanDeps {
-  ledger: Ledger;
+  ledger: PlanStore;
   api: () => Promise<PartnerApi>;
   enqueue: (units: SyncUnit[]) => Promise<void>;
 }
@@ -30,7 +31,7 @@ export const makeHandler = (deps: PlanDeps) =>
 export const handler = lazyHandler(() => {
   const config = loadConfig();
   return makeHandler({
-    ledger: ledgerFor(config),
+    ledger: planStoreFor(config),
     api: partnerApiFor(config),
     enqueue: sqsEnqueue(new SQSClient({}), required(config.workQueueUrl, 'WORK_QUEUE_URL')),
   });

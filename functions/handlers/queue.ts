@@ -1,8 +1,5 @@
 // The work queue's message contract: one sync unit (run id + connector id) per SQS message body, as JSON.
-import { z } from 'zod';
-import type { SyncUnit } from '#ledger/sync';
-
-export const syncUnitSchema = z.object({ runId: z.string().min(1), connectorId: z.string().min(1) });
+import { type SyncUnit, syncUnit } from '#ledger/schemas';
 
 /** Parses a message body; a body that is not a sync unit throws (it then lands in the DLQ after its retries). */
 export function parseSyncUnit(body: string): SyncUnit {
@@ -12,7 +9,7 @@ export function parseSyncUnit(body: string): SyncUnit {
   } catch {
     throw new Error('message body is not JSON');
   }
-  const unit = syncUnitSchema.safeParse(json);
+  const unit = syncUnit.safeParse(json);
   if (!unit.success)
     throw new Error(`message body is not a sync unit: ${unit.error.issues.map((i) => i.message).join('; ')}`);
   return unit.data;

@@ -4,9 +4,22 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import type { ApiStore } from '#api/deps';
 import { createPartnerApi, type PartnerApi } from '#celigo/client';
 import type { Config } from '#functions/config';
-import { createLedger, type Ledger } from '#ledger/ledger';
+import type { PlanStore } from '#ledger/plan';
+import {
+  alertDeliveryFacet,
+  alertLogFacet,
+  connectorFacet,
+  licenseFacet,
+  runFacet,
+  type Site,
+  site,
+  walkFacet,
+} from '#ledger/store/dynamo/index';
+import type { AlertDelivery, ViewStore } from '#ledger/store/port';
+import type { SyncDeps } from '#ledger/sync';
 
 /** Reads a secret's string value: the edge tests stub. */
 export type ReadSecret = (secretId: string) => Promise<string>;
@@ -61,12 +74,37 @@ export function lazyHandler<E, R>(build: () => (event: E, context: Context) => P
   };
 }
 
-export function ledgerFor(config: Config): Ledger {
+function siteFor(config: Config, options: { metaCacheMs?: number } = {}): Site {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
+  return site(doc, config.tableName, options);
+}
+
+/*
+ * Each handler's store holds only the facets it calls: its bundle keeps only their DynamoDB commands, and the
+ * stack grants its role only those (test/infra/bundles.test.ts holds the two equal).
+ */
+
+export function planStoreFor(config: Config): PlanStore {
+  const s = siteFor(config);
+  return { now: s.now, ...connectorFacet(s), ...runFacet(s) };
+}
+
+export function workerStoreFor(config: Config): SyncDeps['ledger'] {
+  const s = siteFor(config);
+  return { now: s.now, ...walkFacet(s), ...licenseFacet(s), ...runFacet(s) };
+}
+
+export function alertsStoreFor(config: Config): ViewStore & AlertDelivery {
+  const s = siteFor(config);
+  return { now: s.now, ...connectorFacet(s), ...licenseFacet(s), ...alertDeliveryFacet(s) };
+}
+
+export function apiStoreFor(config: Config): ApiStore {
   // The api reads connector META on every license view; a few seconds of reuse is invisible to callers.
-  return createLedger(doc, config.tableName, undefined, { metaCacheMs: 5_000 });
+  const s = siteFor(config, { metaCacheMs: 5_000 });
+  return { now: s.now, ...connectorFacet(s), ...licenseFacet(s), ...runFacet(s), ...alertLogFacet(s) };
 }
 
 /**

@@ -3,14 +3,14 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { PartnerApi } from '#celigo/client';
 import { loadConfig } from '#functions/config';
-import type { Ledger } from '#ledger/ledger';
+import type { SyncDeps } from '#ledger/sync';
 import { syncConnector } from '#ledger/sync';
 import { instrument, logger, MetricUnit, metrics } from './powertools.ts';
 import { parseSyncUnit } from './queue.ts';
-import { lazyHandler, ledgerFor, partnerApiFor } from './runtime.ts';
+import { lazyHandler, partnerApiFor, workerStoreFor } from './runtime.ts';
 
 export interface SyncWorkerDeps {
-  ledger: Ledger;
+  ledger: SyncDeps['ledger'];
   api: () => Promise<PartnerApi>;
 }
 
@@ -20,13 +20,21 @@ export const makeHandler = (deps: SyncWorkerDeps) => {
     const unit = parseSyncUnit(record.body);
     const run = await syncConnector({ ledger: deps.ledger, api: await deps.api() }, unit);
     const failed = run.status === 'failed';
-    metrics.addMetric(failed ? 'ConnectorsFailed' : 'ConnectorsSynced', MetricUnit.Count, 1);
+    const metric = {
+      failed: 'ConnectorsFailed',
+      completed: 'ConnectorsSynced',
+      skipped: 'ConnectorsSkipped',
+    };
+    metrics.addMetric(metric[run.status], MetricUnit.Count, 1);
     logger.info('connector walked', {
       ...unit,
       status: run.status,
+      reason: run.reason,
       counts: run.counts,
       error: run.error,
+      unidentifiable: run.unidentifiable,
     });
+    // A walk already in progress (an SQS redelivery overlapping the next plan) covers this unit: acknowledge it.
     // syncConnector records a failed walk instead of throwing; throwing here hands the message back to SQS.
     if (failed) throw new Error(`connector ${unit.connectorId}: ${run.error?.code ?? 'failed'}`);
   };
@@ -48,5 +56,5 @@ export const makeHandler = (deps: SyncWorkerDeps) => {
 
 export const handler = lazyHandler(() => {
   const config = loadConfig();
-  return makeHandler({ ledger: ledgerFor(config), api: partnerApiFor(config) });
+  return makeHandler({ ledger: workerStoreFor(config), api: partnerApiFor(config) });
 });

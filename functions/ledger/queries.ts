@@ -1,60 +1,19 @@
-// The ledger's read side: connectors with counts, a connector's licenses, one license by id, its history.
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { FEED, key, PREFIX } from './keys.ts';
-import { cursor, type Ledger, type Page, queryAll, queryPage } from './ledger.ts';
-import { INDEX } from './table.ts';
-import { type LicenseItem, type LicenseView, licenseFacts, toLicenseView } from './view.ts';
-
-export interface ConnectorSummary {
-  id: string;
-  name: string;
-  licenses: number;
-  firstSeenAt?: string;
-  lastCompleteWalkAt?: string;
-  lastWalk?: {
-    runId: string;
-    at: string;
-    status: 'completed' | 'failed';
-    error?: { code: string; message: string };
-  };
-  deletedAt?: string;
-  raw: unknown;
-}
-
-export type { Page } from './ledger.ts';
+// The ledger's read side as views: connectors with counts, a connector's licenses, one license by id, its history.
+import type { ConnectorSummary, HistoryItem, LicenseView, Page } from './schemas.ts';
+import type { ConnectorMeta, ConnectorStore, LicenseStore, StoredVersion, ViewStore } from './store/port.ts';
+import type { StoredLicense } from './store/records.ts';
+import { licenseFacts, toLicenseView } from './view.ts';
 
 export interface ReadOptions {
   /** Days ahead at which a license counts as expiring (default 30). */
   expiringDays?: number;
 }
 
-interface ConnectorMetaItem {
-  connectorId: string;
-  name?: string;
-  liveCount?: number;
-  firstSeenAt?: string;
-  lastCompleteWalkAt?: string;
-  lastWalk?: ConnectorSummary['lastWalk'];
-  deletedAt?: string;
-  rawJson?: string;
-}
-
-export async function listConnectors(ledger: Ledger): Promise<ConnectorSummary[]> {
-  const out: ConnectorSummary[] = [];
-  for await (const m of queryAll<ConnectorMetaItem>(ledger, {
-    IndexName: INDEX.feed.name,
-    KeyConditionExpression: 'feed_pk = :pk',
-    ExpressionAttributeValues: { ':pk': FEED.connectors },
-  })) {
-    out.push(toConnectorSummary(m));
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-}
-
-function toConnectorSummary(m: ConnectorMetaItem): ConnectorSummary {
+export function toConnectorSummary(m: ConnectorMeta): ConnectorSummary {
   const summary: ConnectorSummary = {
     id: m.connectorId,
     name: m.name ?? m.connectorId,
+    account: m.account,
     licenses: m.liveCount ?? 0,
     firstSeenAt: m.firstSeenAt,
     lastCompleteWalkAt: m.lastCompleteWalkAt,
@@ -67,61 +26,54 @@ function toConnectorSummary(m: ConnectorMetaItem): ConnectorSummary {
   return summary;
 }
 
-/** The connector's META item, for deriving lastSeenAt; cached per call site by the caller when listing. */
-export async function connectorMeta(ledger: Ledger, cid: string): Promise<ConnectorMetaItem | undefined> {
-  const cached = ledger.metaCache.get(cid);
-  if (cached && Date.now() - cached.at < ledger.metaCacheMs)
-    return cached.item as ConnectorMetaItem | undefined;
-  const res = await ledger.doc.send(new GetCommand({ TableName: ledger.tableName, Key: key.connector(cid) }));
-  if (ledger.metaCacheMs > 0) ledger.metaCache.set(cid, { at: Date.now(), item: res.Item });
-  return res.Item as ConnectorMetaItem | undefined;
+export async function listConnectors(
+  ledger: Pick<ConnectorStore, 'listConnectors'>,
+): Promise<ConnectorSummary[]> {
+  const all = (await ledger.listConnectors()).map(toConnectorSummary);
+  return all.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
 
-export async function getConnector(ledger: Ledger, cid: string): Promise<ConnectorSummary | undefined> {
-  const meta = await connectorMeta(ledger, cid);
-  return meta?.connectorId ? toConnectorSummary(meta) : undefined;
+export async function getConnector(
+  ledger: Pick<ConnectorStore, 'getConnector'>,
+  cid: string,
+): Promise<ConnectorSummary | undefined> {
+  const meta = await ledger.getConnector(cid);
+  return meta && toConnectorSummary(meta);
+}
+
+/** Views with lastSeenAt derived from each connector's last complete walk (one META read per connector). */
+export async function toViews(
+  ledger: ViewStore,
+  items: StoredLicense[],
+  options: ReadOptions = {},
+): Promise<LicenseView[]> {
+  const walks = new Map<string, string | undefined>();
+  for (const cid of new Set(items.filter((i) => !i.deletedAt).map((i) => i.connectorId))) {
+    walks.set(cid, (await ledger.getConnector(cid))?.lastCompleteWalkAt);
+  }
+  const now = ledger.now();
+  return items.map((item) =>
+    toLicenseView(item, {
+      now,
+      expiringDays: options.expiringDays,
+      lastCompleteWalkAt: walks.get(item.connectorId),
+    }),
+  );
 }
 
 /** A connector's licenses in id order, live only unless includeDeleted, paged with an opaque cursor. */
 export async function listLicenses(
-  ledger: Ledger,
+  ledger: ViewStore,
   cid: string,
   options: ReadOptions & { includeDeleted?: boolean; limit?: number; cursor?: string } = {},
 ): Promise<Page<LicenseView>> {
-  const limit = options.limit ?? 100;
-  const meta = await connectorMeta(ledger, cid);
-  const items: LicenseView[] = [];
-  let start = cursor.decode(options.cursor);
-  // A filter on deletedAt can thin a page; keep reading until the page is full or the partition ends.
-  do {
-    const res = await ledger.doc.send(
-      new QueryCommand({
-        TableName: ledger.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-        ExpressionAttributeValues: { ':pk': key.connector(cid).PK, ':p': PREFIX.license },
-        ...(options.includeDeleted ? {} : { FilterExpression: 'attribute_not_exists(deletedAt)' }),
-        Limit: limit - items.length,
-        ExclusiveStartKey: start,
-      }),
-    );
-    const now = ledger.now();
-    for (const item of res.Items ?? []) {
-      items.push(
-        toLicenseView(item as LicenseItem, {
-          now,
-          expiringDays: options.expiringDays,
-          lastCompleteWalkAt: meta?.lastCompleteWalkAt,
-        }),
-      );
-    }
-    start = res.LastEvaluatedKey;
-  } while (start && items.length < limit);
-  return { items, nextCursor: cursor.encode(start) };
+  const page = await ledger.listLicenses(cid, options);
+  return { ...page, items: await toViews(ledger, page.items, options) };
 }
 
 /** Every license of every connector, one connector at a time (for the CLI's list and CSV export). */
 export async function* allLicenses(
-  ledger: Ledger,
+  ledger: ViewStore & Pick<ConnectorStore, 'listConnectors'>,
   options: ReadOptions & { includeDeleted?: boolean; connectorId?: string } = {},
 ): AsyncGenerator<LicenseView> {
   const ids = options.connectorId ? [options.connectorId] : (await listConnectors(ledger)).map((c) => c.id);
@@ -135,17 +87,13 @@ export async function* allLicenses(
   }
 }
 
-/**
- * A license by id alone, without knowing its connector: one Query for its newest version, which carries
- * the record, the connector and the first sighting. No index needed, and no write pays for one.
- */
-export async function getLicenseItem(ledger: Ledger, lid: string): Promise<LicenseItem | undefined> {
-  const [v] = (await versions(ledger, lid, { limit: 1 }, (item) => item as unknown as VersionItem)).items;
-  if (!v) return undefined;
-  const raw = JSON.parse(v.rawJson) as Record<string, unknown>;
+/** A license's current item rebuilt from its newest version, which carries the record, connector and first sighting. */
+function fromVersion(v: StoredVersion): StoredLicense {
+  const raw = JSON.parse(v.rawJson) as Record<string, unknown> | null;
   return {
-    ...key.license(v.connectorId, lid),
-    ...licenseFacts(v.connectorId, raw ?? { _id: lid }),
+    ...licenseFacts(v.connectorId, raw ?? { _id: v.licenseId }),
+    licenseId: v.licenseId,
+    account: v.account,
     rawJson: v.rawJson,
     hash: v.hash ?? '',
     rev: v.rev,
@@ -156,70 +104,41 @@ export async function getLicenseItem(ledger: Ledger, lid: string): Promise<Licen
   };
 }
 
-interface VersionItem {
-  connectorId: string;
-  observedAt: string;
-  change: 'created' | 'updated' | 'deleted';
-  changes?: string[];
-  rawJson: string;
-  hash?: string;
-  rev: number;
-  firstSeenAt?: string;
+/**
+ * A license by id alone, without knowing its connector: one consistent Query for its newest version. No index
+ * needed, no write pays for one, and an API write reads back the version it just recorded.
+ */
+export async function getLicenseItem(
+  ledger: Pick<LicenseStore, 'licenseVersions'>,
+  lid: string,
+): Promise<StoredLicense | undefined> {
+  const [newest] = (await ledger.licenseVersions(lid, { limit: 1 })).items;
+  return newest && fromVersion(newest);
 }
 
 export async function getLicense(
-  ledger: Ledger,
+  ledger: ViewStore,
   lid: string,
   options: ReadOptions = {},
 ): Promise<LicenseView | undefined> {
   const item = await getLicenseItem(ledger, lid);
-  if (!item) return undefined;
-  const meta = item.deletedAt ? undefined : await connectorMeta(ledger, item.connectorId);
-  return toLicenseView(item, {
-    now: ledger.now(),
-    expiringDays: options.expiringDays,
-    lastCompleteWalkAt: meta?.lastCompleteWalkAt,
-  });
-}
-
-export interface HistoryItem {
-  observedAt: string;
-  change: 'created' | 'updated' | 'deleted';
-  changes: string[];
-  license: unknown;
-}
-
-/** A license's version items, newest first (keys sort by revision). */
-function versions<T>(
-  ledger: Ledger,
-  lid: string,
-  options: { limit?: number; cursor?: string },
-  map: (item: Record<string, unknown>) => T,
-) {
-  return queryPage(
-    ledger,
-    {
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
-      ExpressionAttributeValues: { ':pk': `LICENSE#${lid}`, ':v': PREFIX.version },
-      ScanIndexForward: false,
-      // Read-your-writes: an update through the API answers the view it just recorded, never the one before.
-      ConsistentRead: true,
-    },
-    options,
-    map,
-  );
+  return item && (await toViews(ledger, [item], options))[0];
 }
 
 /** A license's versions, newest first, paged. */
-export function licenseHistory(
-  ledger: Ledger,
+export async function licenseHistory(
+  ledger: Pick<LicenseStore, 'licenseVersions'>,
   lid: string,
   options: { limit?: number; cursor?: string } = {},
 ): Promise<Page<HistoryItem>> {
-  return versions(ledger, lid, options, (v) => ({
-    observedAt: v.observedAt as string,
-    change: v.change as HistoryItem['change'],
-    changes: (v.changes as string[]) ?? [],
-    license: JSON.parse(v.rawJson as string),
-  }));
+  const page = await ledger.licenseVersions(lid, options);
+  return {
+    ...page,
+    items: page.items.map((v) => ({
+      observedAt: v.observedAt,
+      change: v.change,
+      changes: v.changes,
+      license: JSON.parse(v.rawJson),
+    })),
+  };
 }

@@ -1,117 +1,90 @@
-// Records license changes: the current item and a version item in one transaction, guarded so no change is written twice.
-import {
-  GetCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
+// Records license changes: decide what a change is, write it guarded, and after a lost race decide again from a
+// fresh read, so nothing is lost, no version is written twice, and a walk never replaces a newer observation.
 import { changedPaths, contentHash } from './hash.ts';
-import { FEED, key } from './keys.ts';
-import type { Ledger } from './ledger.ts';
-import { indexAttributes, type LicenseItem, licenseFacts } from './view.ts';
-
-/** What the ledger holds of a license, enough to decide whether a record changed. */
-export interface StoredState {
-  hash: string;
-  rev: number;
-  deleted: boolean;
-}
-
-export type ChangeKind = 'created' | 'updated' | 'deleted';
+import type { ChangeKind } from './schemas.ts';
+import type { Clock, ConnectorStore, LicenseStore } from './store/port.ts';
+import type { LicenseState, LicenseWrite, StoredLicense } from './store/records.ts';
+import { licenseFacts } from './view.ts';
 
 export interface LicenseChange {
   connectorId: string;
   licenseId: string;
+  account: string;
   /** The record as sent; undefined for a deletion. */
   raw?: Record<string, unknown>;
   hash?: string;
   /** What the writer believed was stored; the write only lands if that still holds. */
-  prev?: StoredState;
+  prev?: LicenseState;
 }
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** Licenses per transaction: two items each, within DynamoDB's 100 actions per TransactWriteItems. */
-const LICENSES_PER_TRANSACTION = 25;
-/** Transactions sent at once by one walk: enough to hide round trips, few enough to stay polite to the table. */
-const TRANSACTIONS_IN_FLIGHT = 4;
+/**
+ * How a walk's writes are guarded: `walkEpoch` is the connector's epoch read before the walk fetched any page (a
+ * license stamped later was written outside the walk after it began, so it is newer than the walk's record and is
+ * left alone); `stamp` is the epoch the walk itself moved to, stamped on what it writes.
+ */
+export interface WalkGuard {
+  walkEpoch: number;
+  stamp: number;
+}
 
 export interface WriteOutcome {
   created: number;
   updated: number;
   deleted: number;
-  /** Already recorded by a concurrent writer: nothing written. */
+  /** Already recorded by a concurrent writer, or superseded by a newer write outside the walk: nothing written. */
   unchanged: number;
 }
 
-/** Reads the current item with a strongly consistent read. */
-export async function readCurrent(
-  ledger: Ledger,
-  cid: string,
-  lid: string,
-): Promise<LicenseItem | undefined> {
-  const res = await ledger.doc.send(
-    new GetCommand({ TableName: ledger.tableName, Key: key.license(cid, lid), ConsistentRead: true }),
-  );
-  return res.Item as LicenseItem | undefined;
-}
+const MAX_ATTEMPTS = 8;
 
 /**
- * Writes each change as its current item plus a version item. Changes go in transactions of up to 25 licenses;
- * when one's guard fails (a concurrent writer got there first), that group is replayed one license at a time
- * against a fresh read, so nothing is lost and no version is written twice.
+ * Writes each change as its current item plus a version item (the store sends them in transactions). A change
+ * whose guard failed is decided again, one at a time, against a fresh read.
  */
 export async function recordChanges(
-  ledger: Ledger,
+  ledger: LicenseStore,
   changes: LicenseChange[],
   observedAt: string,
-  parallel = TRANSACTIONS_IN_FLIGHT,
+  walk?: WalkGuard,
 ): Promise<WriteOutcome> {
   const outcome: WriteOutcome = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
-  const groups: LicenseChange[][] = [];
-  for (let i = 0; i < changes.length; i += LICENSES_PER_TRANSACTION)
-    groups.push(changes.slice(i, i + LICENSES_PER_TRANSACTION));
-  const limit = pLimit(parallel);
+  if (changes.length === 0) return outcome;
+  const writes = await Promise.all(changes.map((c) => planWrite(ledger, c, observedAt, walk)));
+  const results = await ledger.writeLicenses(writes);
   await Promise.all(
-    groups.map((group) =>
-      limit(async () => {
-        const planned = await Promise.all(group.map((c) => planWrite(ledger, c, observedAt)));
-        try {
-          await ledger.doc.send(new TransactWriteCommand({ TransactItems: planned.flatMap((p) => p.items) }));
-          for (const p of planned) outcome[p.kind]++;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-          for (const change of group) outcome[await recordOneWithRetry(ledger, change, observedAt)]++;
-        }
-      }),
-    ),
+    results.map(async (result, i) => {
+      const kind =
+        result === 'written' ? writes[i]!.change : await recordOne(ledger, changes[i]!, observedAt, walk);
+      outcome[kind]++;
+    }),
   );
   return outcome;
 }
 
-async function recordOneWithRetry(
-  ledger: Ledger,
+async function recordOne(
+  ledger: LicenseStore,
   change: LicenseChange,
   observedAt: string,
+  walk: WalkGuard | undefined,
 ): Promise<ChangeKind | 'unchanged'> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await readCurrent(ledger, change.connectorId, change.licenseId);
-    const prev = current
-      ? { hash: current.hash, rev: current.rev, deleted: Boolean(current.deletedAt) }
-      : undefined;
-    const fresh = { ...change, prev };
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await ledger.currentLicense(change.connectorId, change.licenseId);
+    const fresh = { ...change, prev: current && stateOf(current) };
     if (isNoop(fresh)) return 'unchanged';
-    const plan = await planWrite(ledger, fresh, observedAt, current);
-    try {
-      await ledger.doc.send(new TransactWriteCommand({ TransactItems: plan.items }));
-      return plan.kind;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // Written outside the walk since it began: newer than what the walk saw. The next walk compares it again.
+    if (walk && (current?.ep ?? 0) > walk.walkEpoch) return 'unchanged';
+    const write = await planWrite(ledger, fresh, observedAt, walk, current);
+    if ((await ledger.writeLicenses([write]))[0] === 'written') return write.change;
   }
   throw new Error(`could not record license ${change.licenseId}: it kept changing under concurrent writers`);
 }
+
+const stateOf = (item: StoredLicense): LicenseState => ({
+  hash: item.hash,
+  rev: item.rev,
+  deleted: Boolean(item.deletedAt),
+  ...(item.ep !== undefined ? { epoch: item.ep } : {}),
+});
 
 /** A change that the store already reflects: same content and liveness, or a deletion of what is already gone. */
 function isNoop(change: LicenseChange): boolean {
@@ -122,126 +95,81 @@ function isNoop(change: LicenseChange): boolean {
 }
 
 async function planWrite(
-  ledger: Ledger,
+  ledger: LicenseStore,
   change: LicenseChange,
   observedAt: string,
-  current?: LicenseItem,
-): Promise<{ kind: ChangeKind; items: TransactItem[] }> {
+  walk: WalkGuard | undefined,
+  current?: StoredLicense,
+): Promise<LicenseWrite> {
   const { connectorId: cid, licenseId: lid, prev } = change;
-  const guard = prev
-    ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': prev.rev } }
-    : { ConditionExpression: 'attribute_not_exists(PK)' };
-  const rev = (prev?.rev ?? 0) + 1;
-  const versionKey = key.licenseVersion(lid, rev);
-  const newVersion = (item: Record<string, unknown>): TransactItem => ({
-    Put: {
-      TableName: ledger.tableName,
-      Item: { ...versionKey, ...item, connectorId: cid, observedAt, rev },
-      ConditionExpression: 'attribute_not_exists(PK)',
-    },
-  });
-
+  const existing = prev ? (current ?? (await ledger.currentLicense(cid, lid))) : undefined;
+  const common = {
+    connectorId: cid,
+    licenseId: lid,
+    account: change.account,
+    rev: (prev?.rev ?? 0) + 1,
+    expectedRev: prev?.rev,
+    ...(walk ? { walkEpoch: walk.walkEpoch, stamp: walk.stamp } : {}),
+    observedAt,
+  };
   if (!change.raw) {
-    const last = current ?? (await readCurrent(ledger, cid, lid));
-    // Deletion: the record is kept as last seen; it leaves the indexes so reports and rules skip it.
+    // Deletion: the version carries the record as last seen.
+    const rawJson = existing?.rawJson ?? 'null';
     return {
-      kind: 'deleted',
-      items: [
-        {
-          Update: {
-            TableName: ledger.tableName,
-            Key: key.license(cid, lid),
-            UpdateExpression:
-              'SET deletedAt = :at, rev = :next, lastChangedAt = :at REMOVE exp_pk, exp_sk, feed_pk, feed_sk',
-            ConditionExpression: 'rev = :rev',
-            ExpressionAttributeValues: { ':at': observedAt, ':next': rev, ':rev': prev?.rev ?? 0 },
-          },
-        },
-        newVersion({
-          change: 'deleted',
-          changes: [],
-          rawJson: last?.rawJson ?? 'null',
-          firstSeenAt: last?.firstSeenAt ?? observedAt,
-          feed_pk: FEED.deleted,
-          feed_sk: `${observedAt}#${lid}`,
-        }),
-      ],
+      ...common,
+      change: 'deleted',
+      facts: existing ?? licenseFacts(cid, { _id: lid }),
+      rawJson,
+      hash: existing?.hash ?? '',
+      changes: [],
+      firstSeenAt: existing?.firstSeenAt ?? observedAt,
     };
   }
-
-  const rawJson = JSON.stringify(change.raw);
-  const hash = change.hash ?? contentHash(change.raw);
-  const existing = prev ? (current ?? (await readCurrent(ledger, cid, lid))) : undefined;
   // A license that reappears after a deletion starts over as `created`; its first sighting is kept.
   const kind: ChangeKind = prev && !prev.deleted ? 'updated' : 'created';
-  const changes =
-    kind === 'updated' && existing ? changedPaths(JSON.parse(existing.rawJson), change.raw) : [];
-  const facts = licenseFacts(cid, change.raw);
-  const item: LicenseItem = {
-    ...key.license(cid, lid),
-    ...facts,
-    ...indexAttributes(facts),
-    rawJson,
-    hash,
-    rev,
-    firstSeenAt: existing?.firstSeenAt ?? observedAt,
-    lastChangedAt: observedAt,
-    lastSeenAt: observedAt,
-  };
   return {
-    kind,
-    items: [
-      { Put: { TableName: ledger.tableName, Item: item, ...guard } },
-      newVersion({
-        change: kind,
-        changes,
-        rawJson,
-        hash,
-        firstSeenAt: item.firstSeenAt,
-        ...(facts.invalid ? { invalid: facts.invalid } : {}),
-      }),
-    ],
+    ...common,
+    change: kind,
+    facts: licenseFacts(cid, change.raw),
+    rawJson: JSON.stringify(change.raw),
+    hash: change.hash ?? contentHash(change.raw),
+    changes: kind === 'updated' && existing ? changedPaths(JSON.parse(existing.rawJson), change.raw) : [],
+    firstSeenAt: existing?.firstSeenAt ?? observedAt,
   };
-}
-
-export function isConditionFailure(error: unknown): boolean {
-  const name = (error as { name?: string })?.name;
-  if (name === 'ConditionalCheckFailedException') return true;
-  if (name !== 'TransactionCanceledException') return false;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
 }
 
 /**
- * Records one license as the Partner API just returned it (after a create or update through the API):
- * a new version at once if it differs from what is stored, nothing otherwise.
+ * Records one license as the Partner API just returned it (after a create, update or delete through our API): a
+ * new version at once if it differs from what is stored, and, in the same transaction, the connector's epoch moves,
+ * so the next walk trusts no page digest and no proof of a whole list taken before this write.
  */
-export async function recordObservedLicense(
-  ledger: Ledger,
+export async function recordOutsideWalk(
+  ledger: Clock & Pick<ConnectorStore, 'getConnector' | 'connectorEpoch'> & LicenseStore,
   connectorId: string,
-  raw: Record<string, unknown>,
+  licenseId: string,
+  raw: Record<string, unknown> | undefined,
 ): Promise<ChangeKind | 'unchanged'> {
-  const licenseId = String(raw._id);
-  const kind = await recordOneWithRetry(
-    ledger,
-    { connectorId, licenseId, raw, hash: contentHash(raw) },
-    ledger.now().toISOString(),
-  );
-  if (kind === 'created') {
-    // Keeps the connector's live count right until the next complete walk sets it outright.
-    await ledger.doc
-      .send(
-        new UpdateCommand({
-          TableName: ledger.tableName,
-          Key: key.connector(connectorId),
-          UpdateExpression: 'ADD liveCount :one',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':one': 1 },
-        }),
-      )
-      .catch((error) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+  const observedAt = ledger.now().toISOString();
+  const account = (await ledger.getConnector(connectorId))?.account ?? 'default';
+  const change: LicenseChange = {
+    connectorId,
+    licenseId,
+    account,
+    raw,
+    ...(raw ? { hash: contentHash(raw) } : {}),
+  };
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const [epoch, current] = await Promise.all([
+      ledger.connectorEpoch(connectorId),
+      ledger.currentLicense(connectorId, licenseId),
+    ]);
+    const fresh = { ...change, prev: current && stateOf(current) };
+    if (isNoop(fresh)) return 'unchanged';
+    const write = await planWrite(ledger, fresh, observedAt, undefined, current);
+    const live = (l: boolean) => (l ? 1 : 0);
+    const liveDelta = live(write.change !== 'deleted') - live(Boolean(fresh.prev && !fresh.prev.deleted));
+    const stamped = { ...write, stamp: epoch + 1 };
+    if ((await ledger.writeOutsideWalk(stamped, epoch, liveDelta)) === 'written') return write.change;
   }
-  return kind;
+  throw new Error(`could not record license ${licenseId}: it kept changing under concurrent writers`);
 }

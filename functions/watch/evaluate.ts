@@ -1,12 +1,9 @@
 // Alert evaluation: run the rules, claim each new alert once (conditional write), deliver, retry what failed.
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Alert, AlertSink } from '#alerts/types';
-import { FEED, key } from '#ledger/keys';
-import { feedPage, type Ledger, queryAll } from '#ledger/ledger';
-import { stripKeys } from '#ledger/runs';
-import { isConditionFailure } from '#ledger/snapshot';
-import type { LicenseView } from '#ledger/view';
-import { deletedWithin, expiredWithin, expiringWithin, notInstalled, type RuleName } from './rules.ts';
+import { DEFAULTS } from '#functions/config';
+import type { LicenseView, Page } from '#ledger/schemas';
+import type { AlertClaim, AlertDelivery, AlertLog, ViewStore } from '#ledger/store/port';
+import { type Alert, type AlertRecord, type AlertSink, alertRecord, type RuleName } from './alert.ts';
+import { deletedWithin, expiredWithin, expiringWithin, notInstalled } from './rules.ts';
 
 export interface WatchConfig {
   /** Alert schedule in days before expiry, e.g. [30, 14, 7, 1, 0]. */
@@ -21,46 +18,60 @@ export interface WatchConfig {
 }
 
 export const DEFAULT_WATCH_CONFIG: WatchConfig = {
-  thresholds: [30, 14, 7, 1, 0],
-  expiringDays: 30,
-  expiredWithinDays: 30,
-  notInstalledDays: 7,
-  deletedWithinDays: 7,
+  thresholds: DEFAULTS.thresholds.split(',').map(Number),
+  expiringDays: DEFAULTS.expiringDays,
+  expiredWithinDays: DEFAULTS.expiredWithinDays,
+  notInstalledDays: DEFAULTS.notInstalledDays,
+  deletedWithinDays: DEFAULTS.deletedWithinDays,
   leaseMs: 120_000,
 };
-
-const OUTBOX_PK = 'OUTBOX';
 
 /** The tightest schedule threshold a license at `days` has crossed, or undefined when it crossed none. */
 export function tightestThreshold(days: number, thresholds: number[]): number | undefined {
   return [...thresholds].sort((a, b) => a - b).find((t) => days <= t);
 }
 
-/** The alerts the rules call for now; each id is stable, so the same alert always has the same id. */
-export async function candidateAlerts(ledger: Ledger, config: WatchConfig): Promise<Alert[]> {
+/** An alert with the key of its claim; the id is stable, so the same alert always has the same id. */
+interface Candidate {
+  alert: Alert;
+  key: AlertClaim['key'];
+}
+
+/** The alerts the rules call for now. */
+export async function candidateAlerts(ledger: ViewStore, config: WatchConfig): Promise<Candidate[]> {
   const raisedAt = ledger.now().toISOString();
-  const alerts: Alert[] = [];
+  const out: Candidate[] = [];
   const add = (
     rule: RuleName,
     view: LicenseView,
     cycle: string,
     threshold: number | undefined,
     message: string,
-  ) =>
-    alerts.push({
-      alertId: `${view.id}#${rule}#${cycle}#${threshold ?? '-'}`,
-      rule,
+  ) => {
+    const key = {
       licenseId: view.id,
-      connectorId: view.connectorId,
-      threshold,
-      expires: view.expires,
-      daysToExpiry: view.daysToExpiry,
-      email: view.email,
-      edition: view.edition,
-      deletedAt: view.deletedAt,
-      raisedAt,
-      message,
+      rule,
+      cycle,
+      threshold: threshold === undefined ? '-' : String(threshold),
+    };
+    out.push({
+      key,
+      alert: {
+        alertId: `${key.licenseId}#${rule}#${cycle}#${key.threshold}`,
+        rule,
+        licenseId: view.id,
+        connectorId: view.connectorId,
+        threshold,
+        expires: view.expires,
+        daysToExpiry: view.daysToExpiry,
+        email: view.email,
+        edition: view.edition,
+        deletedAt: view.deletedAt,
+        raisedAt,
+        message,
+      },
     });
+  };
   const who = (v: LicenseView) =>
     `${v.email ?? 'unknown user'} (license ${v.id}, connector ${v.connectorId})`;
 
@@ -75,13 +86,8 @@ export async function candidateAlerts(ledger: Ledger, config: WatchConfig): Prom
     add('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`);
   }
   for (const view of await notInstalled(ledger, config.notInstalledDays)) {
-    add(
-      'not-installed',
-      view,
-      'once',
-      config.notInstalledDays,
-      `${who(view)} was created on ${view.created} and is not installed yet`,
-    );
+    const message = `${who(view)} was created on ${view.created} and is not installed yet`;
+    add('not-installed', view, 'once', config.notInstalledDays, message);
   }
   for (const view of await deletedWithin(ledger, config.deletedWithinDays)) {
     add(
@@ -92,15 +98,7 @@ export async function candidateAlerts(ledger: Ledger, config: WatchConfig): Prom
       `${who(view)} is gone upstream (noticed ${view.deletedAt})`,
     );
   }
-  return alerts;
-}
-
-interface OutboxItem {
-  alert: Alert;
-  pending: string[];
-  leaseUntil: number;
-  attempts: number;
-  lastError?: string;
+  return out;
 }
 
 export interface EvaluationResult {
@@ -119,7 +117,7 @@ export interface EvaluationResult {
  * accepted it, and a later evaluation retries what is left.
  */
 export async function evaluateAlerts(deps: {
-  ledger: Ledger;
+  ledger: ViewStore & AlertDelivery;
   sinks: AlertSink[];
   config?: Partial<WatchConfig>;
 }): Promise<EvaluationResult> {
@@ -127,62 +125,20 @@ export async function evaluateAlerts(deps: {
   const config = { ...DEFAULT_WATCH_CONFIG, ...deps.config };
   const now = ledger.now().getTime();
   const sinkNames = sinks.map((s) => s.name);
+  const lease = { leaseUntil: now + config.leaseMs, attempts: 0 };
 
-  const claimed: OutboxItem[] = [];
-  for (const alert of await candidateAlerts(ledger, config)) {
-    const [lid, rule, cycle, threshold] = alert.alertId.split('#') as [string, string, string, string];
-    const entry: OutboxItem = { alert, pending: sinkNames, leaseUntil: now + config.leaseMs, attempts: 0 };
-    try {
-      await ledger.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: ledger.tableName,
-                Item: {
-                  ...key.alert(lid, rule, cycle, threshold),
-                  type: 'alert',
-                  feed_pk: FEED.alerts,
-                  feed_sk: `${alert.raisedAt}#${alert.alertId}`,
-                  ...alert,
-                  status: 'pending',
-                },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            { Put: { TableName: ledger.tableName, Item: { PK: OUTBOX_PK, SK: alert.alertId, ...entry } } },
-          ],
-        }),
-      );
-      claimed.push(entry);
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  const claimed: AlertClaim[] = [];
+  for (const { alert, key } of await candidateAlerts(ledger, config)) {
+    const claim = { key, alertId: alert.alertId, raisedAt: alert.raisedAt, alert, pending: sinkNames };
+    if (await ledger.claimAlert(claim, lease)) claimed.push(claim);
   }
 
   // Deliveries left over from earlier evaluations whose lease ran out (a failed sink, or a crash).
-  const retries: OutboxItem[] = [];
-  const claimedIds = new Set(claimed.map((c) => c.alert.alertId));
-  for await (const item of queryAll<OutboxItem & { SK: string }>(ledger, {
-    KeyConditionExpression: 'PK = :pk',
-    ExpressionAttributeValues: { ':pk': OUTBOX_PK },
-    ConsistentRead: true,
-  })) {
-    if (claimedIds.has(item.SK) || item.leaseUntil > now) continue;
-    try {
-      await ledger.doc.send(
-        new UpdateCommand({
-          TableName: ledger.tableName,
-          Key: { PK: OUTBOX_PK, SK: item.SK },
-          UpdateExpression: 'SET leaseUntil = :lease',
-          ConditionExpression: 'leaseUntil = :seen',
-          ExpressionAttributeValues: { ':lease': now + config.leaseMs, ':seen': item.leaseUntil },
-        }),
-      );
-      retries.push(item);
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // another evaluation took it
-    }
+  const retries: AlertClaim[] = [];
+  const claimedIds = new Set(claimed.map((c) => c.alertId));
+  for await (const entry of ledger.pendingDeliveries()) {
+    if (claimedIds.has(entry.alertId) || entry.lease.leaseUntil > now) continue;
+    if (await ledger.takeDelivery(entry.alertId, entry.lease, lease)) retries.push(entry);
   }
 
   const work = [...claimed, ...retries];
@@ -191,7 +147,7 @@ export async function evaluateAlerts(deps: {
   // Every sink gets its own try: one failing destination never blocks the others.
   await Promise.all(
     sinks.map(async (sink) => {
-      const due = work.filter((w) => w.pending.includes(sink.name)).map((w) => w.alert);
+      const due = work.filter((w) => w.pending.includes(sink.name)).map((w) => w.alert as Alert);
       if (due.length === 0) return;
       try {
         for (const id of await sink.deliver(due)) {
@@ -206,52 +162,25 @@ export async function evaluateAlerts(deps: {
 
   let pending = 0;
   const items: EvaluationResult['items'] = [];
+  const sentAt = new Date(now).toISOString();
   for (const entry of work) {
-    const left = entry.pending.filter((s) => !accepted.get(entry.alert.alertId)?.has(s));
-    const [lid, rule, cycle, threshold] = entry.alert.alertId.split('#') as [string, string, string, string];
-    if (left.length === 0) {
-      await ledger.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: ledger.tableName,
-                Key: key.alert(lid, rule, cycle, threshold),
-                UpdateExpression: 'SET #status = :sent, sentAt = :at',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':sent': 'sent', ':at': new Date(now).toISOString() },
-              },
-            },
-            { Delete: { TableName: ledger.tableName, Key: { PK: OUTBOX_PK, SK: entry.alert.alertId } } },
-          ],
-        }),
-      );
-    } else {
+    const left = entry.pending.filter((s) => !accepted.get(entry.alertId)?.has(s));
+    if (left.length === 0) await ledger.deliveryDone(entry, sentAt);
+    else {
       pending++;
-      await ledger.doc.send(
-        new UpdateCommand({
-          TableName: ledger.tableName,
-          Key: { PK: OUTBOX_PK, SK: entry.alert.alertId },
-          // The lease is released at once so the next evaluation retries without waiting.
-          UpdateExpression:
-            'SET pending = :left, leaseUntil = :zero, attempts = attempts + :one, lastError = :err',
-          ExpressionAttributeValues: {
-            ':left': left,
-            ':zero': 0,
-            ':one': 1,
-            ':err': errors.map((e) => `${e.sink}: ${e.message}`).join('; ') || 'not accepted',
-          },
-        }),
-      );
+      const error = errors.map((e) => `${e.sink}: ${e.message}`).join('; ') || 'not accepted';
+      await ledger.deliveryLeft(entry.alertId, left, error);
     }
-    if (claimedIds.has(entry.alert.alertId)) items.push({ ...entry.alert, pendingSinks: left });
+    if (claimedIds.has(entry.alertId)) items.push({ ...(entry.alert as Alert), pendingSinks: left });
   }
   return { items, retried: retries.length, pending, errors };
 }
 
 /** Alerts raised, newest first, paged (GET /alerts). */
-export function listAlerts(ledger: Ledger, options: { limit?: number; cursor?: string } = {}) {
-  return feedPage(ledger, FEED.alerts, options, (i) =>
-    stripKeys<Alert & { status: string; sentAt?: string }>(i),
-  );
+export async function listAlerts(
+  ledger: AlertLog,
+  options: { limit?: number; cursor?: string } = {},
+): Promise<Page<AlertRecord>> {
+  const page = await ledger.listAlerts(options);
+  return { ...page, items: page.items.map((item) => alertRecord.parse(item)) };
 }

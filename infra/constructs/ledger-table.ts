@@ -3,7 +3,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { INDEX, tableDefinition } from '#ledger/table';
+import { INDEX, tableDefinition } from '#ledger/store/dynamo/table';
 
 /** DynamoDB actions a function may be granted on the ledger. Scan is deliberately not one of them. */
 export type LedgerAction =

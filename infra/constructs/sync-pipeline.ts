@@ -64,7 +64,12 @@ export class SyncPipeline extends Construct {
       logRetention,
       environment: { ...partnerApiEnv, WORK_QUEUE_URL: this.queue.queueUrl },
     });
-    ledger.grant(this.plan.fn, ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    ledger.grant(this.plan.fn, [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
     token.grantRead(this.plan.fn);
     this.queue.grantSendMessages(this.plan.fn);
 
@@ -76,13 +81,12 @@ export class SyncPipeline extends Construct {
       logRetention,
       environment: partnerApiEnv,
     });
+    // Walks hold their connector through its META item; each change is a transaction of current item + version.
     ledger.grant(this.worker.fn, [
       'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:BatchWriteItem',
     ]);
     token.grantRead(this.worker.fn);
     this.worker.fn.addEventSource(

@@ -1,10 +1,9 @@
-// The licensewatch CLI: global flags, commands, and the one place errors become a line on stderr and an exit code.
+// The licensewatch CLI: global flags, the commands (each loads its modules only when it runs), and the one place
+// errors become a line on stderr and an exit code.
 import { Command, CommanderError } from 'commander';
-import { registerDemo } from './commands/demo.ts';
-import { registerEmulator } from './commands/emulator.ts';
 import { registerFetch } from './commands/fetch.ts';
 import { registerLedger } from './commands/ledger.ts';
-import { registerServe } from './commands/serve.ts';
+import { registerServing } from './commands/serving.ts';
 import { registerWatch } from './commands/watch.ts';
 import { Context, type GlobalOptions, globalOptions } from './context.ts';
 import { CliError } from './output.ts';
@@ -19,16 +18,14 @@ for (const option of globalOptions()) program.addOption(option);
 
 let current: Context | undefined;
 const context = () => {
-  current ??= new Context(program.opts<GlobalOptions>());
+  current ??= new Context(program.opts<GlobalOptions>(), program);
   return current;
 };
 
 registerFetch(program, context);
 registerLedger(program, context);
 registerWatch(program, context);
-registerServe(program, context);
-registerEmulator(program);
-registerDemo(program, context);
+registerServing(program, context);
 
 try {
   await program.parseAsync(process.argv);

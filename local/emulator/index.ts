@@ -14,12 +14,14 @@ import {
 } from './data.ts';
 import { type FailureOptions, Faults } from './faults.ts';
 import { EmulatorStore, type Patch } from './store.ts';
+import { DEMO_TOKEN } from './token.ts';
 import { type RequestRecord, Traffic, type TrafficStats } from './traffic.ts';
 
 export type { ConnectorRecord, DataSet, DataSetSpec, LicenseRecord, LicenseState } from './data.ts';
 export { DAY_MS, demoDataSet, emptyDataSet, generatedDataSet, utcDay } from './data.ts';
 export type { FailureMode, FailureOptions } from './faults.ts';
 export type { Patch } from './store.ts';
+export { DEMO_TOKEN } from './token.ts';
 export type { AuthPresence, RequestRecord, TrafficStats } from './traffic.ts';
 
 export interface EmulatorOptions {
@@ -72,7 +74,7 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const seed = options.seed ?? 42;
   let clock = toClock(options.now ?? (() => new Date()));
-  let token = options.token ?? (process.env.CELIGO_API_TOKEN || 'local-dev-token');
+  let token = options.token ?? (process.env.CELIGO_API_TOKEN || DEMO_TOKEN);
   const store = new EmulatorStore(dataSetFor(options.dataSet ?? 'demo', clock(), seed), () => clock(), seed);
   const faults = new Faults(options.latencyMs ?? 0);
   const traffic = new Traffic();

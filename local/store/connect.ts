@@ -1,18 +1,13 @@
 // Opens the ledger's DynamoDB store (embedded DynamoDB Local, an endpoint URL, or AWS) and ensures the table.
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-  ResourceInUseException,
-  ResourceNotFoundException,
-  type TableDescription,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tableDefinition } from '#ledger/table';
+import { ensureTable } from '#ledger/store/dynamo/table';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '#local/store/embedded';
 import { StoreError } from '#local/store/errors';
+
+/** The table is the ledger adapter's to provision; re-exported for the store's callers. */
+export { ensureTable };
 
 export type StoreSpec = 'embedded' | 'aws' | (string & {});
 
@@ -100,43 +95,6 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     description: `DynamoDB at ${url}, table ${tableName}`,
     close: once(async () => raw.destroy()),
   };
-}
-
-/** Creates the table from `tableDefinition` when missing and waits until it and its indexes are ACTIVE. */
-export async function ensureTable(raw: DynamoDBClient, tableName: string): Promise<'created' | 'exists'> {
-  let created = false;
-  let table = await describe(raw, tableName);
-  if (!table) {
-    try {
-      await raw.send(new CreateTableCommand(tableDefinition(tableName)));
-      created = true;
-    } catch (err) {
-      if (!(err instanceof ResourceInUseException)) throw err;
-    }
-  }
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    table = await describe(raw, tableName);
-    const active =
-      table?.TableStatus === 'ACTIVE' &&
-      (table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
-    if (active) return created ? 'created' : 'exists';
-    if (Date.now() > deadline) {
-      throw new Error(
-        `table ${tableName} is not ACTIVE after 60 s (status ${table?.TableStatus ?? 'missing'})`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function describe(raw: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
-  try {
-    return (await raw.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-  } catch (err) {
-    if (err instanceof ResourceNotFoundException) return undefined;
-    throw err;
-  }
 }
 
 function parseEndpoint(store: string): string {

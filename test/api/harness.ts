@@ -1,7 +1,8 @@
 // HTTP API test harness: the emulator, a fresh DynamoDB Local table synced from it, the app served on a real port.
 import { createApp } from '#api/app';
 import { createPartnerApi, type PartnerApi } from '#celigo/client';
-import { createLedger, type Ledger } from '#ledger/ledger';
+import { createDynamoStore } from '#ledger/store/dynamo/index';
+import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/index';
 import { type ServedApp, serveApp } from '#local/serve/server';
@@ -34,7 +35,7 @@ export async function apiHarness(
   const { client, tableName } = await freshTable('api');
   // Each read of the clock moves it 1 ms, so every observation (sync, then a write) has its own timestamp.
   let clock = NOW.getTime();
-  const ledger = createLedger(client, tableName, () => new Date(clock++));
+  const ledger = createDynamoStore(client, tableName, { now: () => new Date(clock++) });
   const api = createPartnerApi({ apiUrl: emu.url, token: TOKEN, backoffMs: 5, retries: 1, timeoutMs: 5_000 });
   const logs: string[] = [];
   const app = createApp({

@@ -132,7 +132,7 @@ describe('bad write requests', () => {
       [put(lid, {}), 'invalid_body'],
       [put(lid, { email: KNOWN_USER }), 'unknown_field', 'email'],
       [put(lid, { expires: 20300101 }), 'invalid_field', 'expires'],
-      [put('xyz', { expires: '2030-01-01' }), 'invalid_parameter', 'lid'],
+      [put('x%20y', { expires: '2030-01-01' }), 'invalid_parameter', 'lid'],
     ];
     for (const [pending, code, field] of cases) {
       const res = await pending;

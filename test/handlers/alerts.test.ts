@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPartnerApi } from '#celigo/client';
 import { loadConfig } from '#functions/config';
 import { makeHandler, sinksFor } from '#functions/handlers/alerts';
-import { createLedger, type Ledger } from '#ledger/ledger';
+import { createDynamoStore } from '#ledger/store/dynamo/index';
+import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
 import { type ConnectorRecord, type Emulator, startEmulator } from '#local/emulator/index';
 import { freshTable } from '../setup/tables.ts';
@@ -71,7 +72,7 @@ beforeAll(async () => {
   emu.addLicense(connector._id, { expires: new Date(Date.now() + 5 * DAY + 3_600_000).toISOString() });
   emu.addLicense(connector._id); // healthy: a year to go
   const { client, tableName } = await freshTable('alerts');
-  ledger = createLedger(client, tableName);
+  ledger = createDynamoStore(client, tableName);
   await sync();
 
   const config = loadConfig({

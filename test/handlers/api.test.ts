@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#functions/config';
 import { makeHandler } from '#functions/handlers/api';
 import { partnerApiFor } from '#functions/handlers/runtime';
-import { createLedger } from '#ledger/ledger';
+import { createDynamoStore } from '#ledger/store/dynamo/index';
 import { planSync, runPlan } from '#ledger/sync';
 import {
   type ConnectorRecord,
@@ -42,7 +42,7 @@ beforeAll(async () => {
   expiring = emu.addLicense(connector._id, { expires: new Date(Date.now() + 5 * DAY).toISOString() });
   emu.addLicense(connector._id);
   const { client, tableName } = await freshTable('api');
-  const ledger = createLedger(client, tableName);
+  const ledger = createDynamoStore(client, tableName);
   const config = loadConfig({
     TABLE_NAME: tableName,
     CELIGO_API_URL: emu.url,

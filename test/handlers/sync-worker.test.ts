@@ -8,9 +8,9 @@ import { sqsEnqueue } from '#functions/handlers/enqueue';
 import { makeHandler as makePlanHandler } from '#functions/handlers/plan';
 import { partnerApiFor } from '#functions/handlers/runtime';
 import { makeHandler as makeWorkerHandler } from '#functions/handlers/sync-worker';
-import { createLedger, type Ledger } from '#ledger/ledger';
 import { listLicenses } from '#ledger/queries';
-import { connectorRuns, getRun } from '#ledger/runs';
+import { createDynamoStore } from '#ledger/store/dynamo/index';
+import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { type ConnectorRecord, type Emulator, startEmulator } from '#local/emulator/index';
 import { freshTable } from '../setup/tables.ts';
 import { lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from './events.ts';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) emu.addLicense(bad._id);
 
   const { client, tableName } = await freshTable('handlers');
-  ledger = createLedger(client, tableName);
+  ledger = createDynamoStore(client, tableName);
   const config = loadConfig({
     TABLE_NAME: tableName,
     CELIGO_API_URL: emu.url,
@@ -101,12 +101,12 @@ describe('sync worker handler', () => {
         .sort(),
     );
     expect((await listLicenses(ledger, bad._id)).items).toEqual([]);
-    const runs = await connectorRuns(ledger, runId);
+    const runs = await ledger.connectorRuns(runId);
     expect(runs.find((r) => r.connectorId === bad._id)).toMatchObject({
       status: 'failed',
       error: { code: expect.any(String) },
     });
-    expect(await getRun(ledger, runId)).toMatchObject({ completed: 1, failed: 1 });
+    expect(await ledger.getRun(runId)).toMatchObject({ completed: 1, failed: 1 });
   });
 
   it('walks the failed connector when SQS redelivers its message after the upstream recovered', async () => {

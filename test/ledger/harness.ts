@@ -1,7 +1,8 @@
 // Ledger test harness: an emulator, a fresh DynamoDB Local table, a metered ledger and a client with small pages.
 import { createPartnerApi, type PartnerApi } from '#celigo/client';
-import { createLedger, type Ledger } from '#ledger/ledger';
 import { licenseHistory } from '#ledger/queries';
+import { createDynamoStore } from '#ledger/store/dynamo/index';
+import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/index';
 import { type Meter, meter } from '#local/store/meter';
@@ -34,7 +35,7 @@ export async function harness(
   const m = meter(client);
   let clock = NOW.getTime();
   // Each call moves the clock 1 ms, so every observation has its own timestamp, as in real life.
-  const ledger = createLedger(client, tableName, options.now ?? (() => new Date(clock++)));
+  const ledger = createDynamoStore(client, tableName, { now: options.now ?? (() => new Date(clock++)) });
   const api = createPartnerApi({
     apiUrl: emu.url,
     token: TOKEN,

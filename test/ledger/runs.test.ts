@@ -1,7 +1,7 @@
 // Run records: a unit delivered twice, or again after a failure, is counted once with its last outcome.
 import { describe, expect, it } from 'vitest';
-import { createLedger } from '#ledger/ledger';
-import { type ConnectorRun, getRun, listRuns, recordConnectorRun, startRun, zeroCounts } from '#ledger/runs';
+import { type ConnectorRun, zeroCounts } from '#ledger/schemas';
+import { createDynamoStore } from '#ledger/store/dynamo/index';
 import { freshTable } from '../setup/tables.ts';
 
 const unit = (
@@ -25,24 +25,24 @@ const unit = (
 describe('run records', () => {
   it('counts each connector once, with its last outcome, and derives the status', async () => {
     const { client, tableName } = await freshTable('runs');
-    const ledger = createLedger(client, tableName);
-    await startRun(ledger, 'run-1', '2026-06-15T12:00:00.000Z', 2);
-    expect((await getRun(ledger, 'run-1'))!.status).toBe('running');
+    const ledger = createDynamoStore(client, tableName);
+    await ledger.startRun({ runId: 'run-1', startedAt: '2026-06-15T12:00:00.000Z', connectors: 2 });
+    expect((await ledger.getRun('run-1'))!.status).toBe('running');
 
-    await recordConnectorRun(ledger, unit('a', 'failed', 10, '2026-06-15T12:00:01.000Z'));
-    expect(await getRun(ledger, 'run-1')).toMatchObject({ status: 'running', completed: 0, failed: 1 });
+    await ledger.recordConnectorRun(unit('a', 'failed', 10, '2026-06-15T12:00:01.000Z'));
+    expect(await ledger.getRun('run-1')).toMatchObject({ status: 'running', completed: 0, failed: 1 });
 
     // SQS redelivers the failed unit and it completes: it moves from failed to completed, counts replaced.
-    await recordConnectorRun(ledger, unit('a', 'completed', 40, '2026-06-15T12:00:02.000Z'));
+    await ledger.recordConnectorRun(unit('a', 'completed', 40, '2026-06-15T12:00:02.000Z'));
     // A duplicate delivery of the completed unit changes nothing.
-    await recordConnectorRun(ledger, unit('a', 'completed', 40, '2026-06-15T12:00:03.000Z'));
-    expect(await getRun(ledger, 'run-1')).toMatchObject({ status: 'running', completed: 1, failed: 0 });
+    await ledger.recordConnectorRun(unit('a', 'completed', 40, '2026-06-15T12:00:03.000Z'));
+    expect(await ledger.getRun('run-1')).toMatchObject({ status: 'running', completed: 1, failed: 0 });
 
     await Promise.all([
-      recordConnectorRun(ledger, unit('b', 'completed', 5, '2026-06-15T12:00:04.000Z')),
-      recordConnectorRun(ledger, unit('b', 'completed', 5, '2026-06-15T12:00:04.000Z')),
+      ledger.recordConnectorRun(unit('b', 'completed', 5, '2026-06-15T12:00:04.000Z')),
+      ledger.recordConnectorRun(unit('b', 'completed', 5, '2026-06-15T12:00:04.000Z')),
     ]);
-    const done = await getRun(ledger, 'run-1');
+    const done = await ledger.getRun('run-1');
     expect(done).toMatchObject({
       status: 'completed',
       completed: 2,
@@ -50,13 +50,13 @@ describe('run records', () => {
       finishedAt: '2026-06-15T12:00:04.000Z',
     });
     expect(done!.counts).toMatchObject({ seen: 45, unchanged: 45 });
-    expect((await listRuns(ledger)).items[0]).toEqual(done);
+    expect((await ledger.listRuns({})).items[0]).toEqual(done);
   });
 
   it('a unit outside any planned run keeps its own record', async () => {
     const { client, tableName } = await freshTable('runs');
-    const ledger = createLedger(client, tableName);
-    await recordConnectorRun(ledger, unit('z', 'completed', 1, '2026-06-15T12:00:00.000Z'));
-    expect(await getRun(ledger, 'run-1')).toBeUndefined();
+    const ledger = createDynamoStore(client, tableName);
+    await ledger.recordConnectorRun(unit('z', 'completed', 1, '2026-06-15T12:00:00.000Z'));
+    expect(await ledger.getRun('run-1')).toBeUndefined();
   });
 });

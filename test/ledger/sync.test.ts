@@ -1,7 +1,6 @@
 // The sync against DynamoDB Local and the emulator: what is written, when, and what survives failures.
 import { afterEach, describe, expect, it } from 'vitest';
 import { allLicenses, getLicense, listConnectors, listLicenses } from '#ledger/queries';
-import { getRun, listRuns } from '#ledger/runs';
 import { planSync, syncConnector } from '#ledger/sync';
 import { type Harness, harness } from './harness.ts';
 
@@ -30,10 +29,10 @@ describe('first sync', () => {
     const lic = h.emu.licenses(h.emu.connectors()[0]!._id)[0]!;
     const history = await h.history(lic._id);
     expect(history).toMatchObject([{ change: 'created', changes: [], license: lic }]);
-    const summary = await getRun(h.ledger, runs[0]!.runId);
+    const summary = await h.ledger.getRun(runs[0]!.runId);
     expect(summary).toMatchObject({ status: 'completed', connectors: 3, completed: 3, failed: 0 });
     expect(summary!.counts).toMatchObject({ seen: 360, created: 360, unchanged: 0, deleted: 0 });
-    expect((await listRuns(h.ledger)).items[0]!.runId).toBe(runs[0]!.runId);
+    expect((await h.ledger.listRuns({})).items[0]!.runId).toBe(runs[0]!.runId);
   });
 
   it('keeps unicode and unknown fields byte for byte', async () => {
@@ -94,7 +93,7 @@ describe('re-sync', () => {
     expect(h.meter.written).toBeLessThanOrEqual(2 + 3 * 5 + 3);
   });
 
-  it('two syncs of one connector at once write no duplicate versions', async () => {
+  it('two walks of one connector at once: the second stands down, and no version is written twice', async () => {
     h = await harness();
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
@@ -111,8 +110,8 @@ describe('re-sync', () => {
       syncConnector({ ledger: h.ledger, api: h.api }, unit),
       syncConnector({ ledger: h.ledger, api: h.api }, unit),
     ]);
-    expect(a.status).toBe('completed');
-    expect(b.status).toBe('completed');
+    expect([a.status, b.status].sort()).toEqual(['completed', 'skipped']);
+    expect([a, b].find((r) => r.status === 'skipped')!.reason).toBe('walk_in_progress');
     expect(a.counts.updated + b.counts.updated).toBe(30);
     expect(a.counts.created + b.counts.created).toBe(1);
     for (const lid of changed)
@@ -204,7 +203,7 @@ describe('deletions and failures', () => {
     h.emu.failConnector(cid, { status: 503 });
     const runs = await h.sync();
     expect(runs.filter((r) => r.status === 'failed').map((r) => r.connectorId)).toEqual([cid]);
-    const summary = await getRun(h.ledger, runs[0]!.runId);
+    const summary = await h.ledger.getRun(runs[0]!.runId);
     expect(summary).toMatchObject({ status: 'failed', completed: 2, failed: 1 });
     expect(summary!.errors![0]!.connectorId).toBe(cid);
   });

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createPartnerApi } from '#celigo/client';
-import { createLedger, type Ledger } from '#ledger/ledger';
 import { allLicenses, licenseHistory } from '#ledger/queries';
+import { createDynamoStore } from '#ledger/store/dynamo/index';
+import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
+import { DEFAULT_LEASE_MS } from '#ledger/walk';
 import { type Emulator, startEmulator } from '#local/emulator/index';
 import { ensureTable, localClients } from '#local/store/connect';
 import { startEmbeddedDynamo } from '#local/store/embedded';
@@ -85,24 +87,29 @@ async function setUp(endpoint: string) {
   const { raw, client } = localClients(endpoint);
   const table = `kill-${randomBytes(4).toString('hex')}`;
   await ensureTable(raw, table);
-  const ledger = createLedger(client, table);
+  // The store's clock moves past a killed walk's lease (60 s) when the test says so.
+  let ahead = 0;
+  const ledger = createDynamoStore(client, table, { now: () => new Date(Date.now() + ahead) });
   const api = createPartnerApi({ apiUrl: emu.url, token: TOKEN });
   const sync = async () => runPlan({ ledger, api }, await planSync({ ledger, api }));
   await sync();
+  const afterLeases = () => {
+    ahead += DEFAULT_LEASE_MS + 1_000;
+  };
   const env = {
     CELIGO_API_URL: emu.url,
     CELIGO_API_TOKEN: TOKEN,
     LICENSEWATCH_STORE: endpoint,
     LICENSEWATCH_TABLE: table,
   };
-  return { emu, ledger, sync, env };
+  return { emu, ledger, sync, env, afterLeases };
 }
 
 const licenseRequests = (emu: Emulator) => emu.requests().filter((r) => r.path.endsWith('/licenses')).length;
 
 describe('killed mid-walk', () => {
   it('SIGKILL of the sync process: the next sync converges, no duplicate versions, nothing lost', async () => {
-    const { emu, ledger, sync, env } = await setUp(inject('dynamoEndpoint'));
+    const { emu, ledger, sync, env, afterLeases } = await setUp(inject('dynamoEndpoint'));
     const expected = changeUpstream(emu);
     emu.setLatency(150);
     emu.resetStats();
@@ -113,6 +120,9 @@ describe('killed mid-walk', () => {
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
     emu.setLatency(0);
+    // Right after the kill its walks still hold their connectors: a sync now stands down for them.
+    expect((await sync()).some((r) => r.status === 'skipped' && r.reason === 'walk_in_progress')).toBe(true);
+    afterLeases(); // a killed walk frees its connector once its lease runs out
     const runs = await sync();
     expect(runs.every((r) => r.status === 'completed')).toBe(true);
     await expectConverged(ledger, emu, expected);
@@ -124,7 +134,7 @@ describe('killed mid-walk', () => {
     let dynamo = await startEmbeddedDynamo({ dataDir });
     cleanup.push(() => dynamo.stop());
     const port = Number(new URL(dynamo.endpoint).port);
-    const { emu, ledger, sync, env } = await setUp(dynamo.endpoint);
+    const { emu, ledger, sync, env, afterLeases } = await setUp(dynamo.endpoint);
     const expected = changeUpstream(emu);
     emu.setLatency(150);
     emu.resetStats();
@@ -138,6 +148,7 @@ describe('killed mid-walk', () => {
     await dynamo.stop(); // the process is gone already; this releases the data dir's lock
     dynamo = await startEmbeddedDynamo({ dataDir, port });
     emu.setLatency(0);
+    afterLeases(); // the failed process's walks could not release their leases
     const runs = await sync();
     expect(runs.every((r) => r.status === 'completed')).toBe(true);
     await expectConverged(ledger, emu, expected);

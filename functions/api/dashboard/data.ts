@@ -1,12 +1,11 @@
 // What the dashboard shows, read from the ledger in one go: connectors, expiry windows, not installed, alerts, the chart.
-import type { Alert } from '#alerts/types';
-import type { Ledger } from '#ledger/ledger';
-import { type ConnectorSummary, listConnectors } from '#ledger/queries';
-import type { LicenseView } from '#ledger/view';
+import { DAY_MS } from '#functions/config';
+import { listConnectors } from '#ledger/queries';
+import type { ConnectorSummary, LicenseView } from '#ledger/schemas';
+import type { AlertLog, ConnectorStore, ViewStore } from '#ledger/store/port';
+import type { AlertRecord } from '#watch/alert';
 import { listAlerts } from '#watch/evaluate';
 import { expiringWithin, notInstalled } from '#watch/rules';
-
-const DAY_MS = 86_400_000;
 export const CHART_MONTHS = 12;
 export const WINDOWS = [30, 60, 90] as const;
 export const RECENT_ALERTS = 20;
@@ -24,7 +23,7 @@ export interface DashboardData {
   /** Live licenses expiring in (previous window, window] days, per window of WINDOWS. */
   expiring: { upTo: number; from: number; items: LicenseView[] }[];
   notInstalled: LicenseView[];
-  alerts: (Alert & { status: string; sentAt?: string })[];
+  alerts: AlertRecord[];
   /** Live licenses by expiry month, this month and the next CHART_MONTHS - 1. */
   byMonth: MonthBar[];
 }
@@ -32,7 +31,7 @@ export interface DashboardData {
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
 
 export async function dashboardData(
-  ledger: Ledger,
+  ledger: ViewStore & Pick<ConnectorStore, 'listConnectors'> & AlertLog,
   options: { expiringDays?: number } = {},
 ): Promise<DashboardData> {
   const now = ledger.now();

@@ -1,6 +1,6 @@
 // The dashboard page: server-rendered HTML with inline CSS; every value from data goes through hono/html's escaping.
 import { html, raw } from 'hono/html';
-import type { LicenseView } from '#ledger/view';
+import type { LicenseView } from '#ledger/schemas';
 import { expiryChart } from './chart.ts';
 import { type DashboardData, RECENT_ALERTS } from './data.ts';
 

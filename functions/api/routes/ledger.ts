@@ -1,7 +1,6 @@
 // Read routes over the ledger: connectors, a connector's licenses, one license, its history; alerts and sync runs.
 import { createRoute } from '@hono/zod-openapi';
 import { getConnector, getLicense, licenseHistory, listConnectors, listLicenses } from '#ledger/queries';
-import { listRuns } from '#ledger/runs';
 import { listAlerts } from '#watch/evaluate';
 import type { App, AppDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
@@ -82,7 +81,7 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
     const { limit = 100, cursor } = c.req.valid('query');
     const connectors = await listConnectors(ledger);
     return c.json(
-      pageSorted(connectors, (x) => [x.name, x.id], { limit, cursor, width: 2 }),
+      pageSorted(connectors, (x) => [x.name, x.id], { limit, cursor, scope: 'connectors', width: 2 }),
       200,
     );
   });
@@ -118,6 +117,6 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(syncRunsRoute, async (c) => {
     const { limit = 50, cursor } = c.req.valid('query');
-    return c.json(await listRuns(ledger, { limit, cursor }), 200);
+    return c.json(await ledger.listRuns({ limit, cursor }), 200);
   });
 }

@@ -1,19 +1,23 @@
 // Report routes: licenses expiring, expired and not installed, as JSON pages or as one CSV download each.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { LicenseView } from '#ledger/view';
+import { cursor as cursorCodec } from '#ledger/cursor';
+import type { LicenseView } from '#ledger/schemas';
 import {
-  expiredPage,
+  expiredRange,
   expiredWithin,
-  expiringPage,
+  expiringRange,
   expiringWithin,
   notInstalled,
+  type ReportRange,
   type RulePage,
+  rangePage,
+  withinRange,
 } from '#watch/rules';
 import { licensesCsv } from '../csv.ts';
 import type { App, AppDeps, AppEnv } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
-import { decode, encode, pageSorted } from '../paging.ts';
+import { keyTuple, pageSorted } from '../paging.ts';
 import {
   ExpiredCsvQuery,
   ExpiredQuery,
@@ -84,15 +88,31 @@ const notInstalledCsvRoute = createRoute({
 /** The rules sort by (expires, id); pages cut the same order. */
 const reportKey = (view: LicenseView) => [view.expires ?? '', view.id];
 
-const pageOfReport = (views: LicenseView[], limit = 100, cursor?: string) =>
-  pageSorted(views, reportKey, { limit, cursor, width: 2 });
+const pageOfReport = (views: LicenseView[], scope: string, limit = 100, cursor?: string) =>
+  pageSorted(views, reportKey, { limit, cursor, scope, width: 2 });
 
-/** The expiry reports page in the index itself: each page reads about `limit` items, however big the ledger. */
-const after = (cursor: string | undefined) => (cursor ? (decode(cursor, 2) as [string, string]) : undefined);
-const asPage = (page: RulePage) => ({
-  items: page.items,
-  ...(page.next ? { nextCursor: encode(page.next) } : {}),
-});
+/**
+ * One page of an expiry report, read from the index itself (each page reads about `limit` items however big the
+ * ledger). A cursor names the last (expires, id) handed out and must lie inside this request's own range.
+ */
+async function expiryReportPage(
+  deps: AppDeps,
+  scope: string,
+  range: ReportRange,
+  query: { limit?: number; cursor?: string },
+  expiringDays?: number,
+) {
+  const inRange = (p: unknown): p is [string, string] =>
+    keyTuple(2)(p) && withinRange(range, p as [string, string]);
+  const after = cursorCodec.decode(query.cursor, scope, inRange);
+  const page: RulePage = await rangePage(
+    deps.ledger,
+    range,
+    { limit: query.limit ?? 100, after },
+    { expiringDays },
+  );
+  return { items: page.items, ...(page.next ? { nextCursor: cursorCodec.encode(scope, page.next) } : {}) };
+}
 
 function csvResponse(c: Context<AppEnv>, name: string, views: LicenseView[]): Response {
   return c.body(licensesCsv(views), 200, {
@@ -107,11 +127,10 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
   const { expiring, expired, notInstalled: olderThan } = REPORT_DEFAULTS;
 
   app.openapi(expiringRoute, async (c) => {
-    const { withinDays = expiring, limit, cursor } = c.req.valid('query');
-    return c.json(
-      asPage(await expiringPage(ledger, withinDays, { limit: limit ?? 100, after: after(cursor) }, options)),
-      200,
-    );
+    const { withinDays = expiring, ...query } = c.req.valid('query');
+    const range = expiringRange(withinDays, ledger.now());
+    const days = options.expiringDays ?? withinDays;
+    return c.json(await expiryReportPage(deps, `expiring|${withinDays}`, range, query, days), 200);
   });
   app.openapi(expiringCsvRoute, async (c) => {
     const { withinDays = expiring } = c.req.valid('query');
@@ -119,9 +138,10 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
   });
 
   app.openapi(expiredRoute, async (c) => {
-    const { withinDays = expired, limit, cursor } = c.req.valid('query');
+    const { withinDays = expired, ...query } = c.req.valid('query');
+    const range = expiredRange(withinDays, ledger.now());
     return c.json(
-      asPage(await expiredPage(ledger, withinDays, { limit: limit ?? 100, after: after(cursor) }, options)),
+      await expiryReportPage(deps, `expired|${withinDays}`, range, query, options.expiringDays),
       200,
     );
   });
@@ -132,7 +152,8 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(notInstalledRoute, async (c) => {
     const { olderThanDays = olderThan, limit, cursor } = c.req.valid('query');
-    return c.json(pageOfReport(await notInstalled(ledger, olderThanDays, options), limit, cursor), 200);
+    const views = await notInstalled(ledger, olderThanDays, options);
+    return c.json(pageOfReport(views, `not-installed|${olderThanDays}`, limit, cursor), 200);
   });
   app.openapi(notInstalledCsvRoute, async (c) => {
     const { olderThanDays = olderThan } = c.req.valid('query');

@@ -2,10 +2,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { PartnerApi } from '#celigo/client';
-import type { License } from '#celigo/schemas';
+import { ID_RULE, isRecordId } from '#celigo/schemas';
 import { getLicense } from '#ledger/queries';
-import { recordObservedLicense } from '#ledger/snapshot';
-import type { LicenseView as View } from '#ledger/view';
+import type { LicenseView as View } from '#ledger/schemas';
+import { recordOutsideWalk } from '#ledger/snapshot';
 import type { App, AppDeps, AppEnv } from '../deps.ts';
 import { apiError } from '../errors.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
@@ -53,6 +53,21 @@ const updateLicenseRoute = createRoute({
   },
 });
 
+const deleteLicenseRoute = createRoute({
+  method: 'delete',
+  path: '/connectors/{cid}/licenses/{lid}',
+  tags: ['changes'],
+  summary: 'Delete a license upstream and record the deletion',
+  description:
+    'Sent to the Partner API first; once it answers, the ledger records a `deleted` version at once (the next sync need not notice it). Answers the license as recorded, or 204 when the ledger never held it.',
+  request: { params: ConnectorLicenseParams },
+  responses: {
+    200: jsonContent(LicenseView, 'The license as recorded, with `deletedAt`.'),
+    204: { description: 'Deleted upstream; the ledger never held this license.' },
+    ...errorResponses(400, 404, 422, 502, 503, 504),
+  },
+});
+
 export function registerWriteRoutes(app: App, deps: AppDeps): void {
   const log = deps.log ?? (() => undefined);
 
@@ -70,29 +85,48 @@ export function registerWriteRoutes(app: App, deps: AppDeps): void {
     }
   }
 
-  /** Records the license the Partner API returned and reads it back as a view. */
-  async function record(c: Context<AppEnv>, cid: string, raw: License): Promise<View> {
+  /**
+   * Records what the Partner API returned (the license, or undefined once deleted) and reads it back as a view;
+   * undefined when the ledger never held a deleted license.
+   */
+  async function record(
+    c: Context<AppEnv>,
+    cid: string,
+    lid: string,
+    raw: Record<string, unknown> | undefined,
+  ): Promise<View | undefined> {
     try {
-      await recordObservedLicense(deps.ledger, cid, raw as Record<string, unknown>);
-      const view = await getLicense(deps.ledger, raw._id, { expiringDays: deps.config?.expiringDays });
-      if (!view) throw new Error(`license ${raw._id} not found right after recording it`);
+      await recordOutsideWalk(deps.ledger, cid, lid, raw);
+      const view = await getLicense(deps.ledger, lid, { expiringDays: deps.config?.expiringDays });
+      if (!view && raw) throw new Error(`license ${lid} not found right after recording it`);
       return view;
     } catch (error) {
       // The change did reach the Partner API: say so, so the caller does not send it (a create) twice.
-      log(`error id=${c.get('requestId')} recording license ${raw._id}: ${(error as Error).stack ?? error}`);
+      log(`error id=${c.get('requestId')} recording license ${lid}: ${(error as Error).stack ?? error}`);
       throw apiError(
         500,
         'ledger_write_failed',
-        `the Partner API accepted the change to license ${raw._id}, but recording it failed; the next sync records it (request id ${c.get('requestId')})`,
+        `the Partner API accepted the change to license ${lid}, but recording it failed; the next sync records it (request id ${c.get('requestId')})`,
       );
     }
+  }
+
+  /** A license the Partner API answered with must have an id we can key by. */
+  function idOf(raw: { _id: string }): string {
+    if (!isRecordId(raw._id))
+      throw apiError(
+        502,
+        'upstream_invalid_response',
+        `the Partner API answered a license id we cannot use (${ID_RULE})`,
+      );
+    return raw._id;
   }
 
   app.openapi(createLicenseRoute, async (c) => {
     const { cid } = c.req.valid('param');
     const { email, expires, opts } = c.req.valid('json');
     const raw = await (await partnerApi(c)).createLicense(cid, { email, expires, opts });
-    const view = await record(c, cid, raw);
+    const view = (await record(c, cid, idOf(raw), raw))!;
     return c.json(view, 201, { location: `/licenses/${encodeURIComponent(view.id)}` });
   });
 
@@ -101,6 +135,13 @@ export function registerWriteRoutes(app: App, deps: AppDeps): void {
     const { expires, opts } = c.req.valid('json');
     const body = { ...(expires !== undefined ? { expires } : {}), ...(opts !== undefined ? { opts } : {}) };
     const raw = await (await partnerApi(c)).updateLicense(cid, lid, body);
-    return c.json(await record(c, cid, raw), 200);
+    return c.json((await record(c, cid, idOf(raw), raw))!, 200);
+  });
+
+  app.openapi(deleteLicenseRoute, async (c) => {
+    const { cid, lid } = c.req.valid('param');
+    await (await partnerApi(c)).deleteLicense(cid, lid);
+    const view = await record(c, cid, lid, undefined);
+    return view ? c.json(view, 200) : c.body(null, 204);
   });
 }

@@ -1,50 +1,21 @@
-// `licensewatch fetch ...`: what the Partner API says right now, every page, nothing stored.
+// Declares `fetch connectors` and `fetch licenses`: what the Partner API says right now, nothing stored.
 import type { Command } from 'commander';
-import { collect } from '#celigo/client';
 import type { Context } from '../context.ts';
-import { formatOf, printJson, printTable } from '../output.ts';
 
-type Row = Record<string, unknown>;
-const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
-const dig = (r: Row, path: string) =>
-  path.split('.').reduce<unknown>((o, k) => (o as Row | undefined)?.[k], r);
+const actions = () => import('../actions/fetch.ts');
 
 export function registerFetch(program: Command, context: () => Context): void {
   const fetch = program
     .command('fetch')
     .description('print what the Partner API says right now (nothing is stored)');
-
   fetch
     .command('connectors')
     .description('list every connector')
     .option('--json', 'print the raw records as one JSON array')
-    .action(async (opts) => {
-      const format = formatOf(opts);
-      const records = (await collect(context().partnerApi().connectorPages())) as Row[];
-      if (format === 'json') return printJson(records);
-      printTable(records, [
-        { header: 'ID', value: (r) => str(r._id) },
-        { header: 'NAME', value: (r) => str(r.name) },
-        { header: 'PUBLISHED', value: (r) => str(r.published) },
-        { header: 'LAST MODIFIED', value: (r) => str(r.lastModified) },
-      ]);
-    });
-
+    .action(async (opts) => (await actions()).connectors(context(), opts));
   fetch
     .command('licenses <connectorId>')
     .description('list every license of a connector')
     .option('--json', 'print the raw records as one JSON array')
-    .action(async (connectorId: string, opts) => {
-      const format = formatOf(opts);
-      const records = (await collect(context().partnerApi().licensePages(connectorId))) as Row[];
-      if (format === 'json') return printJson(records);
-      printTable(records, [
-        { header: 'ID', value: (r) => str(r._id) },
-        { header: 'EMAIL', value: (r) => str(dig(r, 'user.email')) },
-        { header: 'EDITION', value: (r) => str(dig(r, 'opts.connectorEdition')) },
-        { header: 'EXPIRES', value: (r) => str(r.expires).slice(0, 10) },
-        { header: 'INSTALLED', value: (r) => (dig(r, 'user._id') || r._integrationId ? 'yes' : 'no') },
-      ]);
-      process.stderr.write(`${records.length} license(s)\n`);
-    });
+    .action(async (connectorId: string, opts) => (await actions()).licenses(context(), connectorId, opts));
 }

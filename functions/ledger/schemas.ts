@@ -1,0 +1,152 @@
+// The ledger's shapes, each declared once as a zod schema: views, history, connectors, runs, sync units, pages.
+import { z } from 'zod';
+
+const timestamp = z.string().meta({ format: 'date-time' });
+
+/** `{ items, nextCursor? }`: every list answers this. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z
+      .string()
+      .optional()
+      .meta({ description: 'Pass as `cursor` for the next page; absent on the last.' }),
+  });
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export const licenseView = z.object({
+  id: z.string(),
+  connectorId: z.string(),
+  account: z.string().meta({ description: 'The partner account the connector belongs to.' }),
+  email: z.string().optional(),
+  userId: z.string().optional(),
+  userName: z.string().optional(),
+  integrationId: z.string().optional(),
+  edition: z.string().optional(),
+  addonLicenses: z.array(z.unknown()),
+  expires: timestamp.optional(),
+  created: timestamp.optional(),
+  installed: z.boolean(),
+  daysToExpiry: z.number().int().optional().meta({ description: 'Whole days, negative once expired.' }),
+  expiry: z.enum(['ok', 'expiring', 'expired']).optional(),
+  firstSeenAt: timestamp,
+  lastSeenAt: timestamp,
+  deletedAt: timestamp.optional(),
+  invalid: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'Why the record failed validation, if it did.' }),
+  raw: z.unknown().meta({ description: 'The record exactly as the Partner API sent it.' }),
+});
+export type LicenseView = z.infer<typeof licenseView>;
+
+export const changeKind = z.enum(['created', 'updated', 'deleted']);
+export type ChangeKind = z.infer<typeof changeKind>;
+
+export const historyItem = z.object({
+  observedAt: timestamp,
+  change: changeKind,
+  changes: z.array(z.string()).meta({ description: 'Field paths that changed.' }),
+  license: z.unknown().meta({ description: 'The raw record of this version.' }),
+});
+export type HistoryItem = z.infer<typeof historyItem>;
+
+const walkError = z.object({ code: z.string(), message: z.string() });
+
+/** Records of a listing that carry no usable `_id`: the walk cannot tell which license they are. */
+export const unidentifiable = z.object({
+  count: z.number().int(),
+  offsets: z
+    .array(z.number().int())
+    .meta({ description: 'Positions in the listing (0-based) of the first five such records.' }),
+});
+export type Unidentifiable = z.infer<typeof unidentifiable>;
+
+export const connectorSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  account: z.string().meta({ description: 'The partner account the connector belongs to.' }),
+  licenses: z.number().int().meta({ description: 'Live licenses.' }),
+  firstSeenAt: timestamp.optional(),
+  lastCompleteWalkAt: timestamp.optional(),
+  lastWalk: z
+    .object({
+      runId: z.string(),
+      at: timestamp,
+      status: z.enum(['completed', 'failed']),
+      error: walkError.optional(),
+      unidentifiable: unidentifiable.optional(),
+    })
+    .optional(),
+  deletedAt: timestamp.optional(),
+  raw: z.unknown(),
+});
+export type ConnectorSummary = z.infer<typeof connectorSummary>;
+export type WalkOutcome = NonNullable<ConnectorSummary['lastWalk']>;
+
+export const COUNT_NAMES = [
+  'seen',
+  'created',
+  'updated',
+  'deleted',
+  'unchanged',
+  'invalid',
+  'skipped',
+] as const;
+export const counts = z.object(
+  Object.fromEntries(COUNT_NAMES.map((name) => [name, z.number().int()])) as Record<
+    (typeof COUNT_NAMES)[number],
+    z.ZodNumber
+  >,
+);
+export type Counts = z.infer<typeof counts>;
+export const zeroCounts = (): Counts => Object.fromEntries(COUNT_NAMES.map((name) => [name, 0])) as Counts;
+
+/** One unit of sync work: walk one connector for one run (an SQS message body in AWS). */
+export const syncUnit = z.object({ runId: z.string().min(1), connectorId: z.string().min(1) });
+export type SyncUnit = z.infer<typeof syncUnit>;
+
+/** One connector's walk in a run. `skipped`: another walk of the connector held it, so this one stood down. */
+export const connectorRun = syncUnit.extend({
+  status: z.enum(['completed', 'failed', 'skipped']),
+  reason: z.literal('walk_in_progress').optional(),
+  counts,
+  pages: z.number().int(),
+  pagesUnchanged: z
+    .number()
+    .int()
+    .meta({ description: 'Pages whose body matched the last walk and were skipped.' }),
+  startedAt: timestamp,
+  finishedAt: timestamp,
+  durationMs: z.number().int(),
+  error: walkError.optional(),
+  unidentifiable: unidentifiable.optional(),
+  deletionsSkipped: z
+    .literal(true)
+    .optional()
+    .meta({ description: 'The walk met records it could not identify, so it marked no deletion.' }),
+});
+export type ConnectorRun = z.infer<typeof connectorRun>;
+
+export const runSummary = z.object({
+  runId: z.string(),
+  startedAt: timestamp,
+  finishedAt: timestamp.optional(),
+  status: z.enum(['running', 'completed', 'failed']),
+  connectors: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int().meta({ description: 'Connectors another walk was already walking.' }),
+  counts,
+  errors: z.array(walkError.extend({ connectorId: z.string() })).optional(),
+  unidentifiable: z
+    .array(unidentifiable.extend({ connectorId: z.string() }))
+    .optional()
+    .meta({
+      description: 'Per connector: records without a usable id; those connectors marked no deletion.',
+    }),
+});
+export type RunSummary = z.infer<typeof runSummary>;

@@ -1,0 +1,145 @@
+// The DynamoDB adapter of the ledger store, in facets: a Lambda composes only the facets it uses, so its bundle keeps
+// only their commands and its role needs only their grants. createDynamoStore composes them all.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  AlertDelivery,
+  AlertLog,
+  Clock,
+  ConnectorStore,
+  LedgerStore,
+  LicenseStore,
+  RunStore,
+  WalkStore,
+} from '../port.ts';
+import type { ConnectorMeta } from '../records.ts';
+import * as alerts from './alerts.ts';
+import { FEED } from './keys.ts';
+import * as licenses from './licenses.ts';
+import * as meta from './meta.ts';
+import { queryAll, type Table } from './query.ts';
+import * as runs from './runs.ts';
+import { INDEX } from './table.ts';
+
+export { LeaseLostError } from './meta.ts';
+export { ensureTable, INDEX, tableDefinition } from './table.ts';
+
+export interface DynamoStoreOptions {
+  /** The clock; tests pass one they can move. */
+  now?: () => Date;
+  /**
+   * How long reads may reuse a connector's META item (its last complete walk moves at most once a sync):
+   * 0 in batch jobs and tests, a few seconds behind the HTTP API.
+   */
+  metaCacheMs?: number;
+}
+
+/** What every facet is built from: the table, the clock, the options. */
+export interface Site extends Clock {
+  table: Table;
+  options: DynamoStoreOptions;
+}
+
+export function site(doc: DynamoDBDocumentClient, tableName: string, options: DynamoStoreOptions = {}): Site {
+  const now = options.now ?? (() => new Date());
+  return { table: { doc, name: tableName }, options, now };
+}
+
+export function connectorFacet({ table, options }: Site): ConnectorStore {
+  const cacheMs = options.metaCacheMs ?? 0;
+  const cache = new Map<string, { at: number; meta: ConnectorMeta | undefined }>();
+  return {
+    async listConnectors() {
+      const out: ConnectorMeta[] = [];
+      for await (const item of queryAll(table, {
+        IndexName: INDEX.feed.name,
+        KeyConditionExpression: 'feed_pk = :pk',
+        ExpressionAttributeValues: { ':pk': FEED.connectors },
+        ...meta.VIEW_PROJECTION,
+      })) {
+        out.push(meta.toConnectorMeta(item));
+      }
+      return out;
+    },
+    async getConnector(cid, { consistent = false } = {}) {
+      const hit = cache.get(cid);
+      if (!consistent && hit && Date.now() - hit.at < cacheMs) return hit.meta;
+      const item = await meta.readMeta(table, cid, consistent);
+      // A META item without a connector record yet (an API write to a connector never listed) is no connector.
+      const found = item?.type === 'connector' ? meta.toConnectorMeta(item) : undefined;
+      if (cacheMs > 0) cache.set(cid, { at: Date.now(), meta: found });
+      return found;
+    },
+    async connectorEpoch(cid) {
+      return ((await meta.readMeta(table, cid, true))?.epoch as number | undefined) ?? 0;
+    },
+    recordConnector: (c) => meta.snapshotted(table, c),
+    markConnectorDeleted: (cid, at) => meta.deletedUpstream(table, cid, at),
+  };
+}
+
+export function walkFacet({ table, now }: Site): WalkStore {
+  return {
+    beginWalk: (cid, owner, leaseMs) => meta.walkStarted(table, cid, owner, now().getTime(), leaseMs),
+    renewWalk: (cid, owner, leaseMs) => meta.heartbeat(table, cid, owner, now().getTime(), leaseMs),
+    advanceEpoch: (cid, owner) => meta.epochAdvanced(table, cid, owner),
+    recordPageDigest: (cid, owner, index, digest) => meta.pageDigestWritten(table, cid, owner, index, digest),
+    endWalk: (cid, owner, end) => meta.walkEnded(table, cid, owner, end),
+  };
+}
+
+export function licenseFacet({ table }: Site): LicenseStore {
+  return {
+    licenseStates: (cid) => licenses.licenseStates(table, cid),
+    currentLicense: (cid, lid) => licenses.currentLicense(table, cid, lid),
+    writeLicenses: (writes) => licenses.writeLicenses(table, writes),
+    writeOutsideWalk: (write, epochSeen, liveDelta) =>
+      licenses.writeOutsideWalk(table, write, epochSeen, liveDelta),
+    listLicenses: (cid, options) => licenses.listLicenses(table, cid, options),
+    licenseVersions: (lid, page) => licenses.licenseVersions(table, lid, page),
+    expiryPage: (range) => licenses.expiryPage(table, range),
+    notInstalledBefore: (cutoff) => licenses.notInstalledBefore(table, cutoff),
+    deletionsSince: (since) => licenses.deletionsSince(table, since),
+  };
+}
+
+export function runFacet({ table }: Site): RunStore {
+  return {
+    startRun: (run) => runs.startRun(table, run),
+    recordConnectorRun: (run) => runs.recordConnectorRun(table, run),
+    getRun: (runId) => runs.getRun(table, runId),
+    connectorRuns: (runId) => runs.connectorRuns(table, runId),
+    listRuns: (page) => runs.listRuns(table, page),
+  };
+}
+
+export function alertLogFacet({ table }: Site): AlertLog {
+  return { listAlerts: (page) => alerts.listAlerts(table, page) };
+}
+
+export function alertDeliveryFacet({ table }: Site): AlertDelivery {
+  return {
+    claimAlert: (claim, lease) => alerts.claimAlert(table, claim, lease),
+    pendingDeliveries: () => alerts.pendingDeliveries(table),
+    takeDelivery: (alertId, seen, lease) => alerts.takeDelivery(table, alertId, seen, lease),
+    deliveryDone: (claim, at) => alerts.deliveryDone(table, claim, at),
+    deliveryLeft: (alertId, left, error) => alerts.deliveryLeft(table, alertId, left, error),
+  };
+}
+
+/** Every facet: the CLI, the tests and the benchmarks use the whole store. */
+export function createDynamoStore(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  options: DynamoStoreOptions = {},
+): LedgerStore {
+  const at = site(doc, tableName, options);
+  return {
+    now: at.now,
+    ...connectorFacet(at),
+    ...walkFacet(at),
+    ...licenseFacet(at),
+    ...runFacet(at),
+    ...alertLogFacet(at),
+    ...alertDeliveryFacet(at),
+  };
+}

@@ -1,0 +1,56 @@
+// Item keys, key prefixes and the feed partitions of the single table: the only place key strings are spelled.
+import type { AlertKey } from '../records.ts';
+
+export const PREFIX = {
+  connector: 'CONNECTOR#',
+  license: 'LICENSE#',
+  page: 'PAGE#',
+  version: 'V#',
+  alert: 'ALERT#',
+  run: 'RUN#',
+} as const;
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+export const key = {
+  connector: (cid: string) => ({ PK: `${PREFIX.connector}${cid}`, SK: 'META' }),
+  license: (cid: string, lid: string) => ({ PK: `${PREFIX.connector}${cid}`, SK: `${PREFIX.license}${lid}` }),
+  /**
+   * Versions are keyed by revision, not time: order is exact whatever the writers' clocks say, and two
+   * writers racing to record the same revision collide on the key instead of both landing.
+   */
+  licenseVersion: (lid: string, rev: number) => ({
+    PK: `${PREFIX.license}${lid}`,
+    SK: `${PREFIX.version}${pad(rev, 8)}`,
+  }),
+  connectorVersion: (cid: string, observedAt: string) => ({
+    PK: `${PREFIX.connector}${cid}`,
+    SK: `${PREFIX.version}${observedAt}`,
+  }),
+  alert: (k: AlertKey) => ({
+    PK: `${PREFIX.license}${k.licenseId}`,
+    SK: `${PREFIX.alert}${k.rule}#${k.cycle}#${k.threshold}`,
+  }),
+  outbox: (alertId: string) => ({ PK: 'OUTBOX', SK: alertId }),
+  runSummary: (runId: string) => ({ PK: `${PREFIX.run}${runId}`, SK: 'SUMMARY' }),
+  runConnector: (runId: string, cid: string) => ({
+    PK: `${PREFIX.run}${runId}`,
+    SK: `${PREFIX.connector}${cid}`,
+  }),
+};
+
+/** The id after a key's prefix: `LICENSE#abc` -> `abc`. */
+export const idOf = (value: string, prefix: string) => value.slice(prefix.length);
+
+/** Feed partitions of the `feed` index. */
+export const FEED = {
+  connectors: 'CONNECTORS',
+  notInstalled: 'NOTINSTALLED',
+  runs: 'RUNS',
+  alerts: 'ALERTS',
+  /** Deletion versions, by time: what the `deleted` rule reads. */
+  deleted: 'DELETED',
+} as const;
+
+/** Partition of the byExpiry index holding licenses that expire in the given month: `EXP#2026-11`. */
+export const expiryMonth = (iso: string) => `EXP#${iso.slice(0, 7)}`;

@@ -1,0 +1,275 @@
+// A connector's META item and its life, as named transitions: snapshotted, walk started, heartbeat, epoch
+// advanced, page digest written, walk ended (completed or failed), deleted upstream, written outside a walk.
+import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { ChangeKind } from '../../schemas.ts';
+import type { WalkEnd } from '../port.ts';
+import type { ConnectorMeta, PageDigest, WalkClaim } from '../records.ts';
+import { FEED, key } from './keys.ts';
+import {
+  type Item,
+  isConditionFailure,
+  retryConflicts,
+  stripKeys,
+  type Table,
+  type TransactItem,
+} from './query.ts';
+
+/** The attributes a connector view needs: never the page digests, which can run to kilobytes. */
+const VIEW_ATTRIBUTES = [
+  'connectorId',
+  '#name',
+  'account',
+  'rawJson',
+  '#hash',
+  'firstSeenAt',
+  'lastChangedAt',
+  'deletedAt',
+  'liveCount',
+  'lastCompleteWalkAt',
+  'lastWalk',
+];
+export const VIEW_PROJECTION = {
+  ProjectionExpression: VIEW_ATTRIBUTES.join(', '),
+  ExpressionAttributeNames: { '#name': 'name', '#hash': 'hash' },
+};
+
+/** Connectors written before accounts existed belong to the one account there was. */
+export const DEFAULT_ACCOUNT = 'default';
+
+export function toConnectorMeta(item: Item): ConnectorMeta {
+  const meta = stripKeys<ConnectorMeta>(item);
+  return { ...meta, account: (item.account as string | undefined) ?? DEFAULT_ACCOUNT };
+}
+
+/** The walk lease is held by `owner` (the condition of every transition a walk makes after it started). */
+const HELD = 'walkOwner = :me';
+
+export class LeaseLostError extends Error {
+  readonly code = 'walk_lease_lost';
+  constructor(connectorId: string) {
+    super(`the walk of connector ${connectorId} lost its lease to another walk`);
+  }
+}
+
+function update(table: Table, cid: string, input: Omit<UpdateCommandInput, 'TableName' | 'Key'>) {
+  return retryConflicts(() =>
+    table.doc.send(new UpdateCommand({ TableName: table.name, Key: key.connector(cid), ...input })),
+  );
+}
+
+/** Runs a lease-guarded transition; a failed guard means another walk holds the connector now. */
+async function whileHeld<T>(cid: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (isConditionFailure(error)) throw new LeaseLostError(cid);
+    throw error;
+  }
+}
+
+export function readMeta(table: Table, cid: string, consistent = false) {
+  return table.doc
+    .send(new GetCommand({ TableName: table.name, Key: key.connector(cid), ConsistentRead: consistent }))
+    .then((res) => res.Item);
+}
+
+export async function snapshotted(
+  table: Table,
+  c: {
+    connectorId: string;
+    raw: Record<string, unknown>;
+    hash: string;
+    observedAt: string;
+    change: ChangeKind;
+    account: string;
+  },
+): Promise<void> {
+  const rawJson = JSON.stringify(c.raw);
+  await update(table, c.connectorId, {
+    UpdateExpression:
+      'SET #type = :type, connectorId = :cid, #name = :name, account = :account, rawJson = :raw, #hash = :hash, ' +
+      'lastChangedAt = :at, firstSeenAt = if_not_exists(firstSeenAt, :at), feed_pk = :feed, feed_sk = :cid ' +
+      'REMOVE deletedAt',
+    ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#hash': 'hash' },
+    ExpressionAttributeValues: {
+      ':type': 'connector',
+      ':cid': c.connectorId,
+      ':name': typeof c.raw.name === 'string' ? c.raw.name : c.connectorId,
+      ':account': c.account,
+      ':raw': rawJson,
+      ':hash': c.hash,
+      ':at': c.observedAt,
+      ':feed': FEED.connectors,
+    },
+  });
+  await table.doc
+    .send(
+      new PutCommand({
+        TableName: table.name,
+        Item: {
+          ...key.connectorVersion(c.connectorId, c.observedAt),
+          change: c.change,
+          rawJson,
+          hash: c.hash,
+          observedAt: c.observedAt,
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    )
+    .catch((error) => {
+      // The same observation recorded by a concurrent planner: one version is enough.
+      if (!isConditionFailure(error)) throw error;
+    });
+}
+
+export async function deletedUpstream(table: Table, cid: string, at: string): Promise<void> {
+  await update(table, cid, {
+    UpdateExpression: 'SET deletedAt = :at',
+    ExpressionAttributeValues: { ':at': at },
+  });
+}
+
+export async function walkStarted(
+  table: Table,
+  cid: string,
+  owner: string,
+  now: number,
+  leaseMs: number,
+): Promise<WalkClaim | undefined> {
+  let item: Item | undefined;
+  try {
+    const res = await update(table, cid, {
+      UpdateExpression:
+        'SET walkOwner = :me, walkUntil = :until, connectorId = :cid, pages = if_not_exists(pages, :none)',
+      // Free, expired (its walk was killed), or already ours (a retried request).
+      ConditionExpression: 'attribute_not_exists(walkOwner) OR walkUntil < :now OR walkOwner = :me',
+      ExpressionAttributeValues: {
+        ':me': owner,
+        ':until': now + leaseMs,
+        ':now': now,
+        ':cid': cid,
+        ':none': {},
+      },
+      ReturnValues: 'ALL_NEW',
+    });
+    item = res.Attributes;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+  const a = item ?? {};
+  const digests = new Map<number, PageDigest>();
+  for (const [index, d] of Object.entries((a.pages ?? {}) as Record<string, PageDigest>))
+    digests.set(Number(index), d);
+  return {
+    meta: a.type === 'connector' ? toConnectorMeta(a) : undefined,
+    epoch: (a.epoch as number | undefined) ?? 0,
+    provenEpoch: a.provenEpoch as number | undefined,
+    pageCount: a.pageCount as number | undefined,
+    digests,
+  };
+}
+
+export async function heartbeat(table: Table, cid: string, owner: string, now: number, leaseMs: number) {
+  try {
+    await update(table, cid, {
+      UpdateExpression: 'SET walkUntil = :until',
+      ConditionExpression: HELD,
+      ExpressionAttributeValues: { ':me': owner, ':until': now + leaseMs },
+    });
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export function epochAdvanced(table: Table, cid: string, owner: string): Promise<number> {
+  return whileHeld(cid, async () => {
+    const res = await update(table, cid, {
+      UpdateExpression: 'SET epoch = if_not_exists(epoch, :zero) + :one',
+      ConditionExpression: HELD,
+      ExpressionAttributeValues: { ':me': owner, ':zero': 0, ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    return res.Attributes!.epoch as number;
+  });
+}
+
+export async function pageDigestWritten(
+  table: Table,
+  cid: string,
+  owner: string,
+  index: number,
+  digest: PageDigest,
+) {
+  await whileHeld(cid, () =>
+    update(table, cid, {
+      UpdateExpression: 'SET pages.#index = :digest',
+      ConditionExpression: HELD,
+      ExpressionAttributeNames: { '#index': String(index) },
+      ExpressionAttributeValues: { ':me': owner, ':digest': digest },
+    }),
+  );
+}
+
+export async function walkEnded(table: Table, cid: string, owner: string, end: WalkEnd): Promise<boolean> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':me': owner, ':walk': end.outcome, ':cid': cid };
+  const set = ['lastWalk = :walk', 'connectorId = :cid'];
+  // pagesDirty: the unfinished-walk marker of the version before epochs; a completed walk ends it.
+  const remove = ['walkOwner', 'walkUntil'];
+  const done = end.completed;
+  if (done) {
+    set.push('liveCount = :live', 'pageCount = :pages');
+    values[':live'] = done.liveCount;
+    values[':pages'] = done.pageCount;
+    if (done.proven) {
+      set.push('lastCompleteWalkAt = :at', 'provenEpoch = :epoch');
+      values[':at'] = end.outcome.at;
+      values[':epoch'] = done.epoch;
+      remove.push('pagesDirty');
+    }
+    done.dropPages.forEach((index, i) => {
+      names[`#p${i}`] = String(index);
+      remove.push(`pages.#p${i}`);
+    });
+  }
+  try {
+    await update(table, cid, {
+      UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+      ConditionExpression: HELD,
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    });
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Written outside a walk: the epoch moves from the value the writer read (so every digest and every proof of a
+ * whole list taken before this write stops counting), and the live count follows a create or delete.
+ */
+export function writtenOutsideWalk(
+  table: Table,
+  cid: string,
+  epochSeen: number,
+  liveDelta: number,
+): TransactItem {
+  return {
+    Update: {
+      TableName: table.name,
+      Key: key.connector(cid),
+      UpdateExpression: `SET epoch = :next${liveDelta ? ' ADD liveCount :delta' : ''}`,
+      ConditionExpression: epochSeen === 0 ? 'attribute_not_exists(epoch) OR epoch = :seen' : 'epoch = :seen',
+      ExpressionAttributeValues: {
+        ':next': epochSeen + 1,
+        ':seen': epochSeen,
+        ...(liveDelta ? { ':delta': liveDelta } : {}),
+      },
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// Shared DynamoDB plumbing of the adapter: the table handle, queries paged or drained, guards' failures, retries.
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { cursor } from '../../cursor.ts';
+import type { Page } from '../../schemas.ts';
+
+export interface Table {
+  doc: DynamoDBDocumentClient;
+  name: string;
+}
+
+export type Item = Record<string, unknown>;
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Runs a Query to the end, page by page, yielding items; callers never hold more than one page. */
+export async function* queryAll<T = Item>(
+  table: Table,
+  input: Omit<QueryCommandInput, 'TableName'>,
+): AsyncGenerator<T> {
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const res = await table.doc.send(
+      new QueryCommand({ ...input, TableName: table.name, ExclusiveStartKey }),
+    );
+    for (const item of res.Items ?? []) yield item as T;
+    ExclusiveStartKey = res.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+export interface PagedQuery {
+  input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>;
+  /** The list and its parameters, for the cursor codec. */
+  scope: string;
+  /** The attributes of this query's LastEvaluatedKey (table keys, plus the index's). */
+  keyFields: readonly string[];
+  /** Whether a decoded start key lies in this query's own range (its partition, its prefix). */
+  inRange: (start: Record<string, string>) => boolean;
+}
+
+/**
+ * One page of a Query: items after the cursor, filled up to `limit` even when a filter thins DynamoDB's pages,
+ * and a cursor when more follow. A cursor from another list, or pointing outside this one, is `bad_cursor`.
+ */
+export async function queryPage<T>(
+  table: Table,
+  q: PagedQuery,
+  page: { limit: number; cursor?: string },
+  map: (item: Item) => T,
+): Promise<Page<T>> {
+  const fields = q.keyFields;
+  const valid = (p: unknown): p is Record<string, string> =>
+    typeof p === 'object' &&
+    p !== null &&
+    Object.keys(p).length === fields.length &&
+    fields.every((f) => typeof (p as Item)[f] === 'string') &&
+    q.inRange(p as Record<string, string>);
+  let start: Item | undefined = cursor.decode(page.cursor, q.scope, valid);
+  const items: T[] = [];
+  do {
+    const res = await table.doc.send(
+      new QueryCommand({
+        ...q.input,
+        TableName: table.name,
+        Limit: page.limit - items.length,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of res.Items ?? []) items.push(map(item));
+    start = res.LastEvaluatedKey;
+  } while (start && items.length < page.limit && q.input.FilterExpression);
+  return { items, ...(start ? { nextCursor: cursor.encode(q.scope, start) } : {}) };
+}
+
+/** A guard failed: a conditional check, or a transaction cancelled by one (or by a concurrent transaction). */
+export function isConditionFailure(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  if (name === 'ConditionalCheckFailedException') return true;
+  if (name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
+}
+
+/** Codes of a cancelled transaction, one per item ('None' where that item was fine). */
+export function cancellationCodes(error: unknown): string[] | undefined {
+  if ((error as { name?: string })?.name !== 'TransactionCanceledException') return undefined;
+  return ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+    (r) => r.Code ?? 'None',
+  );
+}
+
+const isTransactionConflict = (error: unknown) => {
+  const name = (error as { name?: string })?.name;
+  if (name === 'TransactionConflictException') return true;
+  const codes = cancellationCodes(error);
+  return Boolean(codes?.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed'));
+};
+
+/**
+ * Sends a write, again when it lost a race with a transaction on the same item (no guard failed: nothing was
+ * decided yet). A connector's META item is touched by walks and API writes alike, so such races are expected.
+ */
+export async function retryConflicts<T>(send: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isTransactionConflict(error) || attempt >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+}
+
+export function transact(table: Table, items: TransactItem[]) {
+  return table.doc.send(new TransactWriteCommand({ TransactItems: items }));
+}
+
+/** An item without its keys and index attributes: what the domain reads. */
+export function stripKeys<T>(item: Item): T {
+  const { PK: _pk, SK: _sk, feed_pk: _fp, feed_sk: _fs, exp_pk: _ep, exp_sk: _es, type: _t, ...rest } = item;
+  return rest as T;
+}

@@ -1,0 +1,157 @@
+// The ledger table's whole vocabulary: everything the domain may ask of its store. ./dynamo is the one adapter.
+import type { ChangeKind, ConnectorRun, Page, RunSummary, WalkOutcome } from '../schemas.ts';
+import type {
+  AlertClaim,
+  ConnectorMeta,
+  DeliveryLease,
+  LicenseState,
+  LicenseWrite,
+  PageDigest,
+  StoredLicense,
+  StoredVersion,
+  WalkClaim,
+} from './records.ts';
+
+export type {
+  AlertClaim,
+  ConnectorMeta,
+  DeliveryLease,
+  LicenseState,
+  LicenseWrite,
+  PageDigest,
+  StoredLicense,
+  StoredVersion,
+  WalkClaim,
+};
+
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+}
+
+/** A range of the expiry index: live licenses with lower < (expires, id) <= upper, in `order`. */
+export interface ExpiryRange {
+  /** `<ISO expiry>#<licenseId>` bounds; the cursor of a previous page moves `lower` (or `upper`, descending). */
+  lower: string;
+  upper: string;
+  limit: number;
+  account?: string;
+}
+
+/**
+ * The table's vocabulary, in facets: each Lambda composes only the facets it uses, so its bundle keeps only the
+ * commands those call and its role is granted only those (see handlers/runtime.ts). LedgerStore is all of them.
+ */
+export interface Clock {
+  /** The store's clock: every timestamp and lease expiry the domain writes comes from here. */
+  now(): Date;
+}
+
+/** Connectors: one META item each, changed only through these named transitions. */
+export interface ConnectorStore {
+  listConnectors(): Promise<ConnectorMeta[]>;
+  getConnector(connectorId: string, options?: { consistent?: boolean }): Promise<ConnectorMeta | undefined>;
+  /** The connector's epoch now (0 before the first write outside a walk), read consistently. */
+  connectorEpoch(connectorId: string): Promise<number>;
+  /** Snapshotted: the connector record as listed now (a version only when it changed). */
+  recordConnector(c: {
+    connectorId: string;
+    raw: Record<string, unknown>;
+    hash: string;
+    observedAt: string;
+    change: ChangeKind;
+    account: string;
+  }): Promise<void>;
+  /** Deleted upstream: gone from a complete connector list. */
+  markConnectorDeleted(connectorId: string, at: string): Promise<void>;
+}
+
+/** A walk's hold on its connector: lease, epoch, page digests, outcome. */
+export interface WalkStore {
+  /** Walk started: takes the connector's walk lease (free, or expired) for `owner`; undefined when another holds it. */
+  beginWalk(connectorId: string, owner: string, leaseMs: number): Promise<WalkClaim | undefined>;
+  /** Heartbeat: extends the lease while `owner` still holds it; false when it was lost. */
+  renewWalk(connectorId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Digests invalidated: moves the connector's epoch before a walk rewrites page digests; the new epoch. */
+  advanceEpoch(connectorId: string, owner: string): Promise<number>;
+  /** Page digest written, once that page's records are recorded. */
+  recordPageDigest(connectorId: string, owner: string, index: number, digest: PageDigest): Promise<void>;
+  /** Walk completed (or failed): records the outcome and releases the lease, if `owner` still holds it. */
+  endWalk(connectorId: string, owner: string, end: WalkEnd): Promise<boolean>;
+}
+
+/** Licenses: current items, guarded writes, versions, and the index reads the rules and reports make. */
+export interface LicenseStore {
+  licenseStates(connectorId: string): Promise<Map<string, LicenseState>>;
+  currentLicense(connectorId: string, licenseId: string): Promise<StoredLicense | undefined>;
+  /** Writes each license's current item and version together, guarded; a result per write, in order. */
+  writeLicenses(writes: LicenseWrite[]): Promise<('written' | 'conflict')[]>;
+  /** A write outside any walk (API PUT/POST/DELETE): also moves the connector's epoch from `epochSeen`, atomically. */
+  writeOutsideWalk(
+    write: LicenseWrite,
+    epochSeen: number,
+    liveDelta: number,
+  ): Promise<'written' | 'conflict'>;
+  listLicenses(
+    connectorId: string,
+    options: PageRequest & { includeDeleted?: boolean },
+  ): Promise<Page<StoredLicense>>;
+  /** Newest version first; consistent, so a write is read back at once. */
+  licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
+  expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
+  notInstalledBefore(createdBefore: string): AsyncIterable<StoredLicense>;
+  deletionsSince(since: string): AsyncIterable<{ licenseId: string; connectorId: string }>;
+}
+
+/** Sync runs. */
+export interface RunStore {
+  startRun(run: { runId: string; startedAt: string; connectors: number }): Promise<void>;
+  /** Idempotent per unit: a repeat of a completed walk changes nothing; a walk after a failed one replaces it. */
+  recordConnectorRun(run: ConnectorRun): Promise<void>;
+  getRun(runId: string): Promise<RunSummary | undefined>;
+  connectorRuns(runId: string): Promise<ConnectorRun[]>;
+  listRuns(page: PageRequest): Promise<Page<RunSummary>>;
+}
+
+/** Alerts raised, as listed. */
+export interface AlertLog {
+  /** Alerts raised, newest first: each the alert with `status` and `sentAt`. */
+  listAlerts(page: PageRequest): Promise<Page<Record<string, unknown>>>;
+}
+
+/** Alert delivery: a claim per alert, and an outbox entry per claimed delivery until its sink accepts it. */
+export interface AlertDelivery {
+  claimAlert(claim: AlertClaim, lease: DeliveryLease): Promise<boolean>;
+  pendingDeliveries(): AsyncIterable<AlertClaim & { lease: DeliveryLease }>;
+  takeDelivery(alertId: string, seen: DeliveryLease, lease: DeliveryLease): Promise<boolean>;
+  deliveryDone(claim: AlertClaim, at: string): Promise<void>;
+  deliveryLeft(alertId: string, left: string[], error: string): Promise<void>;
+}
+
+export interface LedgerStore
+  extends Clock,
+    ConnectorStore,
+    WalkStore,
+    LicenseStore,
+    RunStore,
+    AlertLog,
+    AlertDelivery {}
+
+/** What reading views needs: licenses and the connectors' last complete walks. */
+export type ViewStore = Clock & Pick<ConnectorStore, 'getConnector'> & LicenseStore;
+
+/** What a walk leaves on its connector when it ends. */
+export interface WalkEnd {
+  outcome: WalkOutcome;
+  /** Completed walks: the epoch the walk's digests were written under, and whether it proved the list whole. */
+  completed?: {
+    /** The epoch the walk's digests were written under. */
+    epoch: number;
+    /** The walk saw every license (or proved the list unchanged): lastCompleteWalkAt and the proven epoch move. */
+    proven: boolean;
+    pageCount: number;
+    liveCount: number;
+    /** Digests of pages past the end of a list that got shorter. */
+    dropPages: number[];
+  };
+}

@@ -1,0 +1,141 @@
+// What the store keeps, as the domain reads and writes it (no keys, no index attributes: those are the adapter's).
+import type { ChangeKind, WalkOutcome } from '../schemas.ts';
+
+/** A connector's META item. */
+export interface ConnectorMeta {
+  connectorId: string;
+  name?: string;
+  /** The partner account it was listed under; items written before accounts existed read as `default`. */
+  account: string;
+  rawJson?: string;
+  hash?: string;
+  firstSeenAt?: string;
+  lastChangedAt?: string;
+  deletedAt?: string;
+  liveCount?: number;
+  /** When a complete walk last proved every live license present (licenses' lastSeenAt derives from it). */
+  lastCompleteWalkAt?: string;
+  lastWalk?: WalkOutcome;
+}
+
+/** The digest of one listing page as a walk recorded it, and what the page held that a skip must carry on. */
+export interface PageDigest {
+  digest: string;
+  /** The connector epoch it was written under: a digest from another epoch proves nothing. */
+  epoch: number;
+  records: number;
+  invalid: number;
+  /** Page-relative positions of records without a usable id (up to five), and how many there were. */
+  unidentifiable: { count: number; positions: number[] };
+}
+
+/** What a walk holds once it has taken its connector's lease. */
+export interface WalkClaim {
+  meta?: ConnectorMeta;
+  /** Moves on every write outside a walk and when a walk starts rewriting digests. */
+  epoch: number;
+  /** The epoch of the last walk that completed and proved the list whole (deletion pass included). */
+  provenEpoch?: number;
+  pageCount?: number;
+  digests: Map<number, PageDigest>;
+}
+
+/** Derived facts of a license record (indexed where it matters). */
+export interface LicenseFacts {
+  licenseId: string;
+  connectorId: string;
+  email?: string;
+  userId?: string;
+  userName?: string;
+  integrationId?: string;
+  edition?: string;
+  addonLicenses: unknown[];
+  expires?: string;
+  created?: string;
+  installed: boolean;
+  invalid?: string[];
+}
+
+/** A license's current item. */
+export interface StoredLicense extends LicenseFacts {
+  account: string;
+  rawJson: string;
+  hash: string;
+  rev: number;
+  firstSeenAt: string;
+  lastChangedAt: string;
+  lastSeenAt: string;
+  deletedAt?: string;
+  /** The epoch stamped by the last write outside a walk, or by the walk that last wrote it. */
+  ep?: number;
+}
+
+/** Enough of a current item to decide whether a record changed. */
+export interface LicenseState {
+  hash: string;
+  rev: number;
+  deleted: boolean;
+  /** The epoch stamped on the current item (absent: written before epochs existed). */
+  epoch?: number;
+}
+
+/** One version of a license. */
+export interface StoredVersion {
+  licenseId: string;
+  connectorId: string;
+  account: string;
+  rev: number;
+  observedAt: string;
+  change: ChangeKind;
+  changes: string[];
+  rawJson: string;
+  hash?: string;
+  firstSeenAt?: string;
+}
+
+/**
+ * One license change to record: the current item (with its index attributes) and a version, together.
+ * The write lands only while the stored revision is still `expectedRev` (undefined: nothing stored) and, for a
+ * walk, while no write outside it stamped a later epoch than `walkEpoch` (the epoch read before any page).
+ */
+export interface LicenseWrite {
+  connectorId: string;
+  licenseId: string;
+  account: string;
+  change: ChangeKind;
+  rev: number;
+  expectedRev?: number;
+  walkEpoch?: number;
+  /** The epoch stamped on the current item: a walk's own, or the one a write outside a walk moved to. */
+  stamp?: number;
+  facts: LicenseFacts;
+  rawJson: string;
+  hash: string;
+  changes: string[];
+  firstSeenAt: string;
+  observedAt: string;
+}
+
+/** Where an alert's claim lives: one per license, rule, cycle (expiry date or deletion) and threshold. */
+export interface AlertKey {
+  licenseId: string;
+  rule: string;
+  cycle: string;
+  threshold: string;
+}
+
+/** An alert as the store keeps it: its key, its id, and the alert itself (watch/ owns its shape). */
+export interface AlertClaim {
+  key: AlertKey;
+  alertId: string;
+  raisedAt: string;
+  alert: Record<string, unknown>;
+  /** Sinks that have not accepted it yet. */
+  pending: string[];
+}
+
+export interface DeliveryLease {
+  leaseUntil: number;
+  attempts: number;
+  lastError?: string;
+}

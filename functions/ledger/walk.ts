@@ -1,0 +1,310 @@
+// The walk of one connector: take its lease, read its licenses page by page, record only what changed, mark what
+// vanished once the list is known whole, and return a plain result the run record is built from.
+import { randomBytes } from 'node:crypto';
+import type { PartnerApi } from '#celigo/client';
+import { PartnerApiError } from '#celigo/errors';
+import { isRecordId, licenseSchema } from '#celigo/schemas';
+import { contentHash } from './hash.ts';
+import { type ConnectorRun, type Counts, type SyncUnit, type Unidentifiable, zeroCounts } from './schemas.ts';
+import { type LicenseChange, recordChanges, type WalkGuard } from './snapshot.ts';
+import type { Clock, LicenseStore, WalkStore } from './store/port.ts';
+
+/** What a walk needs of the store. */
+export type WalkerStore = Clock & WalkStore & LicenseStore;
+
+import type { LicenseState, PageDigest, WalkClaim } from './store/records.ts';
+
+export interface WalkDeps {
+  ledger: WalkerStore;
+  api: PartnerApi;
+  /** Page progress, for the CLI's progress line. */
+  onPage?: (info: { connectorId: string; page: number; records: number }) => void;
+  /**
+   * How long a walk's lease lasts without a heartbeat (renewed every third of it while the walk runs): a killed
+   * walk frees its connector this long after its last heartbeat. Default 60 s.
+   */
+  leaseMs?: number;
+}
+
+export const DEFAULT_LEASE_MS = 60_000;
+const MAX_OFFSETS = 5;
+
+class WalkFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Walks one connector and ends its walk (completed, failed, or stood down for a walk already in progress). */
+export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<ConnectorRun> {
+  const { ledger } = deps;
+  const started = ledger.now();
+  const startedAt = started.toISOString();
+  const owner = `${unit.runId}/${randomBytes(4).toString('hex')}`;
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const base = { runId: unit.runId, connectorId: unit.connectorId, startedAt };
+  const finish = (fields: Partial<ConnectorRun> & Pick<ConnectorRun, 'status'>): ConnectorRun => {
+    const finished = ledger.now();
+    return {
+      ...base,
+      counts: zeroCounts(),
+      pages: 0,
+      pagesUnchanged: 0,
+      ...fields,
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+    };
+  };
+
+  const claim = await ledger.beginWalk(unit.connectorId, owner, leaseMs);
+  if (!claim) return finish({ status: 'skipped', reason: 'walk_in_progress' });
+
+  const lease = heartbeat(ledger, unit.connectorId, owner, leaseMs);
+  const walk = new Walk(deps, unit, claim, owner, startedAt, lease.lost);
+  try {
+    await walk.run();
+    const ended = await ledger.endWalk(unit.connectorId, owner, walk.completion());
+    if (!ended)
+      throw new WalkFailure('walk_lease_lost', `connector ${unit.connectorId}: the walk lost its lease`);
+    return finish({ status: 'completed', ...walk.result() });
+  } catch (failure) {
+    const error = describeFailure(failure);
+    await ledger
+      .endWalk(unit.connectorId, owner, {
+        outcome: { runId: unit.runId, at: startedAt, status: 'failed', error },
+      })
+      .catch(() => undefined); // the store may be what failed; the run record says so too
+    return finish({ status: 'failed', ...walk.result(), error });
+  } finally {
+    lease.stop();
+  }
+}
+
+/** Renews the lease every third of its length until stopped; `lost()` once another walk took it over. */
+function heartbeat(ledger: WalkerStore, cid: string, owner: string, leaseMs: number) {
+  let lost = false;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const tick = () => {
+    timer = setTimeout(async () => {
+      try {
+        if (!(await ledger.renewWalk(cid, owner, leaseMs))) lost = true;
+      } catch {
+        // A failed renewal is retried at the next tick; the lease outlives two of them.
+      }
+      if (!stopped && !lost) tick();
+    }, leaseMs / 3);
+    timer.unref?.();
+  };
+  tick();
+  return {
+    lost: () => lost,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+class Walk {
+  readonly counts: Counts = zeroCounts();
+  private pages = 0;
+  private pagesUnchanged = 0;
+  private pageCount = 0;
+  private readonly seen = new Set<string>();
+  private readonly unidentifiable: Unidentifiable = { count: 0, offsets: [] };
+  /** The epoch this walk moved to before it first rewrote a digest or a license; undefined while it has not. */
+  private epoch?: number;
+  private stored?: Map<string, LicenseState>;
+  private complete = false;
+  private proven = false;
+
+  constructor(
+    private readonly deps: WalkDeps,
+    private readonly unit: SyncUnit,
+    private readonly claim: WalkClaim,
+    private readonly owner: string,
+    private readonly observedAt: string,
+    private readonly leaseLost: () => boolean,
+  ) {}
+
+  private get cid() {
+    return this.unit.connectorId;
+  }
+
+  private get account() {
+    return this.claim.meta?.account ?? 'default';
+  }
+
+  /** The guard of this walk's writes; moves the connector's epoch the first time the walk is about to write. */
+  private async guard(): Promise<WalkGuard> {
+    this.epoch ??= await this.deps.ledger.advanceEpoch(this.cid, this.owner);
+    return { walkEpoch: this.claim.epoch, stamp: this.epoch };
+  }
+
+  /** Ids, hashes and revisions of the connector's licenses, loaded once a page differs, never whole records. */
+  private async storedStates() {
+    this.stored ??= await this.deps.ledger.licenseStates(this.cid);
+    return this.stored;
+  }
+
+  async run(): Promise<void> {
+    const { api, onPage } = this.deps;
+    let offset = 0;
+    for await (const page of api.licensePages(this.cid)) {
+      if (this.leaseLost())
+        throw new WalkFailure('walk_lease_lost', `connector ${this.cid}: the walk lost its lease`);
+      this.pageCount = page.index + 1;
+      this.pages++;
+      const last = this.claim.digests.get(page.index);
+      // A digest counts only under the epoch it was written in: any write outside a walk since then voids it.
+      const same = last !== undefined && last.epoch === this.claim.epoch && last.digest === page.digest;
+      if (same) this.skipPage(page.records, last, offset);
+      else await this.comparePage(page.index, page.records, page.digest, offset);
+      offset += page.records.length;
+      onPage?.({ connectorId: this.cid, page: page.index + 1, records: page.records.length });
+    }
+    this.complete = true;
+    await this.markDeletions();
+  }
+
+  /** A record without a usable id, at `offset` in the listing when known (a skipped page keeps only five). */
+  private noteUnidentifiable(offset?: number) {
+    this.unidentifiable.count++;
+    this.counts.skipped++;
+    if (offset !== undefined && this.unidentifiable.offsets.length < MAX_OFFSETS)
+      this.unidentifiable.offsets.push(offset);
+  }
+
+  /** A page identical to the one recorded under this epoch: its records are recorded already. */
+  private skipPage(records: unknown[], digest: PageDigest, offset: number) {
+    this.pagesUnchanged++;
+    this.counts.invalid += digest.invalid;
+    const { count, positions } = digest.unidentifiable;
+    for (let i = 0; i < count; i++)
+      this.noteUnidentifiable(i < positions.length ? offset + positions[i]! : undefined);
+    for (const raw of records) {
+      const id = (raw as { _id?: unknown } | null)?._id;
+      if (!isRecordId(id) || this.seen.has(id)) continue;
+      this.seen.add(id);
+      this.counts.seen++;
+      this.counts.unchanged++;
+    }
+  }
+
+  private async comparePage(index: number, records: unknown[], digest: string, offset: number) {
+    const guard = await this.guard();
+    const known = await this.storedStates();
+    const changes: LicenseChange[] = [];
+    const positions: number[] = [];
+    let unidentified = 0;
+    let invalid = 0;
+    records.forEach((raw, i) => {
+      const id = (raw as { _id?: unknown } | null)?._id;
+      if (!isRecordId(id)) {
+        unidentified++;
+        if (positions.length < MAX_OFFSETS) positions.push(i);
+        this.noteUnidentifiable(offset + i);
+        return;
+      }
+      if (this.seen.has(id)) return; // a record repeated across pages (the list moved while we walked)
+      this.seen.add(id);
+      this.counts.seen++;
+      const record = raw as Record<string, unknown>;
+      if (!licenseSchema.safeParse(record).success) invalid++;
+      const hash = contentHash(record);
+      const prev = known.get(id);
+      if (prev && !prev.deleted && prev.hash === hash) this.counts.unchanged++;
+      else
+        changes.push({
+          connectorId: this.cid,
+          licenseId: id,
+          account: this.account,
+          raw: record,
+          hash,
+          prev,
+        });
+    });
+    this.counts.invalid += invalid;
+    this.add(await recordChanges(this.deps.ledger, changes, this.observedAt, guard));
+    // Only after the page's records are stored: a matching digest must always mean "already recorded".
+    await this.deps.ledger.recordPageDigest(this.cid, this.owner, index, {
+      digest,
+      epoch: guard.stamp,
+      records: records.length,
+      invalid,
+      unidentifiable: { count: unidentified, positions },
+    });
+  }
+
+  private add(outcome: { created: number; updated: number; deleted: number; unchanged: number }) {
+    this.counts.created += outcome.created;
+    this.counts.updated += outcome.updated;
+    this.counts.deleted += outcome.deleted;
+    this.counts.unchanged += outcome.unchanged;
+  }
+
+  /**
+   * The walk is complete. Deletions need proof the list is whole: records it could not identify withhold it (one of
+   * them may be any license). A list unchanged page for page under a proven epoch proves there are none.
+   */
+  private async markDeletions() {
+    if (this.unidentifiable.count > 0) return;
+    this.proven = true;
+    const provablyUnchanged =
+      this.epoch === undefined &&
+      this.pageCount === (this.claim.pageCount ?? 0) &&
+      this.claim.provenEpoch === this.claim.epoch;
+    if (provablyUnchanged) return;
+    const known = await this.storedStates();
+    const gone: LicenseChange[] = [];
+    for (const [lid, state] of known) {
+      if (!state.deleted && !this.seen.has(lid))
+        gone.push({ connectorId: this.cid, licenseId: lid, account: this.account, prev: state });
+    }
+    if (gone.length > 0)
+      this.add(await recordChanges(this.deps.ledger, gone, this.observedAt, await this.guard()));
+  }
+
+  completion() {
+    const dropPages = [...this.claim.digests.keys()].filter((i) => i >= this.pageCount);
+    return {
+      outcome: {
+        runId: this.unit.runId,
+        at: this.observedAt,
+        status: 'completed' as const,
+        ...(this.unidentifiable.count > 0 ? { unidentifiable: this.unidentifiable } : {}),
+      },
+      completed: {
+        epoch: this.epoch ?? this.claim.epoch,
+        proven: this.complete && this.proven,
+        pageCount: this.pageCount,
+        liveCount: this.counts.seen,
+        dropPages,
+      },
+    };
+  }
+
+  result(): Partial<ConnectorRun> {
+    return {
+      counts: this.counts,
+      pages: this.pages,
+      pagesUnchanged: this.pagesUnchanged,
+      ...(this.unidentifiable.count > 0
+        ? {
+            unidentifiable: this.unidentifiable,
+            ...(this.complete ? { deletionsSkipped: true as const } : {}),
+          }
+        : {}),
+    };
+  }
+}
+
+function describeFailure(failure: unknown): { code: string; message: string } {
+  if (failure instanceof PartnerApiError) return { code: failure.code, message: failure.message };
+  const err = failure as { name?: string; code?: string; message?: string };
+  return { code: err.code ?? err.name ?? 'error', message: err.message ?? String(failure) };
+}

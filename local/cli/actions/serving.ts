@@ -1,0 +1,121 @@
+// `serve`, `emulator` and `demo` (`npm start`): the HTTP API, the Partner API emulator, and the whole job at once.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { consoleSink } from '#alerts/console';
+import { webhookSink } from '#alerts/webhook';
+import { createApp } from '#api/app';
+import { createPartnerApi } from '#celigo/client';
+import { listConnectors } from '#ledger/queries';
+import { DEMO_TOKEN, startEmulator } from '#local/emulator/index';
+import { customersAct, loadUpstream, saveUpstream } from '#local/emulator/scenario';
+import { serveApp } from '#local/serve/server';
+import type { AlertSink } from '#watch/alert';
+import { evaluateAlerts } from '#watch/evaluate';
+import { expiringWithin, notInstalled } from '#watch/rules';
+import type { Context } from '../context.ts';
+import { log, renderTable } from '../output.ts';
+import { untilSignal } from '../ports.ts';
+import { runSync } from '../run.ts';
+
+/** A few seconds of META reuse behind a long-running server: invisible to callers, fewer reads per view. */
+const SERVER_META_CACHE_MS = 5_000;
+
+export async function serve(ctx: Context, opts: { port: number }) {
+  const ledger = await ctx.ledger({ metaCacheMs: SERVER_META_CACHE_MS });
+  // Built on the first write only: reads work with no token, and a write without one answers 503.
+  const app = createApp({ ledger, partnerApi: () => ctx.partnerApi(), log });
+  const server = await serveApp(app, { port: opts.port });
+  log(`licensewatch API on ${server.url} (dashboard ${server.url}/, OpenAPI ${server.url}/openapi.json)`);
+  log('Ctrl-C to stop');
+  await untilSignal();
+  await server.close();
+}
+
+export async function emulator(opts: { port: number; latency: number }) {
+  const token = process.env.CELIGO_API_TOKEN || DEMO_TOKEN;
+  const emu = await startEmulator({ port: opts.port, token, latencyMs: opts.latency });
+  log(`Partner API emulator on ${emu.url} (bearer token from CELIGO_API_TOKEN, default ${DEMO_TOKEN})`);
+  log('Ctrl-C to stop');
+  await untilSignal();
+  await emu.close();
+}
+
+export async function demo(ctx: Context, opts: { port: number; webhookUrl?: string }) {
+  const dataDir = ctx.options.dataDir;
+  mkdirSync(dataDir, { recursive: true });
+  const upstreamFile = join(dataDir, 'emulator-data.json');
+  const returning = existsSync(upstreamFile);
+
+  log('licensewatch demo: starting the Partner API emulator and the embedded DynamoDB Local...');
+  const emu = await startEmulator({ token: DEMO_TOKEN, dataSet: loadUpstream(upstreamFile, log) });
+  try {
+    const activity = returning ? customersAct(emu) : [];
+    saveUpstream(upstreamFile, emu);
+    const api = createPartnerApi({ apiUrl: emu.url, token: DEMO_TOKEN });
+    const ledger = await ctx.ledger({ metaCacheMs: SERVER_META_CACHE_MS });
+    log(`Partner API emulator: ${emu.url} · store: ${(await ctx.openStore()).description}`);
+    for (const note of activity) log(`since the last run: ${note}`);
+
+    const { summary } = await runSync(ledger, api);
+    const c = summary.counts;
+    const connectors = await listConnectors(ledger);
+    const out: string[] = [''];
+    out.push(
+      returning
+        ? `Sync: ${connectors.length} connectors, ${c.seen} licenses; since the last run: ${c.created} new, ${c.updated} changed, ${c.deleted} gone upstream.`
+        : `Sync: ${connectors.length} connectors, ${c.seen} licenses stored with their history.`,
+    );
+
+    const sinks: AlertSink[] = [consoleSink(() => undefined)];
+    if (opts.webhookUrl) sinks.push(webhookSink(opts.webhookUrl));
+    const alerts = await evaluateAlerts({ ledger, sinks });
+
+    const soon = await expiringWithin(ledger, 7);
+    out.push('', `Expiring within 7 days (${soon.length}):`);
+    out.push(
+      renderTable(soon.slice(0, 8), [
+        { header: 'EXPIRES', value: (l) => l.expires?.slice(0, 10) },
+        { header: 'DAYS', value: (l) => l.daysToExpiry, align: 'right' },
+        { header: 'EMAIL', value: (l) => l.email },
+        {
+          header: 'CONNECTOR',
+          value: (l) => connectors.find((x) => x.id === l.connectorId)?.name ?? l.connectorId,
+        },
+      ]),
+    );
+    if (soon.length > 8) out.push(`  ... and ${soon.length - 8} more`);
+    const waiting = await notInstalled(ledger, 7);
+    out.push('', `Created over 7 days ago, not installed yet (${waiting.length}):`);
+    out.push(
+      renderTable(waiting.slice(0, 8), [
+        { header: 'CREATED', value: (l) => l.created?.slice(0, 10) },
+        { header: 'EMAIL', value: (l) => l.email },
+        { header: 'LICENSE', value: (l) => l.id },
+      ]),
+    );
+    const byRule = new Map<string, number>();
+    for (const a of alerts.items) byRule.set(a.rule, (byRule.get(a.rule) ?? 0) + 1);
+    out.push(
+      '',
+      alerts.items.length === 0
+        ? 'Alerts: none new (each alert is raised once; see GET /alerts for the history).'
+        : `Alerts raised now: ${alerts.items.length} (${[...byRule].map(([r, n]) => `${n} ${r}`).join(', ')}).`,
+    );
+
+    const app = createApp({ ledger, partnerApi: () => api, log });
+    const server = await serveApp(app, { port: opts.port });
+    out.push(
+      '',
+      `HTTP API and dashboard: ${server.url}/`,
+      `  try: curl ${server.url}/reports/expiring?withinDays=30   ·   OpenAPI: ${server.url}/openapi.json`,
+      'Ctrl-C to stop.',
+    );
+    process.stdout.write(`${out.join('\n')}\n`);
+    await untilSignal();
+    log('stopping...');
+    await server.close();
+  } finally {
+    saveUpstream(upstreamFile, emu);
+    await emu.close();
+  }
+}

@@ -1,0 +1,65 @@
+// `report ...` and `alerts`: what needs attention, and alerts raised once each.
+import { consoleSink } from '#alerts/console';
+import { webhookSink } from '#alerts/webhook';
+import { parseSetting, setting } from '#functions/config';
+import type { AlertSink } from '#watch/alert';
+import { DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
+import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
+import type { Context } from '../context.ts';
+import { CliError, formatOf, log, printJson, printTable } from '../output.ts';
+import { printLicenses } from './ledger.ts';
+
+type ReportOptions = { withinDays?: number; olderThanDays?: number; json?: boolean; csv?: boolean };
+
+export async function report(
+  ctx: Context,
+  which: 'expiring' | 'expired' | 'not-installed',
+  opts: ReportOptions,
+) {
+  formatOf(opts);
+  const ledger = await ctx.ledger();
+  const views =
+    which === 'expiring'
+      ? await expiringWithin(ledger, opts.withinDays!)
+      : which === 'expired'
+        ? await expiredWithin(ledger, opts.withinDays!)
+        : await notInstalled(ledger, opts.olderThanDays!);
+  printLicenses(views, opts);
+}
+
+export async function alerts(
+  ctx: Context,
+  opts: { json?: boolean; thresholds: string; webhookUrl?: string },
+) {
+  const thresholds = parseSetting(setting.thresholds, opts.thresholds, '--thresholds');
+  const sinks: AlertSink[] = [consoleSink()];
+  if (opts.webhookUrl) {
+    if (!/^https?:\/\//.test(opts.webhookUrl))
+      throw new CliError('bad_flag', 'the webhook URL must start with http:// or https://');
+    sinks.push(webhookSink(opts.webhookUrl));
+  }
+  const result = await evaluateAlerts({
+    ledger: await ctx.ledger(),
+    sinks,
+    config: { ...DEFAULT_WATCH_CONFIG, thresholds },
+  });
+  for (const e of result.errors)
+    log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
+  if (opts.json) {
+    printJson({ items: result.items, retried: result.retried, pending: result.pending });
+  } else {
+    printTable(
+      result.items,
+      [
+        { header: 'RULE', value: (a) => a.rule },
+        { header: 'THRESHOLD', value: (a) => a.threshold, align: 'right' },
+        { header: 'LICENSE', value: (a) => a.licenseId },
+        { header: 'EMAIL', value: (a) => a.email },
+        { header: 'EXPIRES', value: (a) => a.expires?.slice(0, 10) },
+        { header: 'DAYS', value: (a) => a.daysToExpiry, align: 'right' },
+      ],
+      '(no new alerts)',
+    );
+  }
+  if (result.pending > 0) log(`${result.pending} alert(s) not delivered yet; the next run retries them`);
+}
