@@ -11,6 +11,7 @@ import { listConnectors } from '#ledger/queries';
 import { getRun } from '#ledger/runs';
 import { planSync, runPlan } from '#ledger/sync';
 import { type DataSet, demoDataSet, type Emulator, startEmulator } from '#local/emulator/index';
+import { allowedHostOption, allowedHostsOf } from '#local/serve/hosts';
 import { serveApp } from '#local/serve/server';
 import { evaluateAlerts } from '#watch/evaluate';
 import { expiringWithin, notInstalled } from '#watch/rules';
@@ -80,7 +81,11 @@ export function registerDemo(program: Command, context: () => Context): void {
     .addOption(
       new Option('--webhook-url <url>', 'also send new alerts to this webhook').env('ALERT_WEBHOOK_URL'),
     )
-    .action(async (opts: { port: number; webhookUrl?: string }) => {
+    .addOption(allowedHostOption())
+    .action(async (opts: { port: number; webhookUrl?: string }, command: Command) => {
+      // Checked before anything starts, so a bad value fails at once. They apply to the HTTP API; the demo's
+      // emulator is for this process alone and answers only its loopback names.
+      const allowedHosts = allowedHostsOf(command);
       const ctx = context();
       const dataDir = ctx.options.dataDir;
       mkdirSync(dataDir, { recursive: true });
@@ -151,7 +156,7 @@ export function registerDemo(program: Command, context: () => Context): void {
         );
 
         const app = createApp({ ledger, partnerApi: () => api, log });
-        const server = await serveApp(app, { port: opts.port });
+        const server = await serveApp(app, { port: opts.port, allowedHosts, log });
         out.push(
           '',
           `HTTP API and dashboard: ${server.url}/`,

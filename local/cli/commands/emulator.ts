@@ -1,6 +1,7 @@
 // `licensewatch emulator`: the Partner API emulator with its demo data, until Ctrl-C.
 import { type Command, Option } from 'commander';
 import { startEmulator } from '#local/emulator/index';
+import { allowedHostOption, allowedHostsOf } from '#local/serve/hosts';
 import { log } from '../output.ts';
 
 export function registerEmulator(program: Command): void {
@@ -13,9 +14,16 @@ export function registerEmulator(program: Command): void {
     .addOption(
       new Option('--latency <ms>', 'delay every response by this many ms').default(0).argParser(Number),
     )
-    .action(async (opts: { port: number; latency: number }) => {
+    .addOption(allowedHostOption())
+    .action(async (opts: { port: number; latency: number }, command: Command) => {
       const token = process.env.CELIGO_API_TOKEN || 'local-dev-token';
-      const emulator = await startEmulator({ port: opts.port, token, latencyMs: opts.latency });
+      const emulator = await startEmulator({
+        port: opts.port,
+        token,
+        latencyMs: opts.latency,
+        allowedHosts: allowedHostsOf(command),
+        log,
+      });
       log(
         `Partner API emulator on ${emulator.url} (bearer token from CELIGO_API_TOKEN, default local-dev-token)`,
       );
