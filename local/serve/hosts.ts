@@ -24,8 +24,8 @@ export function parseHost(value: string): AllowedHost | undefined {
 
 /**
  * A comma-separated list of `host` or `host:port` (blank items skipped); throws one line naming `source` and the bad item.
- * An entry without a port matches its name on any port: the name is what a rebinding page forges (it must own the
- * name's DNS), and behind a reverse proxy the port in Host is the proxy's, which we cannot know.
+ * An entry without a port matches its name on any port: a rebinding page can only send a name whose DNS it controls,
+ * whatever the port, and behind a reverse proxy the port in Host is the proxy's, which we cannot know.
  */
 export function parseAllowedHosts(values: readonly string[], source: string): AllowedHost[] {
   const hosts: AllowedHost[] = [];
