@@ -1,7 +1,5 @@
 // Starts the Partner API emulator on a real port and hands back the controls tests and benchmarks need.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { serveApp } from '#local/serve/server';
 import { createApp } from './app.ts';
 import {
   type ConnectorRecord,
@@ -36,6 +34,13 @@ export interface EmulatorOptions {
   /** 'demo' (default), 'empty', a benchmark size, or records of your own. */
   dataSet?: 'demo' | 'empty' | DataSetSpec | DataSet;
   latencyMs?: number;
+  /**
+   * Hosts answered besides 127.0.0.1:<port> and localhost:<port> (`host` for any port, or `host:port`); any other
+   * Host, and a write from a foreign Origin, gets 403 before the token is even looked at.
+   */
+  allowedHosts?: readonly string[];
+  /** Gets one sanitised line per refused request. */
+  log?: (line: string) => void;
 }
 
 export interface Emulator {
@@ -80,25 +85,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const traffic = new Traffic();
   const app = createApp({ store, faults, traffic, token: () => token });
 
-  const host = options.host ?? '127.0.0.1';
-  const server = await listen(app.fetch, host, options.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const server = await serveApp(app, {
+    port: options.port ?? 0,
+    host: options.host,
+    allowedHosts: options.allowedHosts,
+    log: options.log,
+  });
   // Copies out, so a test holding a record cannot change the emulator's state behind its back.
   const copy = <T>(value: T): T => structuredClone(value);
 
   return {
-    url: `http://${urlHost}:${port}/v1`,
-    port,
+    url: `${server.url}/v1`,
+    port: server.port,
     get token() {
       return token;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Clients keep connections alive; without this close() would wait for them to time out.
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
 
     setToken: (next) => {
       token = next;
@@ -150,18 +152,4 @@ function toClock(now: Date | (() => Date)): () => Date {
   if (typeof now === 'function') return now;
   const fixed = now.getTime();
   return () => new Date(fixed);
-}
-
-function listen(
-  fetch: Parameters<typeof serve>[0]['fetch'],
-  hostname: string,
-  port: number,
-): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => {
-      server.off('error', reject);
-      resolve(server as Server);
-    });
-    server.once('error', reject);
-  });
 }

@@ -20,27 +20,36 @@ import { runSync } from '../run.ts';
 /** A few seconds of META reuse behind a long-running server: invisible to callers, fewer reads per view. */
 const SERVER_META_CACHE_MS = 5_000;
 
-export async function serve(ctx: Context, opts: { port: number }) {
+export async function serve(ctx: Context, opts: { port: number; allowedHosts: string[] }) {
   const ledger = await ctx.ledger({ metaCacheMs: SERVER_META_CACHE_MS });
   // Built on the first write only: reads work with no token, and a write without one answers 503.
   const app = createApp({ ledger, partnerApi: () => ctx.partnerApi(), log });
-  const server = await serveApp(app, { port: opts.port });
+  const server = await serveApp(app, { port: opts.port, allowedHosts: opts.allowedHosts, log });
   log(`licensewatch API on ${server.url} (dashboard ${server.url}/, OpenAPI ${server.url}/openapi.json)`);
   log('Ctrl-C to stop');
   await untilSignal();
   await server.close();
 }
 
-export async function emulator(opts: { port: number; latency: number }) {
+export async function emulator(opts: { port: number; latency: number; allowedHosts: string[] }) {
   const token = process.env.CELIGO_API_TOKEN || DEMO_TOKEN;
-  const emu = await startEmulator({ port: opts.port, token, latencyMs: opts.latency });
+  const emu = await startEmulator({
+    port: opts.port,
+    token,
+    latencyMs: opts.latency,
+    allowedHosts: opts.allowedHosts,
+    log,
+  });
   log(`Partner API emulator on ${emu.url} (bearer token from CELIGO_API_TOKEN, default ${DEMO_TOKEN})`);
   log('Ctrl-C to stop');
   await untilSignal();
   await emu.close();
 }
 
-export async function demo(ctx: Context, opts: { port: number; webhookUrl?: string }) {
+export async function demo(
+  ctx: Context,
+  opts: { port: number; webhookUrl?: string; allowedHosts: string[] },
+) {
   const dataDir = ctx.options.dataDir;
   mkdirSync(dataDir, { recursive: true });
   const upstreamFile = join(dataDir, 'emulator-data.json');
@@ -103,7 +112,7 @@ export async function demo(ctx: Context, opts: { port: number; webhookUrl?: stri
     );
 
     const app = createApp({ ledger, partnerApi: () => api, log });
-    const server = await serveApp(app, { port: opts.port });
+    const server = await serveApp(app, { port: opts.port, allowedHosts: opts.allowedHosts, log });
     out.push(
       '',
       `HTTP API and dashboard: ${server.url}/`,

@@ -1,5 +1,6 @@
 // Declares `serve`, `emulator` and `demo` (what `npm start` runs); actions load on use.
 import { type Command, Option } from 'commander';
+import { allowedHostOption, allowedHostsOf } from '#local/serve/hosts';
 import type { Context } from '../context.ts';
 import { parsePort } from '../ports.ts';
 
@@ -15,7 +16,11 @@ export function registerServing(program: Command, context: () => Context): void 
         .default(3000)
         .argParser(parsePort),
     )
-    .action(async (opts) => (await actions()).serve(context(), opts));
+    .addOption(allowedHostOption())
+    // Allowed hosts are checked before the store opens, so a bad value fails at once.
+    .action(async (opts, command: Command) =>
+      (await actions()).serve(context(), { ...opts, allowedHosts: allowedHostsOf(command) }),
+    );
 
   program
     .command('emulator')
@@ -26,7 +31,10 @@ export function registerServing(program: Command, context: () => Context): void 
     .addOption(
       new Option('--latency <ms>', 'delay every response by this many ms').default(0).argParser(Number),
     )
-    .action(async (opts) => (await actions()).emulator(opts));
+    .addOption(allowedHostOption())
+    .action(async (opts, command: Command) =>
+      (await actions()).emulator({ ...opts, allowedHosts: allowedHostsOf(command) }),
+    );
 
   program
     .command('demo')
@@ -37,5 +45,9 @@ export function registerServing(program: Command, context: () => Context): void 
     .addOption(
       new Option('--webhook-url <url>', 'also send new alerts to this webhook').env('ALERT_WEBHOOK_URL'),
     )
-    .action(async (opts) => (await actions()).demo(context(), opts));
+    .addOption(allowedHostOption())
+    // They apply to the HTTP API; the demo's emulator is for this process alone and answers only loopback names.
+    .action(async (opts, command: Command) =>
+      (await actions()).demo(context(), { ...opts, allowedHosts: allowedHostsOf(command) }),
+    );
 }
