@@ -35,6 +35,9 @@ export const CONTEXT_DEFAULTS = {
   workerConcurrency: 4,
   partnerApiRps: 120,
   logRetentionDays: 30,
+  /** Reserved concurrency of the api and the alerts function; empty or 0: none (low-quota accounts refuse any). */
+  apiReservedConcurrency: '',
+  alertsReservedConcurrency: '',
 } as const;
 
 const text = z.preprocess((v) => (v === undefined || v === null ? undefined : String(v).trim()), z.string());
@@ -47,6 +50,10 @@ const schedule = text.refine(
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
   (d): d is number => typeof d === 'number' && d !== RetentionDays.INFINITE,
 );
+/** Empty or 0: no reservation (undefined); otherwise a whole number of concurrent executions. */
+const reservation = text
+  .refine((s) => /^\d{0,6}$/.test(s), 'expected a whole number (empty or 0: no reserved concurrency)')
+  .transform((s) => (Number(s) > 0 ? Number(s) : undefined));
 const email = text.refine(
   (s) => s === '' || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s),
   'expected an e-mail address',
@@ -80,6 +87,8 @@ const settingsSchema = z
     logRetentionDays: int(1, 3653).refine((d) => RETENTION_DAYS.includes(d), {
       message: `expected one of ${RETENTION_DAYS.join(', ')}`,
     }),
+    apiReservedConcurrency: reservation,
+    alertsReservedConcurrency: reservation,
   })
   .superRefine((s, ctx) => {
     if (s.apiAuth === 'jwt' && (!s.jwtIssuer.startsWith('https://') || s.jwtAudience.length === 0)) {

@@ -56,6 +56,7 @@ export class HttpApiEndpoint extends Construct {
       // Under API Gateway's 30 s integration limit, so a slow upstream answers our 5xx and not a gateway timeout.
       timeout: Duration.seconds(25),
       logRetention,
+      reservedConcurrency: settings.apiReservedConcurrency,
       environment: {
         TABLE_NAME: ledger.table.tableName,
         CELIGO_API_URL: settings.partnerApiUrl,
