@@ -29,6 +29,9 @@ export const CONTEXT_DEFAULTS = {
   jwtIssuer: '',
   /** Comma-separated audiences. */
   jwtAudience: '',
+  /** With apiAuth=jwt: the OAuth scope GET routes require, and the one POST/PUT/DELETE routes (and `$default`) require. */
+  jwtReadScope: 'licensewatch/read',
+  jwtWriteScope: 'licensewatch/write',
   apiRateLimit: 20,
   apiBurstLimit: 40,
   /** Concurrent sync workers (SQS maxConcurrency, 2..1000) and the Partner API request rate they share. */
@@ -49,6 +52,11 @@ const schedule = text.refine(
 /** CloudWatch Logs accepts only these retention periods (days). */
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
   (d): d is number => typeof d === 'number' && d !== RetentionDays.INFINITE,
+);
+/** An OAuth scope token (RFC 6749 3.3): printable ASCII without space, `"` or `\\`. */
+const scope = text.refine(
+  (s) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s),
+  'expected one OAuth scope, e.g. licensewatch/read',
 );
 /** Empty or 0: no reservation (undefined); otherwise a whole number of concurrent executions. */
 const reservation = text
@@ -80,6 +88,8 @@ const settingsSchema = z
         .map((a) => a.trim())
         .filter(Boolean),
     ),
+    jwtReadScope: scope,
+    jwtWriteScope: scope,
     apiRateLimit: int(1, 10_000),
     apiBurstLimit: int(1, 5_000),
     workerConcurrency: int(2, 1000),
