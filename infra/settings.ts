@@ -29,12 +29,18 @@ export const CONTEXT_DEFAULTS = {
   jwtIssuer: '',
   /** Comma-separated audiences. */
   jwtAudience: '',
+  /** With apiAuth=jwt: the OAuth scope GET routes require, and the one POST/PUT/DELETE routes (and `$default`) require. */
+  jwtReadScope: 'licensewatch/read',
+  jwtWriteScope: 'licensewatch/write',
   apiRateLimit: 20,
   apiBurstLimit: 40,
   /** Concurrent sync workers (SQS maxConcurrency, 2..1000) and the Partner API request rate they share. */
   workerConcurrency: 4,
   partnerApiRps: 120,
   logRetentionDays: 30,
+  /** Reserved concurrency of the api and the alerts function; empty or 0: none (low-quota accounts refuse any). */
+  apiReservedConcurrency: '',
+  alertsReservedConcurrency: '',
 } as const;
 
 const text = z.preprocess((v) => (v === undefined || v === null ? undefined : String(v).trim()), z.string());
@@ -47,6 +53,15 @@ const schedule = text.refine(
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
   (d): d is number => typeof d === 'number' && d !== RetentionDays.INFINITE,
 );
+/** An OAuth scope token (RFC 6749 3.3): printable ASCII without space, `"` or `\\`. */
+const scope = text.refine(
+  (s) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s),
+  'expected one OAuth scope, e.g. licensewatch/read',
+);
+/** Empty or 0: no reservation (undefined); otherwise a whole number of concurrent executions. */
+const reservation = text
+  .refine((s) => /^\d{0,6}$/.test(s), 'expected a whole number (empty or 0: no reserved concurrency)')
+  .transform((s) => (Number(s) > 0 ? Number(s) : undefined));
 const email = text.refine(
   (s) => s === '' || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s),
   'expected an e-mail address',
@@ -73,6 +88,8 @@ const settingsSchema = z
         .map((a) => a.trim())
         .filter(Boolean),
     ),
+    jwtReadScope: scope,
+    jwtWriteScope: scope,
     apiRateLimit: int(1, 10_000),
     apiBurstLimit: int(1, 5_000),
     workerConcurrency: int(2, 1000),
@@ -80,6 +97,8 @@ const settingsSchema = z
     logRetentionDays: int(1, 3653).refine((d) => RETENTION_DAYS.includes(d), {
       message: `expected one of ${RETENTION_DAYS.join(', ')}`,
     }),
+    apiReservedConcurrency: reservation,
+    alertsReservedConcurrency: reservation,
   })
   .superRefine((s, ctx) => {
     if (s.apiAuth === 'jwt' && (!s.jwtIssuer.startsWith('https://') || s.jwtAudience.length === 0)) {

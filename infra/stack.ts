@@ -1,6 +1,5 @@
 // LicenseWatchStack: the ledger table, the sync pipeline, alerting, the HTTP API and the alarms that watch them.
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -35,20 +34,14 @@ export class LicenseWatchStack extends Stack {
     });
 
     // Both topics are encrypted with one customer managed key: CloudWatch alarms cannot publish to a topic
-    // encrypted with the AWS managed aws/sns key, because that key's policy cannot grant CloudWatch.
+    // encrypted with the AWS managed aws/sns key, because that key's policy cannot grant CloudWatch (OpsAlarms
+    // grants it on this one, for this account's alarms only).
     const topicKey = new Key(this, 'TopicKey', {
       description: 'licensewatch: SNS topics (alerts, ops)',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(30),
     });
-    topicKey.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-      }),
-    );
 
     this.sync = new SyncPipeline(this, 'Sync', { ledger: this.ledger, token, settings, logRetention });
     this.alerting = new Alerting(this, 'Alerting', { ledger: this.ledger, settings, topicKey, logRetention });

@@ -47,6 +47,7 @@ export class Alerting extends Construct {
       memorySize: 512,
       timeout: Duration.minutes(2),
       logRetention,
+      reservedConcurrency: settings.alertsReservedConcurrency,
       environment: {
         TABLE_NAME: ledger.table.tableName,
         ALERT_TOPIC_ARN: this.topic.topicArn,

@@ -14,6 +14,8 @@ export interface HandlerFunctionProps {
   timeout: Duration;
   environment: Record<string, string>;
   logRetention: RetentionDays;
+  /** Concurrent executions reserved (and capped) for this function; undefined: none. */
+  reservedConcurrency?: number;
 }
 
 export class HandlerFunction extends Construct {
@@ -42,6 +44,7 @@ export class HandlerFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       description: props.description,
       role: this.role,
       logGroup: this.logGroup,

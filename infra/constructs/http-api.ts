@@ -1,9 +1,12 @@
-// The HTTP API: API Gateway (HTTP API, payload 2.0) in front of the api function; every route needs SigV4 (or a JWT).
+// The HTTP API: API Gateway (HTTP API, payload 2.0) in front of the api function; every route needs SigV4 (or a JWT
+// with the route's read or write scope).
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
-  HttpMethod,
+  type HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
   HttpStage,
   type IHttpRouteAuthorizer,
   LogGroupLogDestination,
@@ -13,6 +16,7 @@ import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigateway
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { appRoutes, WRITE_METHODS } from '../api-routes.ts';
 import type { Settings } from '../settings.ts';
 import { HandlerFunction } from './handler-function.ts';
 import type { LedgerTable } from './ledger-table.ts';
@@ -56,6 +60,7 @@ export class HttpApiEndpoint extends Construct {
       // Under API Gateway's 30 s integration limit, so a slow upstream answers our 5xx and not a gateway timeout.
       timeout: Duration.seconds(25),
       logRetention,
+      reservedConcurrency: settings.apiReservedConcurrency,
       environment: {
         TABLE_NAME: ledger.table.tableName,
         CELIGO_API_URL: settings.partnerApiUrl,
@@ -101,12 +106,32 @@ export class HttpApiEndpoint extends Construct {
       },
     });
 
-    // The Hono app owns routing (404, 405 and error bodies in its own format); the gateway forwards everything.
+    // One route per method and path the app serves (read from the app, so a new app route reaches the gateway with
+    // no change here), each with its own authorization; `$default` sends every other request to the app too, so
+    // unknown paths and methods still get the app's 404/405 error body. One permission covers every route.
     const integration = new HttpLambdaIntegration('App', this.handler.fn, {
       payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      scopePermissionToRoute: false,
     });
-    this.api.addRoutes({ path: '/', methods: [HttpMethod.ANY], integration });
-    this.api.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
+    const scopes = (write: boolean) =>
+      settings.apiAuth === 'jwt' ? [write ? settings.jwtWriteScope : settings.jwtReadScope] : undefined;
+    for (const route of appRoutes()) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [route.method as HttpMethod],
+        integration,
+        authorizationScopes: scopes(WRITE_METHODS.has(route.method)),
+      });
+    }
+    // `$default` could carry any method, writes included, so under JWT it asks for the write scope: a read-only
+    // token gets the gateway's 403 for an unknown path or method instead of the app's 404/405.
+    new HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration,
+      authorizer,
+      authorizationScopes: scopes(true),
+    });
     this.url = this.stage.url;
   }
 }

@@ -320,9 +320,9 @@ describe('alert and ops topics', () => {
 });
 
 describe('HTTP API', () => {
-  it('requires AWS_IAM on every route, and sends every route to the api function', () => {
+  it('requires AWS_IAM on every route (routes per method and path: test/infra/routes.test.ts)', () => {
     const routes = resources(s.template, 'AWS::ApiGatewayV2::Route');
-    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(['ANY /', 'ANY /{proxy+}']);
+    expect(routes.map(([, r]) => r.Properties.RouteKey)).toContain('$default');
     for (const [, route] of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
@@ -426,6 +426,39 @@ describe('secrets', () => {
         ?.resources.map((r) => JSON.stringify(r));
     expect(secretGrant(worker)?.[0]).toContain(':secret:celigo/partner-token-??????');
     expect(secretGrant(alerts)?.[0]).toContain(':secret:licensewatch/slack-??????');
+  });
+});
+
+describe('reserved concurrency', () => {
+  const reserved = (template: typeof s.template, prefix: string) =>
+    template.toJSON().Resources[logicalId(template, 'AWS::Lambda::Function', prefix)].Properties
+      .ReservedConcurrentExecutions;
+
+  it('reserves none by default (accounts with a low concurrency quota refuse any reservation)', () => {
+    expect(CDK_CONTEXT.apiReservedConcurrency).toBe('');
+    expect(CDK_CONTEXT.alertsReservedConcurrency).toBe('');
+    for (const [, fn] of resources(s.template, 'AWS::Lambda::Function'))
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const zero = synthStack({ apiReservedConcurrency: 0, alertsReservedConcurrency: '0' }).template;
+    for (const [, fn] of resources(zero, 'AWS::Lambda::Function'))
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('reserves what the context asks for, on the api and the alerts function only', () => {
+    // `-c key=value` arrives as a string, cdk.json may hold a number.
+    const t = synthStack({ apiReservedConcurrency: '10', alertsReservedConcurrency: 1 }).template;
+    expect(reserved(t, 'ApiHandlerFunction')).toBe(10);
+    expect(reserved(t, 'AlertingEvaluateFunction')).toBe(1);
+    expect(reserved(t, 'SyncPlanFunction')).toBeUndefined();
+    expect(reserved(t, 'SyncWorkerFunction')).toBeUndefined();
+  });
+
+  it('rejects anything but a whole number', () => {
+    for (const bad of ['-1', '2.5', 'ten', '1e3'])
+      expect(() => synthStack({ alertsReservedConcurrency: bad }), bad).toThrow(/alertsReservedConcurrency/);
+    expect(() => synthStack({ apiReservedConcurrency: 'lots' })).toThrow(
+      /apiReservedConcurrency: expected a whole number/,
+    );
   });
 });
 
