@@ -114,20 +114,20 @@ describe('the route list read from the app', () => {
   it('picks up a route the app gains, with no change to the infra code', () => {
     const app = inertApp();
     const before = appRoutes(app).map((r) => `${r.method} ${r.path}`);
-    expect(before).not.toContain('DELETE /connectors/{cid}/licenses/{lid}');
+    expect(before).not.toContain('DELETE /widgets/{wid}/parts/{pid}');
     app.openapi(
       createRoute({
         method: 'delete',
-        path: '/connectors/{cid}/licenses/{lid}',
-        request: { params: z.object({ cid: z.string(), lid: z.string() }) },
+        path: '/widgets/{wid}/parts/{pid}',
+        request: { params: z.object({ wid: z.string(), pid: z.string() }) },
         responses: { 204: { description: 'deleted' } },
       }),
       (c) => c.body(null, 204),
     );
-    app.get('/changes.csv', (c) => c.text(''));
+    app.get('/widgets.csv', (c) => c.text(''));
     const after = appRoutes(app).map((r) => `${r.method} ${r.path}`);
     expect(after).toEqual(
-      expect.arrayContaining([...before, 'DELETE /connectors/{cid}/licenses/{lid}', 'GET /changes.csv']),
+      expect.arrayContaining([...before, 'DELETE /widgets/{wid}/parts/{pid}', 'GET /widgets.csv']),
     );
     expect(after).toHaveLength(before.length + 2);
   });
