@@ -19,7 +19,17 @@ export const DEFAULTS = {
   notInstalledDays: 7,
   /** How far back the deleted rule looks; each deletion still alerts once. */
   deletedWithinDays: 7,
+  /** How a webhook gets alerts: one digest per evaluation (for people), or a message per alert (for machines). */
+  alertFormat: 'digest',
+  /**
+   * How long an evaluation holds the deliveries it claimed: longer than the alerts Lambda may run (its timeout,
+   * infra/constructs/alerting.ts), so only a delivery whose evaluation is gone is taken over.
+   */
+  alertLeaseMs: 15 * 60_000,
 } as const;
+
+export const ALERT_FORMATS = ['digest', 'each'] as const;
+export type AlertFormat = (typeof ALERT_FORMATS)[number];
 
 export const MAX_DAYS = 3650;
 
@@ -67,6 +77,10 @@ export const setting = {
     blank,
     z.coerce.number().int('must be a whole number >= 1').positive('must be a whole number >= 1').optional(),
   ),
+  alertFormat: z.preprocess(
+    blank,
+    z.enum(ALERT_FORMATS, { error: `must be ${ALERT_FORMATS.join(' or ')}` }).default(DEFAULTS.alertFormat),
+  ),
   /** "30,14,7,1,0" -> [30, 14, 7, 1, 0]: whole days, no duplicates, largest first. */
   thresholds: z.preprocess(
     blank,
@@ -113,6 +127,10 @@ export const configSchema = z
     /** The webhook URL is a credential (Slack's embed a token), so in AWS it lives in a secret too. */
     ALERT_WEBHOOK_SECRET_ARN: setting.text,
     ALERT_WEBHOOK_URL: setting.text,
+    /** The webhook's format: `digest` (default) or `each`. SNS always gets both, told apart by `format`. */
+    ALERT_FORMAT: setting.alertFormat,
+    /** The HTTP API's base URL, for the pointer to the full report in digests. */
+    ALERT_REPORT_URL: setting.text,
     ALERT_THRESHOLDS: setting.thresholds,
     EXPIRING_DAYS: setting.days(DEFAULTS.expiringDays),
     EXPIRED_WITHIN_DAYS: setting.days(DEFAULTS.expiredWithinDays),
@@ -134,6 +152,8 @@ export const configSchema = z
       topicArn: env.ALERT_TOPIC_ARN,
       webhookSecretId: env.ALERT_WEBHOOK_SECRET_ARN,
       webhookUrl: env.ALERT_WEBHOOK_SECRET_ARN ? undefined : env.ALERT_WEBHOOK_URL,
+      format: env.ALERT_FORMAT,
+      reportUrl: env.ALERT_REPORT_URL,
     },
     /** The watch rules' settings, in the shape `evaluateAlerts` takes. */
     watch: {

@@ -1,179 +1,112 @@
-// Alert evaluation: run the rules, claim each new alert once (conditional write), deliver, retry what failed.
-import { DEFAULTS } from '#functions/config';
-import type { LicenseView, Page } from '#ledger/schemas';
-import type { AlertClaim, AlertDelivery, AlertLog, ViewStore } from '#ledger/store/port';
-import { type Alert, type AlertRecord, type AlertSink, alertRecord, type RuleName } from './alert.ts';
-import { deletedWithin, expiredWithin, expiringWithin, notInstalled } from './rules.ts';
+// Alert evaluation: run the rules, claim each (alert, sink) pair once, deliver per sink, retry what a sink left.
+import { randomUUID } from 'node:crypto';
+import type { Page } from '#ledger/schemas';
+import type { AlertDelivery, AlertLog, HeldDelivery, ViewStore } from '#ledger/store/port';
+import { type Alert, type AlertRecord, type AlertSink, alertRecord, sinkKind } from './alert.ts';
+import { candidateAlerts, DEFAULT_WATCH_CONFIG, type WatchConfig } from './candidates.ts';
+import { alertOf, deliverToSink } from './delivery.ts';
 
-export interface WatchConfig {
-  /** Alert schedule in days before expiry, e.g. [30, 14, 7, 1, 0]. */
-  thresholds: number[];
-  expiringDays: number;
-  expiredWithinDays: number;
-  notInstalledDays: number;
-  /** How far back the deleted rule looks; each deletion still alerts once. */
-  deletedWithinDays: number;
-  /** How long a claimed delivery is reserved for the evaluation that claimed it. */
-  leaseMs: number;
-}
-
-export const DEFAULT_WATCH_CONFIG: WatchConfig = {
-  thresholds: DEFAULTS.thresholds.split(',').map(Number),
-  expiringDays: DEFAULTS.expiringDays,
-  expiredWithinDays: DEFAULTS.expiredWithinDays,
-  notInstalledDays: DEFAULTS.notInstalledDays,
-  deletedWithinDays: DEFAULTS.deletedWithinDays,
-  leaseMs: 120_000,
-};
-
-/** The tightest schedule threshold a license at `days` has crossed, or undefined when it crossed none. */
-export function tightestThreshold(days: number, thresholds: number[]): number | undefined {
-  return [...thresholds].sort((a, b) => a - b).find((t) => days <= t);
-}
-
-/** An alert with the key of its claim; the id is stable, so the same alert always has the same id. */
-interface Candidate {
-  alert: Alert;
-  key: AlertClaim['key'];
-}
-
-/** The alerts the rules call for now. */
-export async function candidateAlerts(ledger: ViewStore, config: WatchConfig): Promise<Candidate[]> {
-  const raisedAt = ledger.now().toISOString();
-  const out: Candidate[] = [];
-  const add = (
-    rule: RuleName,
-    view: LicenseView,
-    cycle: string,
-    threshold: number | undefined,
-    message: string,
-  ) => {
-    const key = {
-      licenseId: view.id,
-      rule,
-      cycle,
-      threshold: threshold === undefined ? '-' : String(threshold),
-    };
-    out.push({
-      key,
-      alert: {
-        alertId: `${key.licenseId}#${rule}#${cycle}#${key.threshold}`,
-        rule,
-        licenseId: view.id,
-        connectorId: view.connectorId,
-        threshold,
-        expires: view.expires,
-        daysToExpiry: view.daysToExpiry,
-        email: view.email,
-        edition: view.edition,
-        deletedAt: view.deletedAt,
-        raisedAt,
-        message,
-      },
-    });
-  };
-  const who = (v: LicenseView) =>
-    `${v.email ?? 'unknown user'} (license ${v.id}, connector ${v.connectorId})`;
-
-  const horizon = Math.max(...config.thresholds);
-  for (const view of await expiringWithin(ledger, horizon, { expiringDays: config.expiringDays })) {
-    const threshold = tightestThreshold(view.daysToExpiry!, config.thresholds);
-    if (threshold === undefined) continue;
-    const when = view.daysToExpiry === 0 ? 'within a day' : `in ${view.daysToExpiry} day(s)`;
-    add('expiring', view, view.expires!, threshold, `${who(view)} expires ${when}, on ${view.expires}`);
-  }
-  for (const view of await expiredWithin(ledger, config.expiredWithinDays)) {
-    add('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`);
-  }
-  for (const view of await notInstalled(ledger, config.notInstalledDays)) {
-    const message = `${who(view)} was created on ${view.created} and is not installed yet`;
-    add('not-installed', view, 'once', config.notInstalledDays, message);
-  }
-  for (const view of await deletedWithin(ledger, config.deletedWithinDays)) {
-    add(
-      'deleted',
-      view,
-      view.deletedAt!,
-      undefined,
-      `${who(view)} is gone upstream (noticed ${view.deletedAt})`,
-    );
-  }
-  return out;
-}
+export type { WatchConfig } from './candidates.ts';
+export { candidateAlerts, DEFAULT_WATCH_CONFIG, tightestThreshold } from './candidates.ts';
 
 export interface EvaluationResult {
-  /** Alerts raised by this evaluation (new), with the sinks that have not accepted them yet. */
+  /** Alerts new to at least one of this run's sinks, with the sinks that have not accepted them yet. */
   items: (Alert & { pendingSinks: string[] })[];
-  /** Earlier alerts whose delivery was retried now. */
+  /** Earlier alerts whose delivery was retried now (a failed sink, a crashed or stalled evaluation). */
   retried: number;
-  /** Alerts still waiting for a sink after this evaluation. */
+  /** Alerts still waiting for one of this run's sinks after this evaluation. */
   pending: number;
+  /** Per sink: how many alerts it was given, accepted, and left pending. */
+  sinks: { sink: string; due: number; accepted: number; pending: number }[];
   errors: { sink: string; message: string }[];
+  /** This evaluation's id: the owner of its leases. */
+  evaluationId: string;
+}
+
+/** Today's outbox names its sinks `sns`, `webhook`, `console`: the first of this run's sinks of each kind. */
+function legacyNames(sinks: AlertSink[]): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const s of sinks) {
+    const kind = sinkKind(s.id);
+    if (['sns', 'webhook', 'console'].includes(kind)) names[kind] ??= s.id;
+  }
+  return names;
 }
 
 /**
- * Evaluates the rules and delivers each new alert once. An alert is claimed with a conditional write (so two
- * evaluations at once raise it once) together with an outbox entry; the entry goes only when every sink
- * accepted it, and a later evaluation retries what is left.
+ * Evaluates the rules and delivers each alert once per sink. Claims are read in batches and written only for
+ * (alert, sink) pairs nobody claimed, each with a lease owned by this evaluation; a sink's outbox lists what it has
+ * not accepted, so a later evaluation retries exactly that (delivery is at least once, deduplicable by alert id).
  */
 export async function evaluateAlerts(deps: {
   ledger: ViewStore & AlertDelivery;
   sinks: AlertSink[];
   config?: Partial<WatchConfig>;
+  evaluationId?: string;
 }): Promise<EvaluationResult> {
   const { ledger, sinks } = deps;
   const config = { ...DEFAULT_WATCH_CONFIG, ...deps.config };
-  const now = ledger.now().getTime();
-  const sinkNames = sinks.map((s) => s.name);
-  const lease = { leaseUntil: now + config.leaseMs, attempts: 0 };
+  const sinkIds = sinks.map((s) => s.id);
+  const twice = sinkIds.find((id, i) => sinkIds.indexOf(id) !== i);
+  if (twice) throw new Error(`two sinks deliver to ${twice}: they would share one delivery state`);
+  const owner = deps.evaluationId ?? randomUUID();
+  const started = ledger.now();
+  const now = started.getTime();
+  const lease = { owner, until: now + config.leaseMs };
 
-  const claimed: AlertClaim[] = [];
-  for (const { alert, key } of await candidateAlerts(ledger, config)) {
-    const claim = { key, alertId: alert.alertId, raisedAt: alert.raisedAt, alert, pending: sinkNames };
-    if (await ledger.claimAlert(claim, lease)) claimed.push(claim);
-  }
+  const candidates = await candidateAlerts(ledger, config);
+  const claims = candidates.map(({ key, alert }) => ({
+    key,
+    alertId: alert.alertId,
+    raisedAt: alert.raisedAt,
+    alert,
+  }));
+  const fresh = await ledger.claimDeliveries(claims, sinkIds, lease, started.toISOString());
+  const migrated = await ledger.migrateLegacyOutbox(legacyNames(sinks), lease, now);
 
-  // Deliveries left over from earlier evaluations whose lease ran out (a failed sink, or a crash).
-  const retries: AlertClaim[] = [];
-  const claimedIds = new Set(claimed.map((c) => c.alertId));
-  for await (const entry of ledger.pendingDeliveries()) {
-    if (claimedIds.has(entry.alertId) || entry.lease.leaseUntil > now) continue;
-    if (await ledger.takeDelivery(entry.alertId, entry.lease, lease)) retries.push(entry);
-  }
-
-  const work = [...claimed, ...retries];
-  const errors: EvaluationResult['errors'] = [];
-  const accepted = new Map<string, Set<string>>(); // alertId -> sinks that accepted it
-  // Every sink gets its own try: one failing destination never blocks the others.
+  const retried = new Set<string>();
+  const work = new Map<string, HeldDelivery[]>();
   await Promise.all(
     sinks.map(async (sink) => {
-      const due = work.filter((w) => w.pending.includes(sink.name)).map((w) => w.alert as Alert);
-      if (due.length === 0) return;
-      try {
-        for (const id of await sink.deliver(due)) {
-          if (!accepted.has(id)) accepted.set(id, new Set());
-          accepted.get(id)!.add(sink.name);
-        }
-      } catch (error) {
-        errors.push({ sink: sink.name, message: (error as Error).message });
-      }
+      const again = [
+        ...(migrated.get(sink.id) ?? []),
+        ...(await ledger.takeOverDeliveries(sink.id, lease, now)),
+      ];
+      for (const d of again) retried.add(d.alertId);
+      const held = new Map([...(fresh.get(sink.id) ?? []), ...again].map((d) => [d.alertId, d]));
+      work.set(sink.id, [...held.values()]);
     }),
   );
 
-  let pending = 0;
-  const items: EvaluationResult['items'] = [];
-  const sentAt = new Date(now).toISOString();
-  for (const entry of work) {
-    const left = entry.pending.filter((s) => !accepted.get(entry.alertId)?.has(s));
-    if (left.length === 0) await ledger.deliveryDone(entry, sentAt);
-    else {
-      pending++;
-      const error = errors.map((e) => `${e.sink}: ${e.message}`).join('; ') || 'not accepted';
-      await ledger.deliveryLeft(entry.alertId, left, error);
-    }
-    if (claimedIds.has(entry.alertId)) items.push({ ...(entry.alert as Alert), pendingSinks: left });
-  }
-  return { items, retried: retries.length, pending, errors };
+  // Every sink gets its own try: one failing destination never holds back the others.
+  const timestamp = () => ledger.now().toISOString();
+  const outcomes = await Promise.all(
+    sinks.map((sink) => deliverToSink(ledger, sink, work.get(sink.id)!, { owner, now: timestamp })),
+  );
+
+  const accepted = new Map(outcomes.map((o) => [o.sink, new Set(o.accepted)]));
+  const claimedNow = new Map([...fresh].map(([sink, held]) => [sink, new Set(held.map((d) => d.alertId))]));
+  const raised = new Map<string, Alert>();
+  for (const [, held] of fresh) for (const d of held) raised.set(d.alertId, alertOf(d));
+  const items = [...raised.values()].map((alert) => ({
+    ...alert,
+    pendingSinks: sinkIds.filter(
+      (s) => claimedNow.get(s)?.has(alert.alertId) && !accepted.get(s)?.has(alert.alertId),
+    ),
+  }));
+  return {
+    items,
+    retried: retried.size,
+    pending: new Set(outcomes.flatMap((o) => o.pending)).size,
+    sinks: outcomes.map((o) => ({
+      sink: o.sink,
+      due: o.due.length,
+      accepted: o.accepted.length,
+      pending: o.pending.length,
+    })),
+    errors: outcomes.flatMap((o) => (o.error ? [{ sink: o.sink, message: o.error }] : [])),
+    evaluationId: owner,
+  };
 }
 
 /** Alerts raised, newest first, paged (GET /alerts). */

@@ -58,9 +58,11 @@ export class Alerting extends Construct {
         ...(webhook ? { ALERT_WEBHOOK_SECRET_ARN: webhook.secretId } : {}),
       },
     });
-    // Rules read by index and the connector item; each alert is claimed, then marked sent and its outbox entry removed.
+    // Rules read by index and the connector item; claims are read in batches (BatchGetItem) and written only when new,
+    // with their outbox batches, in transactions (Put/Update); acceptance updates claims and removes batches.
     ledger.grant(this.evaluator.fn, [
       'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',

@@ -4,6 +4,7 @@ import type {
   AlertClaim,
   ConnectorMeta,
   DeliveryLease,
+  HeldDelivery,
   LicenseState,
   LicenseWrite,
   PageDigest,
@@ -16,6 +17,7 @@ export type {
   AlertClaim,
   ConnectorMeta,
   DeliveryLease,
+  HeldDelivery,
   LicenseState,
   LicenseWrite,
   PageDigest,
@@ -115,17 +117,55 @@ export interface RunStore {
 
 /** Alerts raised, as listed. */
 export interface AlertLog {
-  /** Alerts raised, newest first: each the alert with `status` and `sentAt`. */
+  /**
+   * Alerts raised, newest first: each the alert with `status` (`pending` until every sink that claimed it accepted
+   * it, then `sent`), `sentAt`, and its `deliveries` per sink.
+   */
   listAlerts(page: PageRequest): Promise<Page<Record<string, unknown>>>;
 }
 
-/** Alert delivery: a claim per alert, and an outbox entry per claimed delivery until its sink accepts it. */
+/** Deliveries held by one evaluation, per sink id. */
+export type HeldBySink = Map<string, HeldDelivery[]>;
+
+/**
+ * Alert delivery, per (alert, sink): a claim item per alert holds each sink's state and lease; an outbox per sink
+ * lists what is not accepted yet, so a later evaluation finds it without reading every claim.
+ */
 export interface AlertDelivery {
-  claimAlert(claim: AlertClaim, lease: DeliveryLease): Promise<boolean>;
-  pendingDeliveries(): AsyncIterable<AlertClaim & { lease: DeliveryLease }>;
-  takeDelivery(alertId: string, seen: DeliveryLease, lease: DeliveryLease): Promise<boolean>;
-  deliveryDone(claim: AlertClaim, at: string): Promise<void>;
-  deliveryLeft(alertId: string, left: string[], error: string): Promise<void>;
+  /**
+   * Claims, for `lease`, every (alert, sink) pair nobody claimed before: reads the claims in batches and writes only
+   * what is new. Returns what this call claimed, per sink (an alert another evaluation claimed first is not in it).
+   */
+  claimDeliveries(
+    claims: AlertClaim[],
+    sinkIds: string[],
+    lease: DeliveryLease,
+    claimedAt: string,
+  ): Promise<HeldBySink>;
+  /**
+   * Outbox entries written before deliveries were kept per sink (their sinks named `sns`, `webhook`, `console`),
+   * moved onto this run's sinks (`sinkByName`) and held for `lease`; names this run has no sink for stay behind.
+   */
+  migrateLegacyOutbox(
+    sinkByName: Record<string, string>,
+    lease: DeliveryLease,
+    now: number,
+  ): Promise<HeldBySink>;
+  /** The sink's deliveries whose lease ran out (a failed sink, a crash, a stalled evaluation), taken over for `lease`. */
+  takeOverDeliveries(sinkId: string, lease: DeliveryLease, now: number): Promise<HeldDelivery[]>;
+  /**
+   * Records deliveries of one outbox batch the sink accepted, each only while `owner` still holds it; the ids
+   * recorded. `closes`: these are the last deliveries the batch lists, so it goes too.
+   */
+  recordAccepted(
+    sinkId: string,
+    owner: string,
+    deliveries: HeldDelivery[],
+    closes: boolean,
+    at: string,
+  ): Promise<string[]>;
+  /** Releases deliveries the sink did not accept, for the next evaluation, each only while `owner` still holds it. */
+  releaseDeliveries(sinkId: string, owner: string, deliveries: HeldDelivery[], error: string): Promise<void>;
 }
 
 export interface LedgerStore

@@ -1,136 +1,114 @@
-// Alert claims (one item per alert, conditional on its absence) and the outbox of deliveries not yet accepted.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+// Claim items as stored and as listed: one item per alert (`LICENSE#<lid>` / `ALERT#<rule>#<cycle>#<threshold>`,
+// in the ALERTS feed), holding each sink's delivery state in a `sinks` map.
 import type { PageRequest } from '../port.ts';
-import type { AlertClaim, DeliveryLease } from '../records.ts';
+import type { AlertClaim, DeliveryLease, SinkDeliveryState } from '../records.ts';
 import { FEED, key } from './keys.ts';
-import { isConditionFailure, queryAll, stripKeys, type Table, transact } from './query.ts';
+import { type Item, stripKeys, type Table, type TransactItem } from './query.ts';
 import { feedPage } from './runs.ts';
 
-/** Claims an alert and opens its outbox entry, in one transaction; false when it was claimed before. */
-export async function claimAlert(table: Table, claim: AlertClaim, lease: DeliveryLease): Promise<boolean> {
-  try {
-    await transact(table, [
-      {
-        Put: {
-          TableName: table.name,
-          Item: {
-            ...key.alert(claim.key),
-            type: 'alert',
-            feed_pk: FEED.alerts,
-            feed_sk: `${claim.raisedAt}#${claim.alertId}`,
-            ...claim.alert,
-            status: 'pending',
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Put: {
-          TableName: table.name,
-          Item: {
-            ...key.outbox(claim.alertId),
-            alertKey: claim.key,
-            alert: claim.alert,
-            pending: claim.pending,
-            ...lease,
-          },
-        },
-      },
-    ]);
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+/** One sink's delivery of a claim, as kept in the claim item's `sinks` map. */
+export interface SinkEntry {
+  state: 'pending' | 'accepted';
+  owner: string;
+  leaseUntil: number;
+  attempts: number;
+  claimedAt: string;
+  acceptedAt?: string;
+  lastError?: string;
 }
 
-export async function* pendingDeliveries(
-  table: Table,
-): AsyncGenerator<AlertClaim & { lease: DeliveryLease }> {
-  for await (const item of queryAll(table, {
-    KeyConditionExpression: 'PK = :pk',
-    ExpressionAttributeValues: { ':pk': key.outbox('').PK },
-    ConsistentRead: true,
-  })) {
-    const alert = item.alert as Record<string, unknown>;
-    yield {
-      key: (item.alertKey as AlertClaim['key'] | undefined) ?? legacyKey(item.SK as string, alert),
-      alertId: item.SK as string,
-      raisedAt: alert.raisedAt as string,
-      alert,
-      pending: item.pending as string[],
-      lease: {
-        leaseUntil: item.leaseUntil as number,
-        attempts: item.attempts as number,
-        ...(item.lastError ? { lastError: item.lastError as string } : {}),
-      },
-    };
-  }
+/** Entry field names go through placeholders: `state` and `owner` are not safe as bare names in expressions. */
+export const ENTRY_NAMES = { '#state': 'state', '#owner': 'owner' } as const;
+
+export function pendingEntry(lease: DeliveryLease, claimedAt: string, attempts = 0): SinkEntry {
+  return { state: 'pending', owner: lease.owner, leaseUntil: lease.until, attempts, claimedAt };
 }
 
-/** Takes over a delivery whose lease the caller saw run out; false when another evaluation took it first. */
-export async function takeDelivery(table: Table, alertId: string, seen: DeliveryLease, lease: DeliveryLease) {
-  try {
-    await table.doc.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: key.outbox(alertId),
-        UpdateExpression: 'SET leaseUntil = :lease',
-        ConditionExpression: 'leaseUntil = :seen',
-        ExpressionAttributeValues: { ':lease': lease.leaseUntil, ':seen': seen.leaseUntil },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+/**
+ * Whether a claim item already stands for a sink. Items written before deliveries were kept per sink carry
+ * `status` (`pending` / `sent`): those were claimed for every sink then, and count as delivered to every sink
+ * their `sinks` map (added when a legacy outbox entry is migrated) does not list.
+ */
+export function claimedFor(item: Item, sinkId: string): boolean {
+  if (item.status !== undefined) return true;
+  return Boolean((item.sinks as Record<string, unknown> | undefined)?.[sinkId]);
 }
 
-export async function deliveryDone(table: Table, claim: AlertClaim, at: string): Promise<void> {
-  await transact(table, [
-    {
-      Update: {
-        TableName: table.name,
-        Key: key.alert(claim.key),
-        UpdateExpression: 'SET #status = :sent, sentAt = :at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':at': at },
-      },
-    },
-    { Delete: { TableName: table.name, Key: key.outbox(claim.alertId) } },
-  ]);
-}
-
-export async function deliveryLeft(
-  table: Table,
-  alertId: string,
-  left: string[],
-  error: string,
-): Promise<void> {
-  await table.doc.send(
-    new UpdateCommand({
+/** A new claim item for the given sinks, guarded on its absence. */
+export function newClaim(table: Table, claim: AlertClaim, sinks: Record<string, SinkEntry>): TransactItem {
+  return {
+    Put: {
       TableName: table.name,
-      Key: key.outbox(alertId),
-      // The lease is released at once so the next evaluation retries without waiting.
-      UpdateExpression:
-        'SET pending = :left, leaseUntil = :zero, attempts = attempts + :one, lastError = :err',
-      ExpressionAttributeValues: { ':left': left, ':zero': 0, ':one': 1, ':err': error },
-    }),
-  );
+      Item: {
+        ...key.alert(claim.key),
+        type: 'alert',
+        feed_pk: FEED.alerts,
+        feed_sk: `${claim.raisedAt}#${claim.alertId}`,
+        ...claim.alert,
+        sinks,
+      },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    },
+  };
+}
+
+/** Adds sinks to an existing claim item, guarded on none of them being there and the item not being a legacy one. */
+export function addSinks(table: Table, claim: AlertClaim, sinks: Record<string, SinkEntry>): TransactItem {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const guards = ['attribute_exists(sinks)', 'attribute_not_exists(#status)'];
+  Object.entries(sinks).forEach(([sinkId, entry], i) => {
+    names[`#s${i}`] = sinkId;
+    values[`:e${i}`] = entry;
+    sets.push(`sinks.#s${i} = :e${i}`);
+    guards.push(`attribute_not_exists(sinks.#s${i})`);
+  });
+  return {
+    Update: {
+      TableName: table.name,
+      Key: key.alert(claim.key),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: guards.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** The alert a claim item holds: the item without its keys, index attributes and delivery state. */
+export function alertOfClaim(item: Item): Record<string, unknown> {
+  const { sinks: _sinks, status: _status, sentAt: _sentAt, ...alert } = stripKeys<Item>(item);
+  return alert;
+}
+
+/**
+ * An alert as listed: `pending` while any sink that claimed it has not accepted it, then `sent` at the last
+ * acceptance. Legacy items without a `sinks` map keep the status and time written then.
+ */
+export function toAlertRecord(item: Item): Record<string, unknown> {
+  const sinks = item.sinks as Record<string, SinkEntry> | undefined;
+  const alert = alertOfClaim(item);
+  if (!sinks) {
+    return { ...alert, status: item.status ?? 'sent', ...(item.sentAt ? { sentAt: item.sentAt } : {}) };
+  }
+  const deliveries: SinkDeliveryState[] = Object.entries(sinks)
+    .map(([sink, e]) => ({
+      sink,
+      state: e.state,
+      attempts: e.attempts ?? 0,
+      ...(e.acceptedAt ? { acceptedAt: e.acceptedAt } : {}),
+      ...(e.lastError && e.state === 'pending' ? { lastError: e.lastError } : {}),
+    }))
+    .sort((a, b) => a.sink.localeCompare(b.sink));
+  const pending = deliveries.some((d) => d.state === 'pending');
+  const lastAccepted = deliveries
+    .map((d) => d.acceptedAt ?? '')
+    .sort()
+    .at(-1);
+  const sentAt = pending ? undefined : lastAccepted || (item.sentAt as string | undefined);
+  return { ...alert, status: pending ? 'pending' : 'sent', ...(sentAt ? { sentAt } : {}), deliveries };
 }
 
 export const listAlerts = (table: Table, page: PageRequest) =>
-  feedPage(table, FEED.alerts, page, 100, (item) => stripKeys<Record<string, unknown>>(item));
-
-/**
- * Outbox entries written before keys were stored beside them: the key from the alert's own fields. The id is
- * `<licenseId>#<rule>#<cycle>#<threshold>`; cycle and threshold contain no `#`, so they are the last two parts.
- */
-function legacyKey(alertId: string, alert: Record<string, unknown>): AlertClaim['key'] {
-  const licenseId = String(alert.licenseId);
-  const rule = String(alert.rule);
-  const tail = alertId.slice(`${licenseId}#${rule}#`.length);
-  const cut = tail.lastIndexOf('#');
-  return { licenseId, rule, cycle: tail.slice(0, cut), threshold: tail.slice(cut + 1) };
-}
+  feedPage(table, FEED.alerts, page, 100, toAlertRecord);

@@ -13,9 +13,12 @@ import type {
 } from '../port.ts';
 import type { ConnectorMeta } from '../records.ts';
 import * as alerts from './alerts.ts';
+import { claimDeliveries } from './claims.ts';
 import { FEED } from './keys.ts';
+import { migrateLegacyOutbox } from './legacy.ts';
 import * as licenses from './licenses.ts';
 import * as meta from './meta.ts';
+import * as outbox from './outbox.ts';
 import { queryAll, type Table } from './query.ts';
 import * as runs from './runs.ts';
 import { INDEX } from './table.ts';
@@ -118,11 +121,14 @@ export function alertLogFacet({ table }: Site): AlertLog {
 
 export function alertDeliveryFacet({ table }: Site): AlertDelivery {
   return {
-    claimAlert: (claim, lease) => alerts.claimAlert(table, claim, lease),
-    pendingDeliveries: () => alerts.pendingDeliveries(table),
-    takeDelivery: (alertId, seen, lease) => alerts.takeDelivery(table, alertId, seen, lease),
-    deliveryDone: (claim, at) => alerts.deliveryDone(table, claim, at),
-    deliveryLeft: (alertId, left, error) => alerts.deliveryLeft(table, alertId, left, error),
+    claimDeliveries: (claims, sinkIds, lease, claimedAt) =>
+      claimDeliveries(table, claims, sinkIds, lease, claimedAt),
+    migrateLegacyOutbox: (sinkByName, lease, now) => migrateLegacyOutbox(table, sinkByName, lease, now),
+    takeOverDeliveries: (sinkId, lease, now) => outbox.takeOverDeliveries(table, sinkId, lease, now),
+    recordAccepted: (sinkId, owner, deliveries, closes, at) =>
+      outbox.recordAccepted(table, sinkId, owner, deliveries, closes, at),
+    releaseDeliveries: (sinkId, owner, deliveries, error) =>
+      outbox.releaseDeliveries(table, sinkId, owner, deliveries, error),
   };
 }
 
