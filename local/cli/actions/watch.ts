@@ -27,16 +27,22 @@ export async function report(
   printLicenses(views, opts);
 }
 
+/** Where a digest's reader finds the full list, from the CLI. */
+const POINTER =
+  '`licensewatch report expiring|expired|not-installed`, or GET /alerts on `licensewatch serve`';
+
 export async function alerts(
   ctx: Context,
-  opts: { json?: boolean; thresholds: string; webhookUrl?: string },
+  opts: { json?: boolean; thresholds: string; webhookUrl?: string; alertFormat: string },
 ) {
+  // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseSetting(setting.thresholds, opts.thresholds, '--thresholds');
+  const format = parseSetting(setting.alertFormat, opts.alertFormat, '--alert-format');
   const sinks: AlertSink[] = [consoleSink()];
   if (opts.webhookUrl) {
     if (!/^https?:\/\//.test(opts.webhookUrl))
       throw new CliError('bad_flag', 'the webhook URL must start with http:// or https://');
-    sinks.push(webhookSink(opts.webhookUrl));
+    sinks.push(webhookSink(opts.webhookUrl, { format, pointer: POINTER }));
   }
   const result = await evaluateAlerts({
     ledger: await ctx.ledger(),
@@ -46,7 +52,12 @@ export async function alerts(
   for (const e of result.errors)
     log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
   if (opts.json) {
-    printJson({ items: result.items, retried: result.retried, pending: result.pending });
+    printJson({
+      items: result.items,
+      retried: result.retried,
+      pending: result.pending,
+      sinks: result.sinks,
+    });
   } else {
     printTable(
       result.items,
