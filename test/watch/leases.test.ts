@@ -1,0 +1,101 @@
+// Leases with an owner, against DynamoDB Local: an evaluation that stalls past its lease loses its deliveries to the
+// next one, and its late "done" or "failed" changes nothing that now belongs to the other.
+import { describe, expect, it } from 'vitest';
+import type { Alert, AlertSink, Delivery } from '#watch/alert';
+import { DEFAULT_WATCH_CONFIG, evaluateAlerts, listAlerts } from '#watch/evaluate';
+import { alertLedger, idsOf, memorySink, NOW } from './alert-ledger.ts';
+
+const LEASE = DEFAULT_WATCH_CONFIG.leaseMs;
+
+/** A sink that holds each delivery until the test lets it go, then accepts it or throws. */
+function stalledSink(id: string) {
+  let arrived!: (d: Delivery) => void;
+  let release!: (outcome: 'accept' | 'fail') => void;
+  const delivery = new Promise<Delivery>((r) => {
+    arrived = r;
+  });
+  const gate = new Promise<'accept' | 'fail'>((r) => {
+    release = r;
+  });
+  const got: Alert[] = [];
+  const sink: AlertSink = {
+    id,
+    async deliver(d) {
+      got.push(...d.alerts);
+      arrived(d);
+      if ((await gate) === 'fail') throw new Error('receiver went away');
+      d.accepted(d.alerts.map((a) => a.alertId));
+    },
+  };
+  return { sink, delivery, release, got };
+}
+
+describe('a lease taken over', () => {
+  it("A claims and stalls past its lease, B takes over and delivers; A's late done does not overwrite B's", async () => {
+    const h = await alertLedger(8);
+    const a = stalledSink('sns:topic');
+    const evaluationA = evaluateAlerts({ ledger: h.ledger, sinks: [a.sink], evaluationId: 'A' });
+    await a.delivery;
+
+    // B, past A's lease, takes every delivery over (and is slow too).
+    const afterLease = NOW + LEASE + 1_000;
+    const b = stalledSink('sns:topic');
+    const evaluationB = evaluateAlerts({ ledger: h.at(afterLease), sinks: [b.sink], evaluationId: 'B' });
+    await b.delivery;
+    expect(idsOf(b.got)).toEqual(idsOf(a.got));
+
+    // A wakes up first and reports its (duplicate) delivery accepted: refused, the deliveries are B's.
+    a.release('accept');
+    expect((await evaluationA).sinks).toEqual([{ sink: 'sns:topic', due: 8, accepted: 0, pending: 0 }]);
+    expect((await listAlerts(h.ledger, { limit: 100 })).items.every((x) => x.status === 'pending')).toBe(
+      true,
+    );
+
+    b.release('accept');
+    expect(await evaluationB).toMatchObject({ retried: 8, pending: 0, errors: [] });
+    const after = (await listAlerts(h.ledger, { limit: 100 })).items;
+    expect(after.every((x) => x.status === 'sent' && x.sentAt === new Date(afterLease).toISOString())).toBe(
+      true,
+    );
+  });
+
+  it("A's late failure does not free deliveries B holds: a third evaluation finds nothing to take", async () => {
+    const h = await alertLedger(6);
+    const a = stalledSink('sns:topic');
+    const evaluationA = evaluateAlerts({ ledger: h.ledger, sinks: [a.sink], evaluationId: 'A' });
+    await a.delivery;
+    const b = stalledSink('sns:topic');
+    const evaluationB = evaluateAlerts({
+      ledger: h.at(NOW + LEASE + 1_000),
+      sinks: [b.sink],
+      evaluationId: 'B',
+    });
+    await b.delivery;
+
+    // A fails late: its release is refused (B owns the leases now).
+    a.release('fail');
+    expect((await evaluationA).errors).toEqual([{ sink: 'sns:topic', message: 'receiver went away' }]);
+    const c = memorySink('sns:topic');
+    const evaluationC = await evaluateAlerts({ ledger: h.at(NOW + LEASE + 2_000), sinks: [c] });
+    expect(evaluationC).toMatchObject({ retried: 0 });
+    expect(c.got).toEqual([]);
+
+    b.release('accept');
+    expect((await evaluationB).sinks).toEqual([{ sink: 'sns:topic', due: 6, accepted: 6, pending: 0 }]);
+  });
+
+  it('a delivery held under a live lease is left alone, a released one is retried at once', async () => {
+    const h = await alertLedger(3);
+    const a = stalledSink('sns:topic');
+    const evaluationA = evaluateAlerts({ ledger: h.ledger, sinks: [a.sink] });
+    await a.delivery;
+    const early = memorySink('sns:topic');
+    expect((await evaluateAlerts({ ledger: h.at(NOW + LEASE - 1_000), sinks: [early] })).retried).toBe(0);
+    expect(early.got).toEqual([]);
+    a.release('fail');
+    await evaluationA;
+    const next = memorySink('sns:topic');
+    expect((await evaluateAlerts({ ledger: h.at(NOW + 1_000), sinks: [next] })).retried).toBe(3);
+    expect(next.got).toHaveLength(3);
+  });
+});
