@@ -45,7 +45,8 @@ export async function alerts(
     sinks.push(webhookSink(opts.webhookUrl, { format, pointer: POINTER }));
   }
   const result = await evaluateAlerts({
-    ledger: await ctx.ledger(),
+    // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
+    ledger: await ctx.ledger({ metaCacheMs: 60_000 }),
     sinks,
     config: { ...DEFAULT_WATCH_CONFIG, thresholds },
   });
