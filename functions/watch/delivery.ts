@@ -1,5 +1,5 @@
 // One sink's share of an evaluation: hand it the deliveries this evaluation holds, record what it accepts as it
-// accepts it (coalesced per outbox batch while a write is in flight), and release what it did not accept.
+// accepts it (coalesced per outbox batch while a write is in flight), and leave in the outbox what it did not accept.
 import pLimit from 'p-limit';
 import type { AlertDelivery, HeldDelivery } from '#ledger/store/port';
 import { type Alert, type AlertSink, alertSchema } from './alert.ts';
@@ -10,9 +10,9 @@ export interface SinkOutcome {
   due: string[];
   /** Recorded as accepted by this evaluation. */
   accepted: string[];
-  /** Not accepted: released, the next evaluation delivers them again. */
+  /** Not accepted: left in the outbox, the next evaluation delivers them again. */
   pending: string[];
-  /** Accepted, but another evaluation had taken them over (its lease ran out): that one records them. */
+  /** Accepted, but another evaluation had taken the sink over (this one's lease ran out): that one records them. */
   lost: string[];
   error?: string;
 }
@@ -100,7 +100,7 @@ class AcceptanceLog {
           }
         },
         (error: Error) => {
-          // Accepted but not recorded: still held until the lease runs out, then delivered again (at least once).
+          // Accepted but not recorded: still in the outbox, so delivered again later (at least once).
           p.partial = true;
           this.errors.push(`recording acceptance failed: ${error.message}`);
         },
@@ -147,7 +147,7 @@ export async function deliverToSink(
   const left = held.filter((d) => !log.reported.has(d.alertId));
   if (left.length > 0) {
     error ??= `${left.length} alert(s) not accepted`;
-    await ledger.releaseDeliveries(sink.id, run.owner, left, error);
+    await ledger.releaseDeliveries(sink.id, run.owner, left, error, run.now());
   }
   const errors = [error, ...log.errors].filter(Boolean);
   return {

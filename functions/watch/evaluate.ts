@@ -4,7 +4,7 @@ import type { Page } from '#ledger/schemas';
 import type { AlertDelivery, AlertLog, HeldDelivery, ViewStore } from '#ledger/store/port';
 import { type Alert, type AlertRecord, type AlertSink, alertRecord, sinkKind } from './alert.ts';
 import { candidateAlerts, DEFAULT_WATCH_CONFIG, type WatchConfig } from './candidates.ts';
-import { alertOf, deliverToSink } from './delivery.ts';
+import { alertOf, deliverToSink, type SinkOutcome } from './delivery.ts';
 
 export type { WatchConfig } from './candidates.ts';
 export { candidateAlerts, DEFAULT_WATCH_CONFIG, tightestThreshold } from './candidates.ts';
@@ -16,8 +16,8 @@ export interface EvaluationResult {
   retried: number;
   /** Alerts still waiting for one of this run's sinks after this evaluation. */
   pending: number;
-  /** Per sink: how many alerts it was given, accepted, and left pending. */
-  sinks: { sink: string; due: number; accepted: number; pending: number }[];
+  /** Per sink: how many alerts it was given, accepted, and left pending; `busy` when another evaluation had it. */
+  sinks: { sink: string; due: number; accepted: number; pending: number; busy?: true }[];
   errors: { sink: string; message: string }[];
   /** This evaluation's id: the owner of its leases. */
   evaluationId: string;
@@ -34,9 +34,10 @@ function legacyNames(sinks: AlertSink[]): Record<string, string> {
 }
 
 /**
- * Evaluates the rules and delivers each alert once per sink. Claims are read in batches and written only for
- * (alert, sink) pairs nobody claimed, each with a lease owned by this evaluation; a sink's outbox lists what it has
- * not accepted, so a later evaluation retries exactly that (delivery is at least once, deduplicable by alert id).
+ * Evaluates the rules and delivers each alert once per sink. One evaluation at a time delivers to a sink (it holds
+ * the sink's lease); it first takes what the sink's outbox still holds, then reads the claims of the alerts the rules
+ * call for in batches and puts only those new to the sink in its outbox, delivers, and records what the sink
+ * accepted on each alert's claim. Delivery is at least once per sink, deduplicable by alert id.
  */
 export async function evaluateAlerts(deps: {
   ledger: ViewStore & AlertDelivery;
@@ -54,58 +55,79 @@ export async function evaluateAlerts(deps: {
   const now = started.getTime();
   const lease = { owner, until: now + config.leaseMs };
 
-  const candidates = await candidateAlerts(ledger, config);
-  const claims = candidates.map(({ key, alert }) => ({
-    key,
-    alertId: alert.alertId,
-    raisedAt: alert.raisedAt,
-    alert,
-  }));
-  const fresh = await ledger.claimDeliveries(claims, sinkIds, lease, started.toISOString());
-  const migrated = await ledger.migrateLegacyOutbox(legacyNames(sinks), lease, now);
+  // A sink another evaluation is delivering to is left to it.
+  const held = await Promise.all(sinks.map((s) => ledger.acquireSink(s.id, lease, now)));
+  const active = sinks.filter((_, i) => held[i]);
+  try {
+    // The outbox first, then what the old single outbox still holds (moved in as batches of this evaluation's own).
+    const again = new Map<string, HeldDelivery[]>();
+    for (const sink of active) again.set(sink.id, await ledger.takeOverOutbox(sink.id, owner));
+    const migrated = await ledger.migrateLegacyOutbox(legacyNames(active), owner, now);
+    for (const [sinkId, list] of migrated) again.get(sinkId)!.push(...list);
 
-  const retried = new Set<string>();
-  const work = new Map<string, HeldDelivery[]>();
-  await Promise.all(
-    sinks.map(async (sink) => {
-      const again = [
-        ...(migrated.get(sink.id) ?? []),
-        ...(await ledger.takeOverDeliveries(sink.id, lease, now)),
-      ];
-      for (const d of again) retried.add(d.alertId);
-      const held = new Map([...(fresh.get(sink.id) ?? []), ...again].map((d) => [d.alertId, d]));
-      work.set(sink.id, [...held.values()]);
-    }),
-  );
+    const candidates = await candidateAlerts(ledger, config);
+    const claims = candidates.map(({ key, alert }) => ({
+      key,
+      alertId: alert.alertId,
+      raisedAt: alert.raisedAt,
+      alert,
+    }));
+    const unclaimed = await ledger.unclaimed(
+      claims,
+      active.map((s) => s.id),
+    );
+    const fresh = new Map<string, HeldDelivery[]>();
+    for (const sink of active) {
+      const waiting = new Set(again.get(sink.id)!.map((d) => d.alertId));
+      const due = unclaimed.get(sink.id)!.filter((c) => !waiting.has(c.alertId));
+      fresh.set(sink.id, await ledger.openDeliveries(sink.id, owner, due, started.toISOString(), now));
+    }
 
-  // Every sink gets its own try: one failing destination never holds back the others.
-  const timestamp = () => ledger.now().toISOString();
-  const outcomes = await Promise.all(
-    sinks.map((sink) => deliverToSink(ledger, sink, work.get(sink.id)!, { owner, now: timestamp })),
-  );
+    // Every sink gets its own try: one failing destination never holds back the others.
+    const timestamp = () => ledger.now().toISOString();
+    const outcomes = await Promise.all(
+      active.map((sink) =>
+        deliverToSink(ledger, sink, [...again.get(sink.id)!, ...fresh.get(sink.id)!], {
+          owner,
+          now: timestamp,
+        }),
+      ),
+    );
+    return summary(sinks, outcomes, fresh, again, owner);
+  } finally {
+    await Promise.all(active.map((s) => ledger.releaseSink(s.id, owner)));
+  }
+}
 
+function summary(
+  sinks: AlertSink[],
+  outcomes: SinkOutcome[],
+  fresh: Map<string, HeldDelivery[]>,
+  again: Map<string, HeldDelivery[]>,
+  evaluationId: string,
+): EvaluationResult {
+  const bySink = new Map(outcomes.map((o) => [o.sink, o]));
   const accepted = new Map(outcomes.map((o) => [o.sink, new Set(o.accepted)]));
-  const claimedNow = new Map([...fresh].map(([sink, held]) => [sink, new Set(held.map((d) => d.alertId))]));
   const raised = new Map<string, Alert>();
-  for (const [, held] of fresh) for (const d of held) raised.set(d.alertId, alertOf(d));
+  for (const [, list] of fresh) for (const d of list) raised.set(d.alertId, alertOf(d));
+  const newTo = new Map([...fresh].map(([sink, list]) => [sink, new Set(list.map((d) => d.alertId))]));
   const items = [...raised.values()].map((alert) => ({
     ...alert,
-    pendingSinks: sinkIds.filter(
-      (s) => claimedNow.get(s)?.has(alert.alertId) && !accepted.get(s)?.has(alert.alertId),
-    ),
+    pendingSinks: [...newTo]
+      .filter(([sink, ids]) => ids.has(alert.alertId) && !accepted.get(sink)?.has(alert.alertId))
+      .map(([sink]) => sink),
   }));
   return {
     items,
-    retried: retried.size,
+    retried: new Set([...again.values()].flat().map((d) => d.alertId)).size,
     pending: new Set(outcomes.flatMap((o) => o.pending)).size,
-    sinks: outcomes.map((o) => ({
-      sink: o.sink,
-      due: o.due.length,
-      accepted: o.accepted.length,
-      pending: o.pending.length,
-    })),
+    sinks: sinks.map((s) => {
+      const o = bySink.get(s.id);
+      if (!o) return { sink: s.id, due: 0, accepted: 0, pending: 0, busy: true as const };
+      return { sink: s.id, due: o.due.length, accepted: o.accepted.length, pending: o.pending.length };
+    }),
     errors: outcomes.flatMap((o) => (o.error ? [{ sink: o.sink, message: o.error }] : [])),
-    evaluationId: owner,
+    evaluationId,
   };
 }
 

@@ -76,8 +76,9 @@ export class Alerting extends Construct {
         ...(webhook ? { ALERT_WEBHOOK_SECRET_ARN: webhook.secretId } : {}),
       },
     });
-    // Rules read by index and the connector item; claims are read in batches (BatchGetItem) and written only when new,
-    // with their outbox batches, in transactions (Put/Update); acceptance updates claims and removes batches.
+    // Rules read by index and the connector item; claims are read in batches (BatchGetItem). A sink's lease is put
+    // and handed back; outbox batches are opened under a check of it, taken over, and removed as alerts are accepted
+    // (transactions of Put, Update, Delete, ConditionCheck), each acceptance written on the alert's claim item.
     ledger.grant(this.evaluator.fn, [
       'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
@@ -85,6 +86,7 @@ export class Alerting extends Construct {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
     ]);
     webhook?.grantRead(this.evaluator.fn);
     // Publish (PublishBatch authorizes as sns:Publish), plus the key calls SNS makes for an encrypted topic.

@@ -1,5 +1,5 @@
 // Delivery per (alert, sink) against DynamoDB Local: a sink failing half-way keeps what it delivered, two evaluators
-// at once deliver each alert once per sink, a console run leaves SNS its alerts, and a repeat writes nothing.
+// at once deliver each alert once per sink, a console run leaves SNS its alerts, and a repeat writes only its leases.
 import { describe, expect, it } from 'vitest';
 import { snsSink } from '#alerts/sns';
 import { evaluateAlerts, listAlerts } from '#watch/evaluate';
@@ -66,7 +66,7 @@ describe('a sink failing half-way', () => {
 });
 
 describe('two evaluations at once', () => {
-  it('deliver each alert once per sink, however their claims interleave', async () => {
+  it('deliver each alert once per sink: each sink is held by one of them at a time', async () => {
     const h = await alertLedger(240);
     const [a1, a2, b1] = [memorySink('sns:topic'), memorySink('console'), memorySink('sns:topic')];
     const [a, b] = await Promise.all([
@@ -118,14 +118,16 @@ describe('a CLI run beside the Lambda', () => {
 });
 
 describe('write cost', () => {
-  it('a repeat evaluation with nothing new writes nothing; new alerts cost a few transactions', async () => {
+  it('a repeat evaluation with nothing new writes only its leases; new alerts cost a few transactions', async () => {
     const h = await alertLedger(250);
     const sinks = () => [memorySink('sns:topic'), memorySink('webhook:0123456789abcdef')];
     await evaluateAlerts({ ledger: h.ledger, sinks: sinks() });
     h.meter.reset();
     const repeat = await evaluateAlerts({ ledger: h.ledger, sinks: sinks() });
     expect(repeat.items).toEqual([]);
-    expect(writeCalls(h.meter.calls)).toBe(0);
+    // Per sink: its lease taken and handed back. Nothing per alert.
+    expect(h.meter.calls).toMatchObject({ PutItem: 2, UpdateItem: 2 });
+    expect(writeCalls(h.meter.calls)).toBe(4);
     // Claims were read in batches, not one by one.
     expect(h.meter.calls.BatchGetItem).toBe(3);
 
@@ -133,8 +135,10 @@ describe('write cost', () => {
     h.meter.reset();
     const more = await evaluateAlerts({ ledger: h.ledger, sinks: sinks() });
     expect(more.items).toHaveLength(5);
-    // One claim transaction, one acceptance transaction per sink.
-    expect(h.meter.calls).toMatchObject({ TransactWriteItems: 3 });
-    expect(writeCalls(h.meter.calls)).toBe(3);
+    // Per sink: the outbox batch opened, then the five recorded as accepted (one transaction each).
+    expect(h.meter.calls.TransactWriteItems).toBe(4);
+    expect(writeCalls(h.meter.calls)).toBe(8);
+    // One write per (alert, sink) on the claims, plus one per batch.
+    expect(h.meter.writtenByKind['LICENSE/ALERT']).toBe(10);
   });
 });

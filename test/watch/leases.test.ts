@@ -1,8 +1,8 @@
-// Leases with an owner, against DynamoDB Local: an evaluation that stalls past its lease loses its deliveries to the
-// next one, and its late "done" or "failed" changes nothing that now belongs to the other.
+// Leases with an owner, against DynamoDB Local: one evaluation at a time holds a sink; one that stalls past its lease
+// loses the sink and its deliveries to the next, and its late "done" or "failed" changes nothing of the other's.
 import { describe, expect, it } from 'vitest';
 import type { Alert, AlertSink, Delivery } from '#watch/alert';
-import { DEFAULT_WATCH_CONFIG, evaluateAlerts, listAlerts } from '#watch/evaluate';
+import { candidateAlerts, DEFAULT_WATCH_CONFIG, evaluateAlerts, listAlerts } from '#watch/evaluate';
 import { alertLedger, idsOf, memorySink, NOW } from './alert-ledger.ts';
 
 const LEASE = DEFAULT_WATCH_CONFIG.leaseMs;
@@ -72,9 +72,10 @@ describe('a lease taken over', () => {
     });
     await b.delivery;
 
-    // A fails late: its release is refused (B owns the leases now).
+    // A fails late: its release is refused (B holds the deliveries now), so nothing of A's failure is written.
     a.release('fail');
     expect((await evaluationA).errors).toEqual([{ sink: 'sns:topic', message: 'receiver went away' }]);
+    expect((await listAlerts(h.ledger, { limit: 100 })).items).toEqual([]);
     const c = memorySink('sns:topic');
     const evaluationC = await evaluateAlerts({ ledger: h.at(NOW + LEASE + 2_000), sinks: [c] });
     expect(evaluationC).toMatchObject({ retried: 0 });
@@ -97,5 +98,34 @@ describe('a lease taken over', () => {
     const next = memorySink('sns:topic');
     expect((await evaluateAlerts({ ledger: h.at(NOW + 1_000), sinks: [next] })).retried).toBe(3);
     expect(next.got).toHaveLength(3);
+  });
+
+  it('an evaluation whose sink lease ran out opens nothing in its outbox', async () => {
+    const h = await alertLedger(2);
+    const claims = (await candidateAlerts(h.ledger, DEFAULT_WATCH_CONFIG)).map(({ key, alert }) => ({
+      key,
+      alertId: alert.alertId,
+      raisedAt: alert.raisedAt,
+      alert,
+    }));
+    expect(await h.ledger.acquireSink('sns:topic', { owner: 'A', until: NOW + LEASE }, NOW)).toBe(true);
+    // B cannot take it while A's lease runs; once it ran out, B can, and A's writes are refused.
+    expect(await h.ledger.acquireSink('sns:topic', { owner: 'B', until: NOW + 2 * LEASE }, NOW + 1)).toBe(
+      false,
+    );
+    const later = NOW + LEASE + 1;
+    expect(await h.ledger.acquireSink('sns:topic', { owner: 'B', until: later + LEASE }, later)).toBe(true);
+    expect(
+      await h.ledger.openDeliveries('sns:topic', 'A', claims, new Date(later).toISOString(), later),
+    ).toEqual([]);
+    expect(await h.ledger.takeOverOutbox('sns:topic', 'B')).toEqual([]);
+    const opened = await h.ledger.openDeliveries(
+      'sns:topic',
+      'B',
+      claims,
+      new Date(later).toISOString(),
+      later,
+    );
+    expect(opened.map((d) => d.alertId).sort()).toEqual(claims.map((c) => c.alertId).sort());
   });
 });

@@ -128,34 +128,40 @@ export interface AlertLog {
 export type HeldBySink = Map<string, HeldDelivery[]>;
 
 /**
- * Alert delivery, per (alert, sink): a claim item per alert holds each sink's state and lease; an outbox per sink
- * lists what is not accepted yet, so a later evaluation finds it without reading every claim.
+ * Alert delivery, per (alert, sink). One evaluation at a time delivers to a sink: it holds the sink's lease. What it
+ * is about to deliver goes first into the sink's outbox (batches, with the alerts), so a later evaluation finds
+ * what was not accepted without reading every claim; what the sink accepts is recorded on the alert's claim item.
+ * Every write of a delivery is guarded on its batch's owner, so an evaluation that lost its lease changes nothing.
  */
 export interface AlertDelivery {
-  /**
-   * Claims, for `lease`, every (alert, sink) pair nobody claimed before: reads the claims in batches and writes only
-   * what is new. Returns what this call claimed, per sink (an alert another evaluation claimed first is not in it).
-   */
-  claimDeliveries(
-    claims: AlertClaim[],
-    sinkIds: string[],
-    lease: DeliveryLease,
-    claimedAt: string,
-  ): Promise<HeldBySink>;
+  /** Takes the sink's lease when nobody holds it (or the holder's ran out); false while another evaluation does. */
+  acquireSink(sinkId: string, lease: DeliveryLease, now: number): Promise<boolean>;
+  /** Hands the lease back, if `owner` still holds it. */
+  releaseSink(sinkId: string, owner: string): Promise<void>;
   /**
    * Outbox entries written before deliveries were kept per sink (their sinks named `sns`, `webhook`, `console`),
-   * moved onto this run's sinks (`sinkByName`) and held for `lease`; names this run has no sink for stay behind.
+   * moved into the outboxes of the sinks in `sinkByName` (whose leases `owner` holds) and held by `owner`. Names
+   * without a sink here stay behind for a run that has one.
    */
-  migrateLegacyOutbox(
-    sinkByName: Record<string, string>,
-    lease: DeliveryLease,
-    now: number,
-  ): Promise<HeldBySink>;
-  /** The sink's deliveries whose lease ran out (a failed sink, a crash, a stalled evaluation), taken over for `lease`. */
-  takeOverDeliveries(sinkId: string, lease: DeliveryLease, now: number): Promise<HeldDelivery[]>;
+  migrateLegacyOutbox(sinkByName: Record<string, string>, owner: string, now: number): Promise<HeldBySink>;
+  /** What the sink's outbox still holds (a failed delivery, a crashed or stalled evaluation), now held by `owner`. */
+  takeOverOutbox(sinkId: string, owner: string): Promise<HeldDelivery[]>;
+  /** Of these alerts, those each sink has not been given: claims read in batches, nothing written. */
+  unclaimed(claims: AlertClaim[], sinkIds: string[]): Promise<Map<string, AlertClaim[]>>;
   /**
-   * Records deliveries of one outbox batch the sink accepted, each only while `owner` still holds it; the ids
-   * recorded. `closes`: these are the last deliveries the batch lists, so it goes too.
+   * Puts alerts new to the sink into its outbox while `owner` holds its lease, and holds them: none when the lease
+   * was lost meanwhile.
+   */
+  openDeliveries(
+    sinkId: string,
+    owner: string,
+    claims: AlertClaim[],
+    at: string,
+    now: number,
+  ): Promise<HeldDelivery[]>;
+  /**
+   * Records deliveries of one outbox batch the sink accepted, while `owner` holds the batch; the ids recorded.
+   * `closes`: these are the last deliveries the batch lists, so it goes too.
    */
   recordAccepted(
     sinkId: string,
@@ -164,8 +170,14 @@ export interface AlertDelivery {
     closes: boolean,
     at: string,
   ): Promise<string[]>;
-  /** Releases deliveries the sink did not accept, for the next evaluation, each only while `owner` still holds it. */
-  releaseDeliveries(sinkId: string, owner: string, deliveries: HeldDelivery[], error: string): Promise<void>;
+  /** Leaves deliveries the sink did not accept in the outbox for the next evaluation, attempt and error noted. */
+  releaseDeliveries(
+    sinkId: string,
+    owner: string,
+    deliveries: HeldDelivery[],
+    error: string,
+    at: string,
+  ): Promise<void>;
 }
 
 export interface LedgerStore

@@ -132,16 +132,16 @@ export interface AlertClaim {
   alert: Record<string, unknown>;
 }
 
-/** Who holds a delivery, and until when (ms since the epoch): an evaluation's id and its lease. */
+/** Who holds a sink's lease, and until when (ms since the epoch): an evaluation's id and its lease's end. */
 export interface DeliveryLease {
   owner: string;
   until: number;
 }
 
 /**
- * One alert's delivery to one sink, held by this evaluation: the alert, its claim, and the outbox batch that lists
- * it until the sink accepts it (opaque to the domain; `batchSize` says how many deliveries that batch lists, so the
- * one who records the last of them can remove it).
+ * One alert's delivery to one sink, held by this evaluation: the alert, its claim key, and the outbox batch that
+ * lists it until the sink accepts it (opaque to the domain; `batchSize` says how many deliveries that batch lists,
+ * so the one who records the last of them can remove it; `attempts` counts the deliveries tried before).
  */
 export interface HeldDelivery {
   alertId: string;
@@ -149,6 +149,7 @@ export interface HeldDelivery {
   alert: Record<string, unknown>;
   batch: string;
   batchSize: number;
+  attempts: number;
 }
 
 /** A claim's delivery state for one sink, as listed with the alert. */

@@ -1,75 +1,71 @@
-// Claim items as stored and as listed: one item per alert (`LICENSE#<lid>` / `ALERT#<rule>#<cycle>#<threshold>`,
-// in the ALERTS feed), holding each sink's delivery state in a `sinks` map.
+// Claim items as stored and as listed: one item per alert (`LICENSE#<lid>` / `ALERT#<rule>#<cycle>#<threshold>`, in
+// the ALERTS feed), holding each sink's delivery in an attribute of its own, `sink:<sinkId>`.
 import type { PageRequest } from '../port.ts';
-import type { AlertClaim, DeliveryLease, SinkDeliveryState } from '../records.ts';
+import type { AlertKey, SinkDeliveryState } from '../records.ts';
 import { FEED, key } from './keys.ts';
 import { type Item, stripKeys, type Table, type TransactItem } from './query.ts';
 import { feedPage } from './runs.ts';
 
-/** One sink's delivery of a claim, as kept in the claim item's `sinks` map. */
+/**
+ * One sink's delivery of an alert, in the attribute `sink:<sinkId>` of its claim item: written when the sink
+ * accepted it, or when a delivery failed (so the alert is listed as pending). An attribute per sink, not a map, so
+ * any sink's write creates the item or adds to it alike, and two sinks never race over one map.
+ */
 export interface SinkEntry {
   state: 'pending' | 'accepted';
-  owner: string;
-  leaseUntil: number;
   attempts: number;
-  claimedAt: string;
   acceptedAt?: string;
+  failedAt?: string;
   lastError?: string;
 }
 
-/** Entry field names go through placeholders: `state` and `owner` are not safe as bare names in expressions. */
-export const ENTRY_NAMES = { '#state': 'state', '#owner': 'owner' } as const;
+const SINK_ATTR = 'sink:';
+export const sinkAttr = (sinkId: string) => `${SINK_ATTR}${sinkId}`;
 
-export function pendingEntry(lease: DeliveryLease, claimedAt: string, attempts = 0): SinkEntry {
-  return { state: 'pending', owner: lease.owner, leaseUntil: lease.until, attempts, claimedAt };
+/**
+ * Whether a claim item already stands for a sink. Items written before deliveries were kept per sink carry `status`
+ * (`pending` / `sent`): those were claimed for every sink then, and count as delivered to every sink (a delivery
+ * still pending from then is in the old outbox, and is moved to the sink's own).
+ */
+export function claimedFor(item: Item, sinkId: string): boolean {
+  return item.status !== undefined || item[sinkAttr(sinkId)] !== undefined;
 }
 
 /**
- * Whether a claim item already stands for a sink. Items written before deliveries were kept per sink carry
- * `status` (`pending` / `sent`): those were claimed for every sink then, and count as delivered to every sink
- * their `sinks` map (added when a legacy outbox entry is migrated) does not list.
+ * Writes one sink's entry on an alert's claim item, creating the item when it is the first: the alert's fields
+ * and feed position are set only if absent. Unguarded: the caller's transaction is guarded on the batch's owner.
  */
-export function claimedFor(item: Item, sinkId: string): boolean {
-  if (item.status !== undefined) return true;
-  return Boolean((item.sinks as Record<string, unknown> | undefined)?.[sinkId]);
-}
-
-/** A new claim item for the given sinks, guarded on its absence. */
-export function newClaim(table: Table, claim: AlertClaim, sinks: Record<string, SinkEntry>): TransactItem {
-  return {
-    Put: {
-      TableName: table.name,
-      Item: {
-        ...key.alert(claim.key),
-        type: 'alert',
-        feed_pk: FEED.alerts,
-        feed_sk: `${claim.raisedAt}#${claim.alertId}`,
-        ...claim.alert,
-        sinks,
-      },
-      ConditionExpression: 'attribute_not_exists(PK)',
-    },
+export function writeEntry(
+  table: Table,
+  alertKey: AlertKey,
+  alert: Record<string, unknown>,
+  sinkId: string,
+  entry: SinkEntry,
+): TransactItem {
+  const names: Record<string, string> = { '#sink': sinkAttr(sinkId), '#type': 'type' };
+  const values: Record<string, unknown> = {
+    ':entry': entry,
+    ':type': 'alert',
+    ':feed': FEED.alerts,
+    ':at': `${alert.raisedAt}#${alert.alertId}`,
   };
-}
-
-/** Adds sinks to an existing claim item, guarded on none of them being there and the item not being a legacy one. */
-export function addSinks(table: Table, claim: AlertClaim, sinks: Record<string, SinkEntry>): TransactItem {
-  const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = {};
-  const sets: string[] = [];
-  const guards = ['attribute_exists(sinks)', 'attribute_not_exists(#status)'];
-  Object.entries(sinks).forEach(([sinkId, entry], i) => {
-    names[`#s${i}`] = sinkId;
-    values[`:e${i}`] = entry;
-    sets.push(`sinks.#s${i} = :e${i}`);
-    guards.push(`attribute_not_exists(sinks.#s${i})`);
+  const sets = [
+    '#sink = :entry',
+    '#type = if_not_exists(#type, :type)',
+    'feed_pk = if_not_exists(feed_pk, :feed)',
+    'feed_sk = if_not_exists(feed_sk, :at)',
+  ];
+  Object.entries(alert).forEach(([field, value], i) => {
+    if (value === undefined) return;
+    names[`#f${i}`] = field;
+    values[`:f${i}`] = value;
+    sets.push(`#f${i} = if_not_exists(#f${i}, :f${i})`);
   });
   return {
     Update: {
       TableName: table.name,
-      Key: key.alert(claim.key),
+      Key: key.alert(alertKey),
       UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: guards.join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
@@ -78,29 +74,33 @@ export function addSinks(table: Table, claim: AlertClaim, sinks: Record<string, 
 
 /** The alert a claim item holds: the item without its keys, index attributes and delivery state. */
 export function alertOfClaim(item: Item): Record<string, unknown> {
-  const { sinks: _sinks, status: _status, sentAt: _sentAt, ...alert } = stripKeys<Item>(item);
-  return alert;
+  const { status: _status, sentAt: _sentAt, ...rest } = stripKeys<Item>(item);
+  return Object.fromEntries(Object.entries(rest).filter(([name]) => !name.startsWith(SINK_ATTR)));
 }
 
 /**
- * An alert as listed: `pending` while any sink that claimed it has not accepted it, then `sent` at the last
- * acceptance. Legacy items without a `sinks` map keep the status and time written then.
+ * An alert as listed: `pending` while a sink's delivery failed and was not accepted since, else `sent` at the last
+ * acceptance. Items written before deliveries were kept per sink keep the status and time written then until a
+ * sink records anything on them.
  */
 export function toAlertRecord(item: Item): Record<string, unknown> {
-  const sinks = item.sinks as Record<string, SinkEntry> | undefined;
   const alert = alertOfClaim(item);
-  if (!sinks) {
+  const deliveries: SinkDeliveryState[] = Object.entries(item)
+    .filter(([name]) => name.startsWith(SINK_ATTR))
+    .map(([name, value]) => {
+      const e = value as SinkEntry;
+      return {
+        sink: name.slice(SINK_ATTR.length),
+        state: e.state,
+        attempts: e.attempts ?? 0,
+        ...(e.acceptedAt ? { acceptedAt: e.acceptedAt } : {}),
+        ...(e.lastError && e.state === 'pending' ? { lastError: e.lastError } : {}),
+      };
+    })
+    .sort((a, b) => a.sink.localeCompare(b.sink));
+  if (deliveries.length === 0) {
     return { ...alert, status: item.status ?? 'sent', ...(item.sentAt ? { sentAt: item.sentAt } : {}) };
   }
-  const deliveries: SinkDeliveryState[] = Object.entries(sinks)
-    .map(([sink, e]) => ({
-      sink,
-      state: e.state,
-      attempts: e.attempts ?? 0,
-      ...(e.acceptedAt ? { acceptedAt: e.acceptedAt } : {}),
-      ...(e.lastError && e.state === 'pending' ? { lastError: e.lastError } : {}),
-    }))
-    .sort((a, b) => a.sink.localeCompare(b.sink));
   const pending = deliveries.some((d) => d.state === 'pending');
   const lastAccepted = deliveries
     .map((d) => d.acceptedAt ?? '')

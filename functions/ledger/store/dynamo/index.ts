@@ -13,7 +13,7 @@ import type {
 } from '../port.ts';
 import type { ConnectorMeta } from '../records.ts';
 import * as alerts from './alerts.ts';
-import { claimDeliveries } from './claims.ts';
+import { unclaimed } from './claims.ts';
 import { FEED } from './keys.ts';
 import { migrateLegacyOutbox } from './legacy.ts';
 import * as licenses from './licenses.ts';
@@ -121,14 +121,17 @@ export function alertLogFacet({ table }: Site): AlertLog {
 
 export function alertDeliveryFacet({ table }: Site): AlertDelivery {
   return {
-    claimDeliveries: (claims, sinkIds, lease, claimedAt) =>
-      claimDeliveries(table, claims, sinkIds, lease, claimedAt),
-    migrateLegacyOutbox: (sinkByName, lease, now) => migrateLegacyOutbox(table, sinkByName, lease, now),
-    takeOverDeliveries: (sinkId, lease, now) => outbox.takeOverDeliveries(table, sinkId, lease, now),
+    acquireSink: (sinkId, lease, now) => outbox.acquireSink(table, sinkId, lease, now),
+    releaseSink: (sinkId, owner) => outbox.releaseSink(table, sinkId, owner),
+    migrateLegacyOutbox: (sinkByName, owner, now) => migrateLegacyOutbox(table, sinkByName, owner, now),
+    takeOverOutbox: (sinkId, owner) => outbox.takeOverOutbox(table, sinkId, owner),
+    unclaimed: (claims, sinkIds) => unclaimed(table, claims, sinkIds),
+    openDeliveries: (sinkId, owner, claims, at, now) =>
+      outbox.openDeliveries(table, sinkId, owner, claims, at, now),
     recordAccepted: (sinkId, owner, deliveries, closes, at) =>
       outbox.recordAccepted(table, sinkId, owner, deliveries, closes, at),
-    releaseDeliveries: (sinkId, owner, deliveries, error) =>
-      outbox.releaseDeliveries(table, sinkId, owner, deliveries, error),
+    releaseDeliveries: (sinkId, owner, deliveries, error, at) =>
+      outbox.releaseDeliveries(table, sinkId, owner, deliveries, error, at),
   };
 }
 

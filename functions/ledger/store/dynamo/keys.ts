@@ -9,6 +9,7 @@ export const PREFIX = {
   alert: 'ALERT#',
   run: 'RUN#',
   outbox: 'OUTBOX#',
+  batch: 'BATCH#',
 } as const;
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -34,8 +35,12 @@ export const key = {
   }),
   /** Today's single outbox, one entry per alert with the names of the sinks still due: read only to migrate it. */
   legacyOutbox: (alertId: string) => ({ PK: 'OUTBOX', SK: alertId }),
-  /** A sink's outbox: one item per batch of claimed deliveries, listing the alert ids not accepted yet. */
-  outboxBatch: (sinkId: string, batch: string) => ({ PK: `${PREFIX.outbox}${sinkId}`, SK: batch }),
+  /** A sink's outbox: its lease (one evaluation delivers to a sink at a time), and its batches of deliveries. */
+  sinkLease: (sinkId: string) => ({ PK: `${PREFIX.outbox}${sinkId}`, SK: 'LEASE' }),
+  outboxBatch: (sinkId: string, batch: string) => ({
+    PK: `${PREFIX.outbox}${sinkId}`,
+    SK: `${PREFIX.batch}${batch}`,
+  }),
   runSummary: (runId: string) => ({ PK: `${PREFIX.run}${runId}`, SK: 'SUMMARY' }),
   runConnector: (runId: string, cid: string) => ({
     PK: `${PREFIX.run}${runId}`,

@@ -1,26 +1,18 @@
 // The upgrade from a single outbox: entries `{ PK: 'OUTBOX', SK: <alertId>, alertKey?, alert, pending: [names],
-// leaseUntil, attempts }` written before deliveries were kept per sink are moved, on first use, onto the per-sink
-// outbox of this run's sinks (matched by name: sns, webhook, console). Names this run has no sink for stay behind.
-import pLimit from 'p-limit';
+// leaseUntil, attempts }` written before deliveries were kept per sink are moved, on first use, into the outboxes of
+// this run's sinks (matched by name: sns, webhook, console). Names this run has no sink for stay behind.
 import type { HeldBySink } from '../port.ts';
-import type { AlertKey, DeliveryLease } from '../records.ts';
-import { pendingEntry, type SinkEntry } from './alerts.ts';
-import { alertKeyOf, FEED, key } from './keys.ts';
-import {
-  batchGetAll,
-  IN_FLIGHT,
-  type Item,
-  keyString,
-  queryAll,
-  sendGuarded,
-  type Table,
-  type TransactItem,
-} from './query.ts';
+import type { HeldDelivery } from '../records.ts';
+import { alertKeyOf, key } from './keys.ts';
+import { type Item, queryAll, sendGuarded, type Table, type TransactItem } from './query.ts';
+
+/** Entries moved per transaction: each adds its update and its alert to one batch per sink. */
+const ENTRIES_PER_TRANSACTION = 30;
 
 export async function migrateLegacyOutbox(
   table: Table,
   sinkByName: Record<string, string>,
-  lease: DeliveryLease,
+  owner: string,
   now: number,
 ): Promise<HeldBySink> {
   const held: HeldBySink = new Map();
@@ -35,122 +27,73 @@ export async function migrateLegacyOutbox(
     if (((item.leaseUntil as number | undefined) ?? 0) <= now && pending.some((n) => sinkByName[n]))
       entries.push(item);
   }
-  if (entries.length === 0) return held;
-  const keyOf = (entry: Item): AlertKey =>
-    (entry.alertKey as AlertKey | undefined) ?? alertKeyOf(entry.SK as string);
-  const claims = await batchGetAll(
-    table,
-    entries.map((e) => key.alert(keyOf(e))),
-    { projection: 'PK, SK, sinks', consistent: true },
-  );
-  const claimedAt = new Date(now).toISOString();
+  const at = new Date(now).toISOString();
   let n = 0;
-  const limit = pLimit(IN_FLIGHT);
-  await Promise.all(
-    entries.map((entry) =>
-      limit(async () => {
-        const alertId = entry.SK as string;
-        const k = keyOf(entry);
-        const claim = claims.get(keyString(key.alert(k)));
-        const names = entry.pending as string[];
-        const moving = [...new Set(names.flatMap((name) => sinkByName[name] ?? []))];
-        const staying = names.filter((name) => !sinkByName[name]);
-        const existing = (claim?.sinks as Record<string, SinkEntry> | undefined) ?? undefined;
-        const adding = moving.filter((s) => !existing?.[s]);
-        const entryOf = pendingEntry(lease, claimedAt, (entry.attempts as number | undefined) ?? 0);
-        const batches = adding.map((sinkId) => ({ sinkId, batch: `${claimedAt}#${lease.owner}#m${n++}` }));
-        const items: TransactItem[] = [
-          ...(adding.length ? [claimWrite(table, k, entry, claim, adding, entryOf)] : []),
-          ...batches.map(({ sinkId, batch }) => ({
-            Put: {
-              TableName: table.name,
-              Item: {
-                ...key.outboxBatch(sinkId, batch),
-                ids: new Set([alertId]),
-                owner: lease.owner,
-                claimedAt,
-              },
-            },
-          })),
-          legacyWrite(table, entry, staying),
-        ];
-        // Lost: another evaluation migrated it first, or the previous version took it up meanwhile.
-        if (await sendGuarded(table, items)) return;
-        for (const { sinkId, batch } of batches) {
-          const list = held.get(sinkId) ?? [];
-          list.push({ alertId, key: k, alert: entry.alert as Item, batch, batchSize: 1 });
-          held.set(sinkId, list);
-        }
-      }),
-    ),
-  );
+  const move = async (group: Item[]): Promise<boolean> => {
+    const bySink = new Map<string, Item[]>();
+    for (const entry of group)
+      for (const sinkId of new Set((entry.pending as string[]).flatMap((name) => sinkByName[name] ?? [])))
+        bySink.set(sinkId, [...(bySink.get(sinkId) ?? []), entry]);
+    const batches = [...bySink].map(([sinkId, members]) => ({
+      sinkId,
+      members,
+      batch: `${at}#${owner}#m${n++}`,
+    }));
+    const items: TransactItem[] = [
+      ...batches.map(({ sinkId, members, batch }) => ({
+        Put: {
+          TableName: table.name,
+          Item: {
+            ...key.outboxBatch(sinkId, batch),
+            ids: new Set(members.map((e) => e.SK as string)),
+            alerts: Object.fromEntries(members.map((e) => [e.SK as string, e.alert])),
+            owner,
+            openedAt: at,
+            attempts: Math.max(...members.map((e) => (e.attempts as number | undefined) ?? 0)),
+          },
+        },
+      })),
+      ...group.map((entry) => legacyWrite(table, entry, sinkByName)),
+    ];
+    // Lost: another evaluation moved it first, or the previous version took it up meanwhile.
+    if (await sendGuarded(table, items)) return false;
+    for (const { sinkId, members, batch } of batches) {
+      const list = held.get(sinkId) ?? [];
+      for (const e of members) list.push(heldOf(e, batch, members.length));
+      held.set(sinkId, list);
+    }
+    return true;
+  };
+  for (let i = 0; i < entries.length; i += ENTRIES_PER_TRANSACTION) {
+    const group = entries.slice(i, i + ENTRIES_PER_TRANSACTION);
+    // One entry that changed under us cancels its group: the others go one by one.
+    if (!(await move(group)) && group.length > 1) for (const entry of group) await move([entry]);
+  }
   return held;
 }
 
-/** The claim gains the moving sinks as pending; it keeps its `status`, so every other sink still counts as delivered. */
-function claimWrite(
-  table: Table,
-  k: AlertKey,
-  entry: Item,
-  claim: Item | undefined,
-  sinkIds: string[],
-  value: SinkEntry,
-): TransactItem {
-  const sinks = Object.fromEntries(sinkIds.map((s) => [s, value]));
-  if (!claim) {
-    // An outbox entry whose claim is gone: claimed again as a legacy claim, so no other sink raises it anew.
-    const alert = entry.alert as Item;
-    return {
-      Put: {
-        TableName: table.name,
-        Item: {
-          ...key.alert(k),
-          type: 'alert',
-          feed_pk: FEED.alerts,
-          feed_sk: `${alert.raisedAt}#${entry.SK}`,
-          ...alert,
-          status: 'pending',
-          sinks,
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    };
-  }
-  if (!claim.sinks) {
-    return {
-      Update: {
-        TableName: table.name,
-        Key: key.alert(k),
-        UpdateExpression: 'SET sinks = :sinks',
-        ConditionExpression: 'attribute_not_exists(sinks)',
-        ExpressionAttributeValues: { ':sinks': sinks },
-      },
-    };
-  }
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':e': value };
-  sinkIds.forEach((s, i) => {
-    names[`#s${i}`] = s;
-  });
+function heldOf(entry: Item, batch: string, batchSize: number): HeldDelivery {
+  const alertId = entry.SK as string;
   return {
-    Update: {
-      TableName: table.name,
-      Key: key.alert(k),
-      UpdateExpression: `SET ${sinkIds.map((_, i) => `sinks.#s${i} = :e`).join(', ')}`,
-      ConditionExpression: sinkIds.map((_, i) => `attribute_not_exists(sinks.#s${i})`).join(' AND '),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
+    alertId,
+    // Entries written before keys were stored beside them: the key from the id (its format never changed).
+    key: (entry.alertKey as HeldDelivery['key'] | undefined) ?? alertKeyOf(alertId),
+    alert: entry.alert as Item,
+    batch,
+    batchSize,
+    attempts: (entry.attempts as number | undefined) ?? 0,
   };
 }
 
-/** The legacy entry loses the names moved (gone when none stay), guarded on being as read. */
-function legacyWrite(table: Table, entry: Item, staying: string[]): TransactItem {
+/** The entry loses the names moved (it goes when none stay), guarded on being as it was read. */
+function legacyWrite(table: Table, entry: Item, sinkByName: Record<string, string>): TransactItem {
+  const names = entry.pending as string[];
+  const staying = names.filter((name) => !sinkByName[name]);
   const Key = key.legacyOutbox(entry.SK as string);
   const guard = {
     ConditionExpression: 'size(pending) = :n AND (attribute_not_exists(leaseUntil) OR leaseUntil = :lease)',
     ExpressionAttributeValues: {
-      ':n': (entry.pending as string[]).length,
+      ':n': names.length,
       ':lease': (entry.leaseUntil as number | undefined) ?? 0,
     },
   };

@@ -1,15 +1,13 @@
-// A sink's outbox (`OUTBOX#<sinkId>`): batches of claimed deliveries not accepted yet. Deliveries are taken over
-// when their lease ran out, recorded as accepted or released by their holder only (a guard on the lease's owner),
-// and a batch goes once nothing it lists is left.
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryLease, HeldDelivery } from '../records.ts';
-import { alertOfClaim, ENTRY_NAMES, type SinkEntry } from './alerts.ts';
-import { alertKeyOf, key } from './keys.ts';
+// A sink's outbox, partition `OUTBOX#<sinkId>`: its lease (one evaluation delivers to a sink at a time) and batches
+// of deliveries not accepted yet, each with its alerts, so whatever was not accepted is found and sent again later.
+// Every write of a delivery is guarded on its batch's owner: an evaluation that lost its lease changes nothing.
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AlertClaim, DeliveryLease, HeldDelivery } from '../records.ts';
+import { type SinkEntry, writeEntry } from './alerts.ts';
+import { alertKeyOf, key, PREFIX } from './keys.ts';
 import {
-  batchGetAll,
   type Item,
   isConditionFailure,
-  keyString,
   queryAll,
   sendGuarded,
   type Table,
@@ -18,103 +16,204 @@ import {
   transactGuarded,
 } from './query.ts';
 
-/** A guard on one sink's entry of a claim: still pending, and held by `owner`. */
-const heldBy = 'sinks.#s.#owner = :owner AND sinks.#s.#state = :pending';
+const OWNER = { '#owner': 'owner' } as const;
+/** A batch lists at most 99 deliveries (its item and their claims fit one transaction) in at most ~300 KB. */
+const BATCH_ALERTS = TRANSACTION_ITEMS - 1;
+const BATCH_BYTES = 300_000;
+/** A transaction carries at most 4 MB. */
+const TRANSACTION_BYTES = 3_500_000;
 
-export async function takeOverDeliveries(
-  table: Table,
-  sinkId: string,
-  lease: DeliveryLease,
-  now: number,
-): Promise<HeldDelivery[]> {
-  const batches: { batch: string; ids: string[] }[] = [];
-  for await (const item of queryAll(table, {
-    KeyConditionExpression: 'PK = :pk',
-    ExpressionAttributeValues: { ':pk': key.outboxBatch(sinkId, '').PK },
-    ProjectionExpression: 'SK, ids',
-    ConsistentRead: true,
-  })) {
-    batches.push({ batch: item.SK as string, ids: [...((item.ids as Set<string> | undefined) ?? [])] });
-  }
-  if (batches.length === 0) return [];
-  const claims = await batchGetAll(
-    table,
-    batches.flatMap((b) => b.ids.map((id) => key.alert(alertKeyOf(id)))),
-    { consistent: true },
-  );
-  const candidates: { id: HeldDelivery; item: TransactItem }[] = [];
-  for (const { batch, ids } of batches) {
-    const stale: string[] = [];
-    const expired: { alertId: string; claim: Item }[] = [];
-    for (const alertId of ids) {
-      const claim = claims.get(keyString(key.alert(alertKeyOf(alertId))));
-      const entry = (claim?.sinks as Record<string, SinkEntry> | undefined)?.[sinkId];
-      // Accepted (its holder stopped before removing it from the batch), or never claimed: nothing to deliver.
-      if (!claim || !entry || entry.state !== 'pending') stale.push(alertId);
-      else if (entry.leaseUntil <= now) expired.push({ alertId, claim });
-    }
-    const batchSize = ids.length - stale.length;
-    if (batchSize === 0 || stale.length > 0) await dropFromBatch(table, sinkId, batch, stale);
-    for (const { alertId, claim } of expired) {
-      const k = alertKeyOf(alertId);
-      candidates.push({
-        id: { alertId, key: k, alert: alertOfClaim(claim), batch, batchSize },
-        item: {
-          Update: {
-            TableName: table.name,
-            Key: key.alert(k),
-            UpdateExpression: 'SET sinks.#s.#owner = :owner, sinks.#s.leaseUntil = :until',
-            // Expired now: of two evaluations taking it over at once, the second finds the first's lease.
-            ConditionExpression: 'sinks.#s.#state = :pending AND sinks.#s.leaseUntil <= :now',
-            ExpressionAttributeNames: { '#s': sinkId, ...ENTRY_NAMES },
-            ExpressionAttributeValues: {
-              ':owner': lease.owner,
-              ':until': lease.until,
-              ':pending': 'pending',
-              ':now': now,
-            },
-          },
-        },
-      });
-    }
-  }
-  return transactGuarded(table, candidates);
-}
-
-/** Removes ids from a batch; deletes the batch once it lists nothing (a batch with ids left stays). */
-async function dropFromBatch(table: Table, sinkId: string, batch: string, ids: string[]) {
-  const Key = key.outboxBatch(sinkId, batch);
-  if (ids.length > 0) {
-    try {
-      const res = await table.doc.send(
-        new UpdateCommand({
-          TableName: table.name,
-          Key,
-          UpdateExpression: 'DELETE ids :ids',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':ids': new Set(ids) },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      if (res.Attributes?.ids) return;
-    } catch (error) {
-      if (isConditionFailure(error)) return;
-      throw error;
-    }
-  }
+export async function acquireSink(table: Table, sinkId: string, lease: DeliveryLease, now: number) {
   try {
     await table.doc.send(
-      new DeleteCommand({ TableName: table.name, Key, ConditionExpression: 'attribute_not_exists(ids)' }),
+      new PutCommand({
+        TableName: table.name,
+        Item: { ...key.sinkLease(sinkId), owner: lease.owner, leaseUntil: lease.until },
+        ConditionExpression: 'attribute_not_exists(PK) OR leaseUntil <= :now OR #owner = :owner',
+        ExpressionAttributeNames: OWNER,
+        ExpressionAttributeValues: { ':now': now, ':owner': lease.owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export async function releaseSink(table: Table, sinkId: string, owner: string): Promise<void> {
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: key.sinkLease(sinkId),
+        UpdateExpression: 'SET leaseUntil = :zero',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: OWNER,
+        ExpressionAttributeValues: { ':zero': 0, ':owner': owner },
+      }),
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
 }
 
-/**
- * Marks accepted deliveries of one batch, each while `owner` holds it, and takes them off the batch in the same
- * transaction (the whole batch when `closes`). A delivery another evaluation took over is left to that one.
- */
+/** The deliveries a batch item still lists. */
+function heldIn(item: Item): HeldDelivery[] {
+  const ids = [...((item.ids as Set<string> | undefined) ?? [])];
+  const alerts = (item.alerts ?? {}) as Record<string, Record<string, unknown>>;
+  const batch = (item.SK as string).slice(PREFIX.batch.length);
+  return ids.map((alertId) => ({
+    alertId,
+    key: alertKeyOf(alertId),
+    alert: alerts[alertId] ?? {},
+    batch,
+    batchSize: ids.length,
+    attempts: (item.attempts as number | undefined) ?? 0,
+  }));
+}
+
+export async function takeOverOutbox(table: Table, sinkId: string, owner: string): Promise<HeldDelivery[]> {
+  const batches: Item[] = [];
+  for await (const item of queryAll(table, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :batch)',
+    ExpressionAttributeValues: { ':pk': key.sinkLease(sinkId).PK, ':batch': PREFIX.batch },
+    ConsistentRead: true,
+  })) {
+    batches.push(item);
+  }
+  // A batch emptied by its last acceptances but not removed (its evaluation stopped in between): removed now.
+  for (const empty of batches.filter((b) => !b.ids)) {
+    try {
+      await table.doc.send(
+        new DeleteCommand({
+          TableName: table.name,
+          Key: { PK: empty.PK, SK: empty.SK },
+          ConditionExpression: 'attribute_not_exists(ids)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  const taken = await transactGuarded(
+    table,
+    batches
+      .filter((b) => b.ids)
+      .map((b) => ({
+        id: b,
+        item: {
+          Update: {
+            TableName: table.name,
+            Key: { PK: b.PK, SK: b.SK },
+            UpdateExpression: 'SET #owner = :owner',
+            ConditionExpression: '#owner = :seen',
+            ExpressionAttributeNames: OWNER,
+            ExpressionAttributeValues: { ':owner': owner, ':seen': b.owner },
+          },
+        },
+      })),
+  );
+  return taken.flatMap(heldIn);
+}
+
+/** Alerts in batches of at most 99 and ~300 KB; batches in transactions under 4 MB. */
+function pack<T>(things: T[], size: (t: T) => number, maxCount: number, maxBytes: number): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let bytes = 0;
+  for (const t of things) {
+    const b = size(t);
+    if (group.length > 0 && (group.length >= maxCount || bytes + b > maxBytes)) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(t);
+    bytes += b;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+export async function openDeliveries(
+  table: Table,
+  sinkId: string,
+  owner: string,
+  claims: AlertClaim[],
+  at: string,
+  now: number,
+): Promise<HeldDelivery[]> {
+  const batches = pack(claims, (c) => JSON.stringify(c.alert).length + 64, BATCH_ALERTS, BATCH_BYTES).map(
+    (members, n) => ({
+      batch: `${at}#${owner}#${n}`,
+      members,
+      bytes: members.reduce((sum, c) => sum + JSON.stringify(c.alert).length + 64, 0),
+    }),
+  );
+  const held: HeldDelivery[] = [];
+  // One transaction after another: each checks the sink's lease, and transactions on one item never run at once.
+  for (const group of pack(batches, (b) => b.bytes, TRANSACTION_ITEMS - 1, TRANSACTION_BYTES)) {
+    const items: TransactItem[] = [
+      {
+        ConditionCheck: {
+          TableName: table.name,
+          Key: key.sinkLease(sinkId),
+          ConditionExpression: '#owner = :owner AND leaseUntil > :now',
+          ExpressionAttributeNames: OWNER,
+          ExpressionAttributeValues: { ':owner': owner, ':now': now },
+        },
+      },
+      ...group.map(({ batch, members }) => ({
+        Put: {
+          TableName: table.name,
+          Item: {
+            ...key.outboxBatch(sinkId, batch),
+            ids: new Set(members.map((c) => c.alertId)),
+            alerts: Object.fromEntries(members.map((c) => [c.alertId, c.alert])),
+            owner,
+            openedAt: at,
+            attempts: 0,
+          },
+        },
+      })),
+    ];
+    // The lease ran out and another evaluation took the sink: what it finds new, it delivers.
+    if (await sendGuarded(table, items)) return held;
+    for (const { batch, members } of group)
+      for (const c of members)
+        held.push({
+          alertId: c.alertId,
+          key: c.key,
+          alert: c.alert,
+          batch,
+          batchSize: members.length,
+          attempts: 0,
+        });
+  }
+  return held;
+}
+
+/** The batch's own write in a delivery's transaction, guarded on its owner. */
+function batchWrite(
+  table: Table,
+  sinkId: string,
+  batch: string,
+  owner: string,
+  update?: string,
+  values = {},
+) {
+  const guard = {
+    ConditionExpression: '#owner = :owner',
+    ExpressionAttributeNames: OWNER,
+    ExpressionAttributeValues: { ':owner': owner, ...values },
+  };
+  const Key = key.outboxBatch(sinkId, batch);
+  return update
+    ? { Update: { TableName: table.name, Key, UpdateExpression: update, ...guard } }
+    : { Delete: { TableName: table.name, Key, ...guard } };
+}
+
 export async function recordAccepted(
   table: Table,
   sinkId: string,
@@ -123,98 +222,54 @@ export async function recordAccepted(
   closes: boolean,
   at: string,
 ): Promise<string[]> {
+  if (deliveries.length === 0) return [];
   const recorded: string[] = [];
-  // The batch item takes one action of the transaction.
-  for (let i = 0; i < deliveries.length; i += TRANSACTION_ITEMS - 1) {
-    const part = deliveries.slice(i, i + TRANSACTION_ITEMS - 1);
-    const last = i + TRANSACTION_ITEMS - 1 >= deliveries.length;
-    recorded.push(...(await recordPart(table, sinkId, owner, part, closes && last, at)));
+  for (let i = 0; i < deliveries.length; i += BATCH_ALERTS) {
+    const part = deliveries.slice(i, i + BATCH_ALERTS);
+    const last = i + BATCH_ALERTS >= deliveries.length;
+    const ids = new Set(part.map((d) => d.alertId));
+    const items: TransactItem[] = [
+      ...part.map((d) => {
+        const entry: SinkEntry = { state: 'accepted', attempts: d.attempts, acceptedAt: at };
+        return writeEntry(table, d.key, d.alert, sinkId, entry);
+      }),
+      closes && last
+        ? batchWrite(table, sinkId, part[0]!.batch, owner)
+        : batchWrite(table, sinkId, part[0]!.batch, owner, 'DELETE ids :ids', { ':ids': ids }),
+    ];
+    // Another evaluation took the batch over: its record stands.
+    if (await sendGuarded(table, items)) return recorded;
+    recorded.push(...ids);
   }
   return recorded;
 }
 
-async function recordPart(
-  table: Table,
-  sinkId: string,
-  owner: string,
-  deliveries: HeldDelivery[],
-  closes: boolean,
-  at: string,
-): Promise<string[]> {
-  let left = deliveries;
-  let close = closes;
-  let withBatch = true;
-  while (left.length > 0) {
-    const batchKey = key.outboxBatch(sinkId, left[0]!.batch);
-    const items: TransactItem[] = left.map((d) => ({
-      Update: {
-        TableName: table.name,
-        Key: key.alert(d.key),
-        UpdateExpression: 'SET sinks.#s.#state = :accepted, sinks.#s.acceptedAt = :at',
-        ConditionExpression: heldBy,
-        ExpressionAttributeNames: { '#s': sinkId, ...ENTRY_NAMES },
-        ExpressionAttributeValues: {
-          ':owner': owner,
-          ':pending': 'pending',
-          ':accepted': 'accepted',
-          ':at': at,
-        },
-      },
-    }));
-    if (withBatch) {
-      items.push(
-        close
-          ? { Delete: { TableName: table.name, Key: batchKey } }
-          : {
-              Update: {
-                TableName: table.name,
-                Key: batchKey,
-                UpdateExpression: 'DELETE ids :ids',
-                ConditionExpression: 'attribute_exists(PK)',
-                ExpressionAttributeValues: { ':ids': new Set(left.map((d) => d.alertId)) },
-              },
-            },
-      );
-    }
-    const codes = await sendGuarded(table, items);
-    if (!codes) return left.map((d) => d.alertId);
-    // Lost leases drop out; the batch then stays for whoever holds them. A batch already gone is left alone.
-    if (withBatch && codes[left.length] === 'ConditionalCheckFailed') withBatch = false;
-    left = left.filter((_, i) => codes[i] !== 'ConditionalCheckFailed');
-    close = false;
-  }
-  return [];
-}
-
-/** Releases deliveries the sink did not accept: lease ended at once (the next evaluation retries), attempt counted. */
 export async function releaseDeliveries(
   table: Table,
   sinkId: string,
   owner: string,
   deliveries: HeldDelivery[],
   error: string,
+  at: string,
 ): Promise<void> {
-  await transactGuarded(
-    table,
-    deliveries.map((d) => ({
-      id: d.alertId,
-      item: {
-        Update: {
-          TableName: table.name,
-          Key: key.alert(d.key),
-          UpdateExpression:
-            'SET sinks.#s.leaseUntil = :zero, sinks.#s.attempts = sinks.#s.attempts + :one, sinks.#s.lastError = :error',
-          ConditionExpression: heldBy,
-          ExpressionAttributeNames: { '#s': sinkId, ...ENTRY_NAMES },
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':pending': 'pending',
-            ':zero': 0,
-            ':one': 1,
-            ':error': error.slice(0, 500),
-          },
-        },
-      },
-    })),
-  );
+  const lastError = error.slice(0, 500);
+  const byBatch = new Map<string, HeldDelivery[]>();
+  for (const d of deliveries) byBatch.set(d.batch, [...(byBatch.get(d.batch) ?? []), d]);
+  for (const [batch, list] of byBatch) {
+    for (let i = 0; i < list.length; i += BATCH_ALERTS) {
+      const part = list.slice(i, i + BATCH_ALERTS);
+      const items: TransactItem[] = [
+        batchWrite(table, sinkId, batch, owner, 'SET attempts = attempts + :one, lastError = :error', {
+          ':one': 1,
+          ':error': lastError,
+        }),
+        // The claim says pending, so the alert is listed as not delivered yet.
+        ...part.map((d) => {
+          const entry: SinkEntry = { state: 'pending', attempts: d.attempts + 1, failedAt: at, lastError };
+          return writeEntry(table, d.key, d.alert, sinkId, entry);
+        }),
+      ];
+      if (await sendGuarded(table, items)) break;
+    }
+  }
 }
