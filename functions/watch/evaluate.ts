@@ -58,6 +58,12 @@ export async function evaluateAlerts(deps: {
   // A sink another evaluation is delivering to is left to it.
   const held = await Promise.all(sinks.map((s) => ledger.acquireSink(s.id, lease, now)));
   const active = sinks.filter((_, i) => held[i]);
+  // Renewed while this evaluation runs: a long one keeps its sinks, one that died frees them within leaseMs.
+  const heartbeat = setInterval(() => {
+    const until = ledger.now().getTime() + config.leaseMs;
+    for (const s of active) void ledger.renewSink(s.id, { owner, until }).catch(() => undefined);
+  }, config.leaseMs / 3);
+  heartbeat.unref();
   try {
     // The outbox first, then what the old single outbox still holds (moved in as batches of this evaluation's own).
     const again = new Map<string, HeldDelivery[]>();
@@ -95,6 +101,7 @@ export async function evaluateAlerts(deps: {
     );
     return summary(sinks, outcomes, fresh, again, owner);
   } finally {
+    clearInterval(heartbeat);
     await Promise.all(active.map((s) => ledger.releaseSink(s.id, owner)));
   }
 }

@@ -17,6 +17,8 @@ export interface AlertLedger {
   ledger: LedgerStore;
   /** A store over the same table whose clock reads `at` (ms). */
   at(at: number): LedgerStore;
+  /** A store whose clock starts at NOW when called and then runs. */
+  running(): LedgerStore;
   meter: Meter;
   client: Awaited<ReturnType<typeof freshTable>>['client'];
   tableName: string;
@@ -63,7 +65,11 @@ export async function alertLedger(notInstalled: number): Promise<AlertLedger> {
     return writes.map((w) => w.licenseId);
   };
   await add(notInstalled);
-  return { ledger, at, meter: m, client, tableName, add };
+  const running = () => {
+    const started = Date.now();
+    return createDynamoStore(client, tableName, { now: () => new Date(NOW + Date.now() - started) });
+  };
+  return { ledger, at, running, meter: m, client, tableName, add };
 }
 
 /** A sink that accepts everything and remembers it. */

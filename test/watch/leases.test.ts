@@ -128,4 +128,19 @@ describe('a lease taken over', () => {
     );
     expect(opened.map((d) => d.alertId).sort()).toEqual(claims.map((c) => c.alertId).sort());
   });
+
+  it('a running evaluation renews its lease, so a long delivery is not taken over', async () => {
+    const h = await alertLedger(2);
+    const a = stalledSink('sns:topic');
+    const ledger = h.running();
+    const evaluationA = evaluateAlerts({ ledger, sinks: [a.sink], config: { leaseMs: 400 } });
+    await a.delivery;
+    await new Promise((r) => setTimeout(r, 1_200));
+    // Three lease lengths later, A still holds the sink.
+    const b = memorySink('sns:topic');
+    const evaluationB = await evaluateAlerts({ ledger, sinks: [b], config: { leaseMs: 400 } });
+    expect(evaluationB.sinks).toEqual([{ sink: 'sns:topic', due: 0, accepted: 0, pending: 0, busy: true }]);
+    a.release('accept');
+    expect((await evaluationA).sinks[0]).toMatchObject({ accepted: 2 });
+  });
 });

@@ -136,6 +136,8 @@ export type HeldBySink = Map<string, HeldDelivery[]>;
 export interface AlertDelivery {
   /** Takes the sink's lease when nobody holds it (or the holder's ran out); false while another evaluation does. */
   acquireSink(sinkId: string, lease: DeliveryLease, now: number): Promise<boolean>;
+  /** Extends the lease to `lease.until` while `lease.owner` still holds it; false when it was lost. */
+  renewSink(sinkId: string, lease: DeliveryLease): Promise<boolean>;
   /** Hands the lease back, if `owner` still holds it. */
   releaseSink(sinkId: string, owner: string): Promise<void>;
   /**

@@ -1,7 +1,7 @@
 // `report ...` and `alerts`: what needs attention, and alerts raised once each.
 import { consoleSink } from '#alerts/console';
 import { webhookSink } from '#alerts/webhook';
-import { parseSetting, setting } from '#functions/config';
+import { DEFAULTS, parseSetting, setting } from '#functions/config';
 import type { AlertSink } from '#watch/alert';
 import { DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
 import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
@@ -48,10 +48,15 @@ export async function alerts(
     // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
     ledger: await ctx.ledger({ metaCacheMs: 60_000 }),
     sinks,
-    config: { ...DEFAULT_WATCH_CONFIG, thresholds },
+    config: { ...DEFAULT_WATCH_CONFIG, thresholds, leaseMs: DEFAULTS.cliAlertLeaseMs },
   });
   for (const e of result.errors)
     log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
+  for (const s of result.sinks.filter((x) => x.busy))
+    log(
+      `alert delivery to ${s.sink} skipped: another evaluation holds it (an interrupted run holds it ` +
+        `for up to ${DEFAULTS.cliAlertLeaseMs / 60_000} minutes)`,
+    );
   if (opts.json) {
     printJson({
       items: result.items,

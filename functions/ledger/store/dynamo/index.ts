@@ -122,6 +122,7 @@ export function alertLogFacet({ table }: Site): AlertLog {
 export function alertDeliveryFacet({ table }: Site): AlertDelivery {
   return {
     acquireSink: (sinkId, lease, now) => outbox.acquireSink(table, sinkId, lease, now),
+    renewSink: (sinkId, lease) => outbox.renewSink(table, sinkId, lease),
     releaseSink: (sinkId, owner) => outbox.releaseSink(table, sinkId, owner),
     migrateLegacyOutbox: (sinkByName, owner, now) => migrateLegacyOutbox(table, sinkByName, owner, now),
     takeOverOutbox: (sinkId, owner) => outbox.takeOverOutbox(table, sinkId, owner),

@@ -41,6 +41,25 @@ export async function acquireSink(table: Table, sinkId: string, lease: DeliveryL
   }
 }
 
+export async function renewSink(table: Table, sinkId: string, lease: DeliveryLease): Promise<boolean> {
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: key.sinkLease(sinkId),
+        UpdateExpression: 'SET leaseUntil = :until',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: OWNER,
+        ExpressionAttributeValues: { ':until': lease.until, ':owner': lease.owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export async function releaseSink(table: Table, sinkId: string, owner: string): Promise<void> {
   try {
     await table.doc.send(
