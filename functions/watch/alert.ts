@@ -42,10 +42,13 @@ export const sinkDelivery = z.object({
 export const alertRecord = alertSchema.extend({
   status: z
     .string()
-    .meta({ description: '`pending` until every sink that claimed it accepted it, then `sent`.' }),
+    .meta({
+      description:
+        '`pending` while a delivery to one of its sinks failed and was not accepted since, else `sent`.',
+    }),
   sentAt: timestamp.optional(),
   deliveries: z.array(sinkDelivery).optional().meta({
-    description: 'Per sink (absent on alerts raised before deliveries were kept per sink).',
+    description: 'Per sink that accepted it or failed to (absent on alerts raised before sinks had ids).',
   }),
 });
 export type AlertRecord = z.infer<typeof alertRecord>;
