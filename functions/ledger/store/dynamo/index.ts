@@ -21,6 +21,7 @@ import * as meta from './meta.ts';
 import * as outbox from './outbox.ts';
 import { queryAll, type Table } from './query.ts';
 import * as runs from './runs.ts';
+import * as sinkLease from './sink-lease.ts';
 import { INDEX } from './table.ts';
 
 export { LeaseLostError } from './meta.ts';
@@ -121,9 +122,9 @@ export function alertLogFacet({ table }: Site): AlertLog {
 
 export function alertDeliveryFacet({ table }: Site): AlertDelivery {
   return {
-    acquireSink: (sinkId, lease, now) => outbox.acquireSink(table, sinkId, lease, now),
-    renewSink: (sinkId, lease) => outbox.renewSink(table, sinkId, lease),
-    releaseSink: (sinkId, owner) => outbox.releaseSink(table, sinkId, owner),
+    acquireSink: (sinkId, lease, now) => sinkLease.acquireSink(table, sinkId, lease, now),
+    renewSink: (sinkId, lease) => sinkLease.renewSink(table, sinkId, lease),
+    releaseSink: (sinkId, owner) => sinkLease.releaseSink(table, sinkId, owner),
     migrateLegacyOutbox: (sinkByName, owner, now) => migrateLegacyOutbox(table, sinkByName, owner, now),
     takeOverOutbox: (sinkId, owner) => outbox.takeOverOutbox(table, sinkId, owner),
     unclaimed: (claims, sinkIds) => unclaimed(table, claims, sinkIds),

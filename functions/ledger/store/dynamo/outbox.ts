@@ -1,8 +1,8 @@
-// A sink's outbox, partition `OUTBOX#<sinkId>`: its lease (one evaluation delivers to a sink at a time) and batches
-// of deliveries not accepted yet, each with its alerts, so whatever was not accepted is found and sent again later.
-// Every write of a delivery is guarded on its batch's owner: an evaluation that lost its lease changes nothing.
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AlertClaim, DeliveryLease, HeldDelivery } from '../records.ts';
+// A sink's outbox, partition `OUTBOX#<sinkId>`: batches of deliveries not accepted yet, each with its alerts, so
+// whatever was not accepted is found and sent again later. Batches are opened under a check of the sink's lease, and
+// every later write of a delivery is guarded on its batch's owner: an evaluation that lost the sink changes nothing.
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AlertClaim, HeldDelivery } from '../records.ts';
 import { type SinkEntry, writeEntry } from './alerts.ts';
 import { alertKeyOf, key, PREFIX } from './keys.ts';
 import {
@@ -15,67 +15,13 @@ import {
   type TransactItem,
   transactGuarded,
 } from './query.ts';
+import { OWNER } from './sink-lease.ts';
 
-const OWNER = { '#owner': 'owner' } as const;
 /** A batch lists at most 99 deliveries (its item and their claims fit one transaction) in at most ~300 KB. */
 const BATCH_ALERTS = TRANSACTION_ITEMS - 1;
 const BATCH_BYTES = 300_000;
 /** A transaction carries at most 4 MB. */
 const TRANSACTION_BYTES = 3_500_000;
-
-export async function acquireSink(table: Table, sinkId: string, lease: DeliveryLease, now: number) {
-  try {
-    await table.doc.send(
-      new PutCommand({
-        TableName: table.name,
-        Item: { ...key.sinkLease(sinkId), owner: lease.owner, leaseUntil: lease.until },
-        ConditionExpression: 'attribute_not_exists(PK) OR leaseUntil <= :now OR #owner = :owner',
-        ExpressionAttributeNames: OWNER,
-        ExpressionAttributeValues: { ':now': now, ':owner': lease.owner },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
-export async function renewSink(table: Table, sinkId: string, lease: DeliveryLease): Promise<boolean> {
-  try {
-    await table.doc.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: key.sinkLease(sinkId),
-        UpdateExpression: 'SET leaseUntil = :until',
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: OWNER,
-        ExpressionAttributeValues: { ':until': lease.until, ':owner': lease.owner },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
-export async function releaseSink(table: Table, sinkId: string, owner: string): Promise<void> {
-  try {
-    await table.doc.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: key.sinkLease(sinkId),
-        UpdateExpression: 'SET leaseUntil = :zero',
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: OWNER,
-        ExpressionAttributeValues: { ':zero': 0, ':owner': owner },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
-}
 
 /** The deliveries a batch item still lists. */
 function heldIn(item: Item): HeldDelivery[] {
@@ -136,6 +82,9 @@ export async function takeOverOutbox(table: Table, sinkId: string, owner: string
   return taken.flatMap(heldIn);
 }
 
+/** About what an alert takes in a batch item: the alert, and its id twice (in `ids` and as its key in `alerts`). */
+const sizeOf = (c: AlertClaim) => JSON.stringify(c.alert).length + 2 * c.alertId.length + 16;
+
 /** Alerts in batches of at most 99 and ~300 KB; batches in transactions under 4 MB. */
 function pack<T>(things: T[], size: (t: T) => number, maxCount: number, maxBytes: number): T[][] {
   const groups: T[][] = [];
@@ -163,13 +112,11 @@ export async function openDeliveries(
   at: string,
   now: number,
 ): Promise<HeldDelivery[]> {
-  const batches = pack(claims, (c) => JSON.stringify(c.alert).length + 64, BATCH_ALERTS, BATCH_BYTES).map(
-    (members, n) => ({
-      batch: `${at}#${owner}#${n}`,
-      members,
-      bytes: members.reduce((sum, c) => sum + JSON.stringify(c.alert).length + 64, 0),
-    }),
-  );
+  const batches = pack(claims, sizeOf, BATCH_ALERTS, BATCH_BYTES).map((members, n) => ({
+    batch: `${at}#${owner}#${n}`,
+    members,
+    bytes: members.reduce((sum, c) => sum + sizeOf(c), 0),
+  }));
   const held: HeldDelivery[] = [];
   // One transaction after another: each checks the sink's lease, and transactions on one item never run at once.
   for (const group of pack(batches, (b) => b.bytes, TRANSACTION_ITEMS - 1, TRANSACTION_BYTES)) {
