@@ -3,7 +3,7 @@ import { DEFAULTS } from '#functions/config';
 import type { LicenseView } from '#ledger/schemas';
 import type { AlertClaim, ViewStore } from '#ledger/store/port';
 import type { Alert, RuleName } from './alert.ts';
-import { deletedWithin, expiredWithin, expiringWithin, notInstalled } from './rules.ts';
+import { deletedWithin, expiredWithin, expiringWithin, notInstalledPages } from './rules.ts';
 
 export interface WatchConfig {
   /** Alert schedule in days before expiry, e.g. [30, 14, 7, 1, 0]. */
@@ -40,24 +40,40 @@ export interface Candidate {
   key: AlertClaim['key'];
 }
 
-/** The alerts the rules call for now. */
+/** The alerts the rules call for now, all together. */
 export async function candidateAlerts(ledger: ViewStore, config: WatchConfig): Promise<Candidate[]> {
-  const raisedAt = ledger.now().toISOString();
   const out: Candidate[] = [];
-  const add = (
+  await forEachCandidate(ledger, config, (chunk) => out.push(...chunk));
+  return out;
+}
+
+/** Candidates in pages of about this many: what the caller can start on while the rules read on. */
+const CHUNK = 1_000;
+
+/**
+ * The alerts the rules call for now, handed over in chunks as the rules read them (the rules run at once, the
+ * not-installed one page by page), so the caller's reads of their claims overlap the rules' own reads.
+ */
+export async function forEachCandidate(
+  ledger: ViewStore,
+  config: WatchConfig,
+  onChunk: (candidates: Candidate[]) => void,
+): Promise<void> {
+  const raisedAt = ledger.now().toISOString();
+  const candidate = (
     rule: RuleName,
     view: LicenseView,
     cycle: string,
     threshold: number | undefined,
     message: string,
-  ) => {
+  ): Candidate => {
     const key = {
       licenseId: view.id,
       rule,
       cycle,
       threshold: threshold === undefined ? '-' : String(threshold),
     };
-    out.push({
+    return {
       key,
       alert: {
         alertId: `${key.licenseId}#${rule}#${cycle}#${key.threshold}`,
@@ -73,33 +89,51 @@ export async function candidateAlerts(ledger: ViewStore, config: WatchConfig): P
         raisedAt,
         message,
       },
-    });
+    };
   };
   const who = (v: LicenseView) =>
     `${v.email ?? 'unknown user'} (license ${v.id}, connector ${v.connectorId})`;
-
   const horizon = Math.max(...config.thresholds);
-  for (const view of await expiringWithin(ledger, horizon, { expiringDays: config.expiringDays })) {
-    const threshold = tightestThreshold(view.daysToExpiry!, config.thresholds);
-    if (threshold === undefined) continue;
-    const when = view.daysToExpiry === 0 ? 'within a day' : `in ${view.daysToExpiry} day(s)`;
-    add('expiring', view, view.expires!, threshold, `${who(view)} expires ${when}, on ${view.expires}`);
-  }
-  for (const view of await expiredWithin(ledger, config.expiredWithinDays)) {
-    add('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`);
-  }
-  for (const view of await notInstalled(ledger, config.notInstalledDays)) {
-    const message = `${who(view)} was created on ${view.created} and is not installed yet`;
-    add('not-installed', view, 'once', config.notInstalledDays, message);
-  }
-  for (const view of await deletedWithin(ledger, config.deletedWithinDays)) {
-    add(
-      'deleted',
-      view,
-      view.deletedAt!,
-      undefined,
-      `${who(view)} is gone upstream (noticed ${view.deletedAt})`,
-    );
-  }
-  return out;
+
+  await Promise.all([
+    expiringWithin(ledger, horizon, { expiringDays: config.expiringDays }).then((views) =>
+      onChunk(
+        views.flatMap((view) => {
+          const threshold = tightestThreshold(view.daysToExpiry!, config.thresholds);
+          if (threshold === undefined) return [];
+          const when = view.daysToExpiry === 0 ? 'within a day' : `in ${view.daysToExpiry} day(s)`;
+          const message = `${who(view)} expires ${when}, on ${view.expires}`;
+          return [candidate('expiring', view, view.expires!, threshold, message)];
+        }),
+      ),
+    ),
+    expiredWithin(ledger, config.expiredWithinDays).then((views) =>
+      onChunk(
+        views.map((view) =>
+          candidate('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`),
+        ),
+      ),
+    ),
+    notInstalledPages(ledger, config.notInstalledDays, CHUNK, (views) =>
+      onChunk(
+        views.map((view) => {
+          const message = `${who(view)} was created on ${view.created} and is not installed yet`;
+          return candidate('not-installed', view, 'once', config.notInstalledDays, message);
+        }),
+      ),
+    ),
+    deletedWithin(ledger, config.deletedWithinDays).then((views) =>
+      onChunk(
+        views.map((view) =>
+          candidate(
+            'deleted',
+            view,
+            view.deletedAt!,
+            undefined,
+            `${who(view)} is gone upstream (noticed ${view.deletedAt})`,
+          ),
+        ),
+      ),
+    ),
+  ]);
 }

@@ -1,9 +1,10 @@
 // Alert evaluation: run the rules, claim each (alert, sink) pair once, deliver per sink, retry what a sink left.
 import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
 import type { Page } from '#ledger/schemas';
-import type { AlertDelivery, AlertLog, HeldDelivery, ViewStore } from '#ledger/store/port';
+import type { AlertClaim, AlertDelivery, AlertLog, HeldDelivery, ViewStore } from '#ledger/store/port';
 import { type Alert, type AlertRecord, type AlertSink, alertRecord, sinkKind } from './alert.ts';
-import { candidateAlerts, DEFAULT_WATCH_CONFIG, type WatchConfig } from './candidates.ts';
+import { DEFAULT_WATCH_CONFIG, forEachCandidate, type WatchConfig } from './candidates.ts';
 import { alertOf, deliverToSink, type SinkOutcome } from './delivery.ts';
 
 export type { WatchConfig } from './candidates.ts';
@@ -71,17 +72,22 @@ export async function evaluateAlerts(deps: {
     const migrated = await ledger.migrateLegacyOutbox(legacyNames(active), owner, now);
     for (const [sinkId, list] of migrated) again.get(sinkId)!.push(...list);
 
-    const candidates = await candidateAlerts(ledger, config);
-    const claims = candidates.map(({ key, alert }) => ({
-      key,
-      alertId: alert.alertId,
-      raisedAt: alert.raisedAt,
-      alert,
-    }));
-    const unclaimed = await ledger.unclaimed(
-      claims,
-      active.map((s) => s.id),
-    );
+    // Claims are read chunk by chunk while the rules read on.
+    const activeIds = active.map((s) => s.id);
+    const reads: Promise<Map<string, AlertClaim[]>>[] = [];
+    const limit = pLimit(2);
+    await forEachCandidate(ledger, config, (chunk) => {
+      const claims = chunk.map(({ key, alert }) => ({
+        key,
+        alertId: alert.alertId,
+        raisedAt: alert.raisedAt,
+        alert,
+      }));
+      reads.push(limit(() => ledger.unclaimed(claims, activeIds)));
+    });
+    const unclaimed = new Map<string, AlertClaim[]>(activeIds.map((id) => [id, []]));
+    for (const read of await Promise.all(reads))
+      for (const [sinkId, list] of read) unclaimed.get(sinkId)!.push(...list);
     const fresh = new Map<string, HeldDelivery[]>();
     for (const sink of active) {
       const waiting = new Set(again.get(sink.id)!.map((d) => d.alertId));

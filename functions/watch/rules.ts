@@ -107,10 +107,36 @@ export async function notInstalled(
   olderThanDays: number,
   options: RuleOptions = {},
 ): Promise<LicenseView[]> {
+  const views: LicenseView[] = [];
+  // One page: its views read each connector's META once.
+  await notInstalledPages(
+    ledger,
+    olderThanDays,
+    Number.POSITIVE_INFINITY,
+    (page) => views.push(...page),
+    options,
+  );
+  return views.sort(byExpiry);
+}
+
+/** The same licenses in pages of about `size` as the feed is read (in creation order), for callers that stream. */
+export async function notInstalledPages(
+  ledger: ViewStore,
+  olderThanDays: number,
+  size: number,
+  onPage: (views: LicenseView[]) => void,
+  options: RuleOptions = {},
+): Promise<void> {
   const cutoff = new Date(ledger.now().getTime() - olderThanDays * DAY_MS).toISOString();
-  const items: StoredLicense[] = [];
-  for await (const item of ledger.notInstalledBefore(cutoff)) items.push(item);
-  return (await toViews(ledger, items, options)).sort(byExpiry);
+  let items: StoredLicense[] = [];
+  for await (const item of ledger.notInstalledBefore(cutoff)) {
+    items.push(item);
+    if (items.length >= size) {
+      onPage(await toViews(ledger, items, options));
+      items = [];
+    }
+  }
+  if (items.length > 0) onPage(await toViews(ledger, items, options));
 }
 
 /** Licenses marked deleted (gone upstream) within the last withinDays days. */
