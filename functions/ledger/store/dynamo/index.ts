@@ -50,7 +50,8 @@ export function site(doc: DynamoDBDocumentClient, tableName: string, options: Dy
 
 export function connectorFacet({ table, options }: Site): ConnectorStore {
   const cacheMs = options.metaCacheMs ?? 0;
-  const cache = new Map<string, { at: number; meta: ConnectorMeta | undefined }>();
+  // The read itself is kept, so callers asking at once (a rule's pages viewed together) share one GetItem.
+  const cache = new Map<string, { at: number; meta: Promise<ConnectorMeta | undefined> }>();
   return {
     async listConnectors() {
       const out: ConnectorMeta[] = [];
@@ -64,14 +65,18 @@ export function connectorFacet({ table, options }: Site): ConnectorStore {
       }
       return out;
     },
-    async getConnector(cid, { consistent = false } = {}) {
+    getConnector(cid, { consistent = false } = {}) {
       const hit = cache.get(cid);
       if (!consistent && hit && Date.now() - hit.at < cacheMs) return hit.meta;
-      const item = await meta.readMeta(table, cid, consistent);
       // A META item without a connector record yet (an API write to a connector never listed) is no connector.
-      const found = item?.type === 'connector' ? meta.toConnectorMeta(item) : undefined;
-      if (cacheMs > 0) cache.set(cid, { at: Date.now(), meta: found });
-      return found;
+      const read = meta
+        .readMeta(table, cid, consistent)
+        .then((item) => (item?.type === 'connector' ? meta.toConnectorMeta(item) : undefined));
+      if (cacheMs > 0) {
+        cache.set(cid, { at: Date.now(), meta: read });
+        read.catch(() => cache.delete(cid));
+      }
+      return read;
     },
     async connectorEpoch(cid) {
       return ((await meta.readMeta(table, cid, true))?.epoch as number | undefined) ?? 0;
