@@ -56,9 +56,15 @@ export async function evaluateAlerts(deps: {
   const now = started.getTime();
   const lease = { owner, until: now + config.leaseMs };
 
-  // A sink another evaluation is delivering to is left to it.
-  const held = await Promise.all(sinks.map((s) => ledger.acquireSink(s.id, lease, now)));
-  const active = sinks.filter((_, i) => held[i]);
+  // A sink another evaluation is delivering to is left to it; with none left, there is nothing to read.
+  const taken = await Promise.allSettled(sinks.map((s) => ledger.acquireSink(s.id, lease, now)));
+  const active = sinks.filter((_, i) => taken[i]!.status === 'fulfilled' && taken[i]!.value);
+  const failed = taken.find((t) => t.status === 'rejected');
+  if (failed || active.length === 0) {
+    await Promise.all(active.map((s) => ledger.releaseSink(s.id, owner)));
+    if (failed) throw failed.reason;
+    return summary(sinks, [], new Map(), new Map(), owner);
+  }
   // Renewed while this evaluation runs: a long one keeps its sinks, one that died frees them within leaseMs.
   const heartbeat = setInterval(() => {
     const until = ledger.now().getTime() + config.leaseMs;
@@ -83,7 +89,10 @@ export async function evaluateAlerts(deps: {
         raisedAt: alert.raisedAt,
         alert,
       }));
-      reads.push(limit(() => ledger.unclaimed(claims, activeIds)));
+      const read = limit(() => ledger.unclaimed(claims, activeIds));
+      // Awaited below; handled now too, in case the rules fail before that.
+      read.catch(() => undefined);
+      reads.push(read);
     });
     const unclaimed = new Map<string, AlertClaim[]>(activeIds.map((id) => [id, []]));
     for (const read of await Promise.all(reads))
@@ -97,7 +106,7 @@ export async function evaluateAlerts(deps: {
 
     // Every sink gets its own try: one failing destination never holds back the others.
     const timestamp = () => ledger.now().toISOString();
-    const outcomes = await Promise.all(
+    const settled = await Promise.allSettled(
       active.map((sink) =>
         deliverToSink(ledger, sink, [...again.get(sink.id)!, ...fresh.get(sink.id)!], {
           owner,
@@ -105,6 +114,10 @@ export async function evaluateAlerts(deps: {
         }),
       ),
     );
+    // The store failing (not a sink) fails the evaluation, once every sink's delivery has ended.
+    const broken = settled.find((o) => o.status === 'rejected');
+    if (broken) throw broken.reason;
+    const outcomes = settled.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     return summary(sinks, outcomes, fresh, again, owner);
   } finally {
     clearInterval(heartbeat);

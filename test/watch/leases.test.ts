@@ -136,10 +136,12 @@ describe('a lease taken over', () => {
     const evaluationA = evaluateAlerts({ ledger, sinks: [a.sink], config: { leaseMs: 400 } });
     await a.delivery;
     await new Promise((r) => setTimeout(r, 1_200));
-    // Three lease lengths later, A still holds the sink.
+    // Three lease lengths later, A still holds the sink; B, with no sink of its own, reads nothing.
     const b = memorySink('sns:topic');
+    h.meter.reset();
     const evaluationB = await evaluateAlerts({ ledger, sinks: [b], config: { leaseMs: 400 } });
     expect(evaluationB.sinks).toEqual([{ sink: 'sns:topic', due: 0, accepted: 0, pending: 0, busy: true }]);
+    expect(h.meter.calls.Query).toBeUndefined();
     a.release('accept');
     expect((await evaluationA).sinks[0]).toMatchObject({ accepted: 2 });
   });
