@@ -40,12 +40,10 @@ export const sinkDelivery = z.object({
 
 /** An alert as listed: with its delivery status. */
 export const alertRecord = alertSchema.extend({
-  status: z
-    .string()
-    .meta({
-      description:
-        '`pending` while a delivery to one of its sinks failed and was not accepted since, else `sent`.',
-    }),
+  status: z.string().meta({
+    description:
+      '`pending` while a delivery to one of its sinks failed and was not accepted since, else `sent`.',
+  }),
   sentAt: timestamp.optional(),
   deliveries: z.array(sinkDelivery).optional().meta({
     description: 'Per sink that accepted it or failed to (absent on alerts raised before sinks had ids).',
