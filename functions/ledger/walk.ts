@@ -1,6 +1,7 @@
 // The walk of one connector: take its lease, read its licenses page by page, record only what changed, mark what
 // vanished once the list is known whole, and return a plain result the run record is built from.
 import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
 import type { PartnerApi } from '#celigo/client';
 import { PartnerApiError } from '#celigo/errors';
 import { isRecordId, licenseSchema } from '#celigo/schemas';
@@ -260,13 +261,39 @@ class Walk {
       this.claim.provenEpoch === this.claim.epoch;
     if (provablyUnchanged) return;
     const known = await this.storedStates();
+    const missing = [...known].filter(([lid, state]) => !state.deleted && !this.seen.has(lid)).map(([lid]) => lid);
     const gone: LicenseChange[] = [];
-    for (const [lid, state] of known) {
-      if (!state.deleted && !this.seen.has(lid))
-        gone.push({ connectorId: this.cid, licenseId: lid, account: this.account, prev: state });
+    for (const lid of await this.confirmGone(missing)) {
+      gone.push({ connectorId: this.cid, licenseId: lid, account: this.account, prev: known.get(lid) });
     }
     if (gone.length > 0)
       this.add(await recordChanges(this.deps.ledger, gone, this.observedAt, await this.guard()));
+  }
+
+  /**
+   * Of the licenses a whole walk did not see, those the Partner API confirms gone (404). A list paged by offset
+   * shifts when a record before the cursor is deleted mid-walk, so a live license can slip between two pages:
+   * only a lookup by id tells. Any other answer fails the walk, which then marks nothing.
+   */
+  private async confirmGone(missing: string[]): Promise<string[]> {
+    const limit = pLimit(8);
+    const found = await Promise.all(
+      missing.map((lid) =>
+        limit(async () => {
+          try {
+            await this.deps.api.getLicense(this.cid, lid);
+            return undefined; // still there: it moved between pages while we walked
+          } catch (error) {
+            const status = error instanceof PartnerApiError ? error.status : undefined;
+            if (status === 404) return lid;
+            // It answered with the record, however malformed: it exists. Anything else is no answer.
+            if (status !== undefined && status < 400) return undefined;
+            throw error;
+          }
+        }),
+      ),
+    );
+    return found.filter((lid): lid is string => lid !== undefined);
   }
 
   completion() {
