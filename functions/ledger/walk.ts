@@ -261,7 +261,9 @@ class Walk {
       this.claim.provenEpoch === this.claim.epoch;
     if (provablyUnchanged) return;
     const known = await this.storedStates();
-    const missing = [...known].filter(([lid, state]) => !state.deleted && !this.seen.has(lid)).map(([lid]) => lid);
+    const missing = [...known]
+      .filter(([lid, state]) => !state.deleted && !this.seen.has(lid))
+      .map(([lid]) => lid);
     const gone: LicenseChange[] = [];
     for (const lid of await this.confirmGone(missing)) {
       gone.push({ connectorId: this.cid, licenseId: lid, account: this.account, prev: known.get(lid) });
