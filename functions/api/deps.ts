@@ -14,6 +14,8 @@ export interface AppDeps {
   config?: {
     /** Days ahead at which a license counts as expiring in views (default 30). */
     expiringDays?: number;
+    /** Rows per CSV page (default 5,000; tests use fewer). */
+    csvPageRows?: number;
   };
   /** One line per request, and unexpected errors with their request id; default stderr. */
   log?: (line: string) => void;

@@ -86,13 +86,16 @@ export const ExpiredQuery = z.strictObject({
   cursor,
 });
 export const NotInstalledQuery = z.strictObject({ olderThanDays, limit: limit(100), cursor });
+// CSV pages have a fixed size (the Link header names the next); a cursor is all they take beyond the report's own.
 export const ExpiringCsvQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expiring, 'Days ahead.'),
+  cursor,
 });
 export const ExpiredCsvQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expired, 'Days back.'),
+  cursor,
 });
-export const NotInstalledCsvQuery = z.strictObject({ olderThanDays });
+export const NotInstalledCsvQuery = z.strictObject({ olderThanDays, cursor });
 
 const EXPIRES_MESSAGE =
   'expires must be an ISO 8601 date or date-time with an offset, e.g. 2027-01-31T23:59:59Z';

@@ -1,14 +1,11 @@
 // The watch rules as indexed reads of the ledger: expiring, expired, not installed, deleted. No Scan.
 import { DAY_MS } from '#functions/config';
 import { getLicenseItem, type ReadOptions, toViews } from '#ledger/queries';
-import type { LicenseView } from '#ledger/schemas';
+import type { LicenseView, Page } from '#ledger/schemas';
 import type { ViewStore } from '#ledger/store/port';
 import type { StoredLicense } from '#ledger/store/records';
 
 export type RuleOptions = ReadOptions;
-
-const byExpiry = (a: LicenseView, b: LicenseView) =>
-  (a.expires ?? '').localeCompare(b.expires ?? '') || a.id.localeCompare(b.id);
 
 export interface RulePage {
   items: LicenseView[];
@@ -101,16 +98,33 @@ export function expiredWithin(ledger: ViewStore, withinDays: number, options: Ru
   return allPages((after) => expiredPage(ledger, withinDays, { limit: 1000, after, now }, options));
 }
 
-/** Live licenses created more than olderThanDays days ago and still not installed, soonest expiry first. */
+const createdBefore = (ledger: ViewStore, olderThanDays: number) =>
+  new Date(ledger.now().getTime() - olderThanDays * DAY_MS).toISOString();
+
+/**
+ * Live licenses created more than olderThanDays days ago and still not installed, longest waiting first (the
+ * index's own order, so a page reads only itself).
+ */
 export async function notInstalled(
   ledger: ViewStore,
   olderThanDays: number,
   options: RuleOptions = {},
 ): Promise<LicenseView[]> {
-  const cutoff = new Date(ledger.now().getTime() - olderThanDays * DAY_MS).toISOString();
   const items: StoredLicense[] = [];
-  for await (const item of ledger.notInstalledBefore(cutoff)) items.push(item);
-  return (await toViews(ledger, items, options)).sort(byExpiry);
+  for await (const item of ledger.notInstalledBefore(createdBefore(ledger, olderThanDays))) items.push(item);
+  return toViews(ledger, items, options);
+}
+
+/** One page of the not-installed rule, longest waiting first. */
+export async function notInstalledPage(
+  ledger: ViewStore,
+  olderThanDays: number,
+  page: { limit: number; cursor?: string },
+  options: RuleOptions = {},
+): Promise<Page<LicenseView>> {
+  const scope = `not-installed|${olderThanDays}`;
+  const stored = await ledger.notInstalledPage(createdBefore(ledger, olderThanDays), { ...page, scope });
+  return { ...stored, items: await toViews(ledger, stored.items, options) };
 }
 
 /** Licenses marked deleted (gone upstream) within the last withinDays days. */

@@ -3,9 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app';
 import { ErrorBody } from '#api/schemas';
+import { cursor } from '#ledger/cursor';
 import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { serveApp } from '#local/serve/server';
 import { type ApiHarness, apiHarness, errorsOf } from './harness.ts';
+
+const YEAR_ONE = '0001-01-01T00:00:00.000Z';
+const FAR = '2999-01-01T00:00:00.000Z';
 
 let h: ApiHarness;
 let cid: string;
@@ -44,6 +48,20 @@ describe('bad input', () => {
         'cursor',
       ],
       ['/reports/expiring?cursor=nope', 'bad_cursor', 'cursor'],
+      // Well-formed cursors of the right list, dated in year 1: followed, they would make the report read one
+      // month partition per month since then. They point outside the request's own range.
+      [`/reports/expiring?cursor=${cursor.encode('expiring|30', [YEAR_ONE, 'a'])}`, 'bad_cursor', 'cursor'],
+      [`/reports/expired?cursor=${cursor.encode('expired|30', [YEAR_ONE, 'a'])}`, 'bad_cursor', 'cursor'],
+      [
+        `/reports/expiring.csv?cursor=${cursor.encode('expiring|30', [YEAR_ONE, 'a'])}`,
+        'bad_cursor',
+        'cursor',
+      ],
+      [
+        `/reports/expiring?withinDays=5&cursor=${cursor.encode('expiring|30', [FAR, 'a'])}`,
+        'bad_cursor',
+        'cursor',
+      ],
       [`/reports/expiring?cursor=${b64({ after: [1, 2] })}`, 'bad_cursor', 'cursor'],
       [`/alerts?cursor=${b64({ PK: 1 })}`, 'bad_cursor', 'cursor'],
     ];

@@ -100,6 +100,8 @@ export interface LicenseStore {
   licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
   expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
   notInstalledBefore(createdBefore: string): AsyncIterable<StoredLicense>;
+  /** Live licenses not installed, created before `createdBefore`, oldest first, one page. */
+  notInstalledPage(createdBefore: string, page: PageRequest & { scope: string }): Promise<Page<StoredLicense>>;
   deletionsSince(since: string): AsyncIterable<{ licenseId: string; connectorId: string }>;
 }
 

@@ -98,6 +98,7 @@ export function licenseFacet({ table }: Site): LicenseStore {
     licenseVersions: (lid, page) => licenses.licenseVersions(table, lid, page),
     expiryPage: (range) => licenses.expiryPage(table, range),
     notInstalledBefore: (cutoff) => licenses.notInstalledBefore(table, cutoff),
+    notInstalledPage: (cutoff, page) => licenses.notInstalledPage(table, cutoff, page),
     deletionsSince: (since) => licenses.deletionsSince(table, since),
   };
 }

@@ -332,6 +332,28 @@ export async function* notInstalledBefore(
   }
 }
 
+export function notInstalledPage(
+  table: Table,
+  createdBefore: string,
+  page: PageRequest & { scope: string },
+): Promise<Page<StoredLicense>> {
+  return queryPage(
+    table,
+    {
+      input: {
+        IndexName: INDEX.feed.name,
+        KeyConditionExpression: 'feed_pk = :pk AND feed_sk < :cutoff',
+        ExpressionAttributeValues: { ':pk': FEED.notInstalled, ':cutoff': createdBefore },
+      },
+      scope: page.scope,
+      keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
+      inRange: (start) => start.feed_pk === FEED.notInstalled && start.feed_sk! < createdBefore,
+    },
+    { limit: page.limit ?? 100, cursor: page.cursor },
+    toStoredLicense,
+  );
+}
+
 export async function* deletionsSince(table: Table, since: string) {
   for await (const version of queryAll<{ PK: string; connectorId: string }>(table, {
     IndexName: INDEX.feed.name,
