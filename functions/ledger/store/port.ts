@@ -101,7 +101,10 @@ export interface LicenseStore {
   expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
   notInstalledBefore(createdBefore: string): AsyncIterable<StoredLicense>;
   /** Live licenses not installed, created before `createdBefore`, oldest first, one page. */
-  notInstalledPage(createdBefore: string, page: PageRequest & { scope: string }): Promise<Page<StoredLicense>>;
+  notInstalledPage(
+    createdBefore: string,
+    page: PageRequest & { scope: string },
+  ): Promise<Page<StoredLicense>>;
   deletionsSince(since: string): AsyncIterable<{ licenseId: string; connectorId: string }>;
 }
 
