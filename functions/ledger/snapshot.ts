@@ -1,5 +1,6 @@
 // Records license changes: decide what a change is, write it guarded, and after a lost race decide again from a
 // fresh read, so nothing is lost, no version is written twice, and a walk never replaces a newer observation.
+import pLimit from 'p-limit';
 import { changedPaths, contentHash } from './hash.ts';
 import type { ChangeKind } from './schemas.ts';
 import type { Clock, ConnectorStore, LicenseStore } from './store/port.ts';
@@ -36,6 +37,7 @@ export interface WriteOutcome {
 }
 
 const MAX_ATTEMPTS = 8;
+const PLANNING_READS = 16;
 
 /**
  * Writes each change as its current item plus a version item (the store sends them in transactions). A change
@@ -49,7 +51,9 @@ export async function recordChanges(
 ): Promise<WriteOutcome> {
   const outcome: WriteOutcome = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
   if (changes.length === 0) return outcome;
-  const writes = await Promise.all(changes.map((c) => planWrite(ledger, c, observedAt, walk)));
+  // Planning an update reads the stored record (for the changed field paths): a bounded number at once.
+  const reads = pLimit(PLANNING_READS);
+  const writes = await Promise.all(changes.map((c) => reads(() => planWrite(ledger, c, observedAt, walk))));
   const results = await ledger.writeLicenses(writes);
   await Promise.all(
     results.map(async (result, i) => {
