@@ -2,6 +2,7 @@
 import { Option } from 'commander';
 import { createPartnerApi, type PartnerApi } from '#celigo/client';
 import { openStore } from '#local/store/connect';
+import { parseStoreIdle } from './commands/store.ts';
 import { CliError, log } from './output.ts';
 
 export interface GlobalOptions {
@@ -10,6 +11,7 @@ export interface GlobalOptions {
   store: string;
   dataDir: string;
   table: string;
+  storeIdle: number;
   verbose?: boolean;
 }
 
@@ -29,6 +31,10 @@ export function globalOptions(): Option[] {
       .env('LICENSEWATCH_DATA_DIR')
       .default('./.licensewatch'),
     new Option('--table <name>', 'DynamoDB table name').env('LICENSEWATCH_TABLE').default('licensewatch'),
+    new Option('--store-idle <minutes>', 'minutes the embedded store stays up with no command using it')
+      .env('LICENSEWATCH_STORE_IDLE')
+      .default(15)
+      .argParser(parseStoreIdle),
     new Option('--verbose', 'log more, and print stack traces on errors'),
   ];
 }
@@ -65,6 +71,7 @@ export class Context {
       store: this.options.store,
       dataDir: this.options.dataDir,
       table: this.options.table,
+      idleMinutes: this.options.storeIdle,
     }).then((store) => {
       this.storeLabel = store.embedded
         ? `DynamoDB at ${store.embedded.endpoint}`

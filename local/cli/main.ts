@@ -5,6 +5,7 @@ import { registerEmulator } from './commands/emulator.ts';
 import { registerFetch } from './commands/fetch.ts';
 import { registerLedger } from './commands/ledger.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerStore } from './commands/store.ts';
 import { registerWatch } from './commands/watch.ts';
 import { Context, type GlobalOptions, globalOptions } from './context.ts';
 import { CliError } from './output.ts';
@@ -29,6 +30,7 @@ registerWatch(program, context);
 registerServe(program, context);
 registerEmulator(program);
 registerDemo(program, context);
+registerStore(program, context);
 
 try {
   await program.parseAsync(process.argv);
