@@ -58,7 +58,7 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.on(signal, () => void shutdown(`${signal} received`, 0));
 }
 
-/** The files' own databases (0600) and this log: nobody else on the machine reads them. */
+// DynamoDB Local's database files (and anything else made from here) are 0600: nobody else on the machine reads them.
 process.umask(0o077);
 
 await reapOrphan();
@@ -141,6 +141,10 @@ async function launch(access: ReturnType<typeof storeAccess>) {
  * the port file went is seen and keeps the store; one that comes after finds no port file and starts another. */
 function tick(): void {
   if (stopping) return;
+  if (java && hasExited(java)) {
+    void shutdown('DynamoDB Local is gone', 1); // its 'exit' event says why, this is the backstop
+    return;
+  }
   if (!lock!.held()) {
     void shutdown('its lock file is gone (was the data dir removed?)', 0);
     return;
