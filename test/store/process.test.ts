@@ -1,7 +1,9 @@
 // Process hygiene: signals never leave java behind, Ctrl-C of a command spares the warm store, a missing Java is clear.
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '#local/store/connect';
 import { checkJava } from '#local/store/embedded';
 import { isAlive, LOCK_FILE } from '#local/store/lock';
 import { stopStore, storeStatus } from '#local/store/warm';
@@ -52,6 +54,53 @@ describe('a child process with an in-process DynamoDB Local', () => {
     });
     await expect(fixture.exited).resolves.toEqual({ code: 2, signal: null });
   });
+});
+
+describe('opening the warm store', () => {
+  it('refuses, without starting anything, a data dir a process runs its own DynamoDB Local on', async () => {
+    const dataDir = warmDirs.make();
+    mkdirSync(join(dataDir, 'dynamodb'));
+    // As the previous version (or startEmbeddedDynamo) writes it: no kind, so not a warm store to share.
+    writeFileSync(
+      join(dataDir, 'dynamodb', LOCK_FILE),
+      JSON.stringify({ pid: process.pid, javaPid: process.pid, startedAt: 'now' }),
+    );
+    await expect(openStore({ store: 'embedded', dataDir, table: 'child' })).rejects.toMatchObject({
+      code: 'store_busy',
+      message: expect.stringContaining(`in use by pid ${process.pid}, which runs DynamoDB Local for itself`),
+    });
+    expect(existsSync(join(dataDir, 'dynamodb', 'store.log'))).toBe(false);
+  });
+
+  it('stops a DynamoDB Local orphaned by a killed supervisor before starting its own', async () => {
+    const dataDir = warmDirs.make();
+    const dbDir = join(dataDir, 'dynamodb');
+    mkdirSync(dbDir);
+    // What a supervisor killed without setpriv (macOS) leaves: a stale lock naming a java still on the files.
+    const orphan = spawn(
+      process.execPath,
+      ['-e', 'setInterval(() => {}, 1000)', 'DynamoDBLocal.jar', '-dbPath', dbDir],
+      { stdio: 'ignore', detached: true },
+    );
+    try {
+      await new Promise((r) => orphan.once('spawn', r));
+      const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)']).stdout.toString().trim();
+      writeFileSync(
+        join(dbDir, LOCK_FILE),
+        JSON.stringify({ pid: Number(dead), javaPid: orphan.pid, startedAt: 'then', kind: 'supervisor' }),
+      );
+      const store = await openStore({ store: 'embedded', dataDir, table: 'orphans', idleMinutes: 0.2 });
+      await store.close();
+      expect(isAlive(orphan.pid!)).toBe(false);
+      expect(readFileSync(join(dbDir, 'store.log'), 'utf8')).toContain(
+        `stopping DynamoDB Local pid ${orphan.pid}, left behind by supervisor ${dead}`,
+      );
+      expect(javaOn(dataDir)).toEqual([store.embedded!.pid]);
+    } finally {
+      orphan.kill('SIGKILL');
+      await stopStore(dataDir);
+    }
+  }, 90_000);
 });
 
 describe('a command on the warm store', () => {
