@@ -1,6 +1,6 @@
 // The warm store's keeper, run detached by the first command: owns DynamoDB Local for one data dir, stops it when idle.
 // Usage: node supervisor.js <dbDir>   (stdout and stderr: <dbDir>/store.log, opened by the client that starts it)
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { storeAccess } from '#local/store/access';
@@ -29,9 +29,18 @@ import {
 /** How often the leases are read: the idle stop is this late at most. */
 const TICK_MS = 500;
 
-/** Linux's setpriv makes the kernel SIGTERM java when this process dies, even by SIGKILL: no orphan holds the files. */
-const SETPRIV =
-  process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find(existsSync) : undefined;
+/**
+ * Linux's setpriv makes the kernel SIGTERM java when this process dies, even by SIGKILL: no orphan holds the files.
+ * Tried once first: a sandbox that forbids prctl must not keep the store from starting.
+ */
+const SETPRIV = (() => {
+  if (process.platform !== 'linux') return undefined;
+  const path = ['/usr/bin/setpriv', '/bin/setpriv'].find(existsSync);
+  if (!path) return undefined;
+  return spawnSync(path, ['--pdeathsig', 'TERM', '--', 'true'], { stdio: 'ignore' }).status === 0
+    ? path
+    : undefined;
+})();
 
 const dbDir = resolve(process.argv[2] ?? '.');
 const say = (line: string) =>
@@ -87,7 +96,8 @@ try {
     token: token!,
   };
   writePortFile(dbDir, portFile);
-  say(`DynamoDB Local (pid ${child.pid}, heap ${JVM_HEAP}) ready on port ${port} in ${seconds} s`);
+  const tied = SETPRIV ? 'stops with this supervisor' : 'not tied to this supervisor: no setpriv';
+  say(`DynamoDB Local (pid ${child.pid}, heap ${JVM_HEAP}, ${tied}) ready on port ${port} in ${seconds} s`);
   child.once('exit', (code, signal) => {
     if (stopping) return;
     say(`DynamoDB Local exited unexpectedly (${signal ?? `code ${code}`}); the next command starts it again`);
