@@ -14,7 +14,20 @@ export interface GlobalOptions {
   store: string;
   dataDir: string;
   table: string;
+  storeIdle: number;
   verbose?: boolean;
+}
+
+/** --store-idle / LICENSEWATCH_STORE_IDLE: minutes, fractions allowed (tests use seconds), 0 stops it after each command. */
+export function parseStoreIdle(value: string): number {
+  const minutes = Number(value);
+  if (value.trim() === '' || !Number.isFinite(minutes) || minutes < 0 || minutes > 7 * 24 * 60) {
+    throw new CliError(
+      'bad_flags',
+      `--store-idle / LICENSEWATCH_STORE_IDLE must be a number of minutes from 0 to 10080, got '${value}'`,
+    );
+  }
+  return minutes;
 }
 
 export function globalOptions(): Option[] {
@@ -37,6 +50,10 @@ export function globalOptions(): Option[] {
       .env('LICENSEWATCH_DATA_DIR')
       .default('./.licensewatch'),
     new Option('--table <name>', 'DynamoDB table name').env('LICENSEWATCH_TABLE').default(DEFAULTS.tableName),
+    new Option('--store-idle <minutes>', 'minutes the embedded store stays up with no command using it')
+      .env('LICENSEWATCH_STORE_IDLE')
+      .default(15)
+      .argParser(parseStoreIdle),
     new Option('--verbose', 'log more, and print stack traces on errors'),
   ];
 }
@@ -94,6 +111,7 @@ export class Context {
         store: this.options.store,
         dataDir: this.options.dataDir,
         table: this.options.table,
+        idleMinutes: this.options.storeIdle,
       });
       this.storeLabel = store.embedded
         ? `DynamoDB at ${store.embedded.endpoint}`

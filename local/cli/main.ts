@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerFetch } from './commands/fetch.ts';
 import { registerLedger } from './commands/ledger.ts';
 import { registerServing } from './commands/serving.ts';
+import { registerStore } from './commands/store.ts';
 import { registerWatch } from './commands/watch.ts';
 import { Context, type GlobalOptions, globalOptions } from './context.ts';
 import { CliError } from './output.ts';
@@ -26,6 +27,7 @@ registerFetch(program, context);
 registerLedger(program, context);
 registerWatch(program, context);
 registerServing(program, context);
+registerStore(program, context);
 
 try {
   await program.parseAsync(process.argv);
