@@ -68,7 +68,8 @@ describe('--allowed-host', () => {
       `^refused GET "/connectors": forbidden_host \\(Host "evil\\.example:${port}" is not allowed\\)$`,
       'm',
     );
-    for (let i = 0; i < 100 && !refusal.test(served.stderr()); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !refusal.test(served.stderr()); i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(served.stderr()).toMatch(refusal);
   }, 60_000);
 

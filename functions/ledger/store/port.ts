@@ -1,8 +1,9 @@
 // The ledger table's whole vocabulary: everything the domain may ask of its store. ./dynamo is the one adapter.
-import type { ChangeKind, ConnectorRun, Page, RunSummary, WalkOutcome } from '../schemas.ts';
+import type { ConnectorRun, Page, RunSummary, WalkOutcome } from '../schemas.ts';
 import type {
   AlertClaim,
   ConnectorMeta,
+  ConnectorSnapshot,
   DeliveryLease,
   LicenseState,
   LicenseWrite,
@@ -12,17 +13,7 @@ import type {
   WalkClaim,
 } from './records.ts';
 
-export type {
-  AlertClaim,
-  ConnectorMeta,
-  DeliveryLease,
-  LicenseState,
-  LicenseWrite,
-  PageDigest,
-  StoredLicense,
-  StoredVersion,
-  WalkClaim,
-};
+export type * from './records.ts';
 
 export interface PageRequest {
   limit?: number;
@@ -54,14 +45,7 @@ export interface ConnectorStore {
   /** The connector's epoch now (0 before the first write outside a walk), read consistently. */
   connectorEpoch(connectorId: string): Promise<number>;
   /** Snapshotted: the connector record as listed now (a version only when it changed). */
-  recordConnector(c: {
-    connectorId: string;
-    raw: Record<string, unknown>;
-    hash: string;
-    observedAt: string;
-    change: ChangeKind;
-    account: string;
-  }): Promise<void>;
+  recordConnector(c: ConnectorSnapshot): Promise<void>;
   /** Deleted upstream: gone from a complete connector list. */
   markConnectorDeleted(connectorId: string, at: string): Promise<void>;
 }

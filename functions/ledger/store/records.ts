@@ -18,6 +18,16 @@ export interface ConnectorMeta {
   lastWalk?: WalkOutcome;
 }
 
+/** A connector record as listed now, to snapshot. */
+export interface ConnectorSnapshot {
+  connectorId: string;
+  raw: Record<string, unknown>;
+  hash: string;
+  observedAt: string;
+  change: ChangeKind;
+  account: string;
+}
+
 /** The digest of one listing page as a walk recorded it, and what the page held that a skip must carry on. */
 export interface PageDigest {
   digest: string;

@@ -3,8 +3,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PageRequest } from '../port.ts';
 import type { AlertClaim, DeliveryLease } from '../records.ts';
 import { FEED, key } from './keys.ts';
-import { isConditionFailure, queryAll, stripKeys, type Table, transact } from './query.ts';
-import { feedPage } from './runs.ts';
+import { feedPage, isConditionFailure, queryAll, stripKeys, type Table, transact } from './query.ts';
 
 /** Claims an alert and opens its outbox entry, in one transaction; false when it was claimed before. */
 export async function claimAlert(table: Table, claim: AlertClaim, lease: DeliveryLease): Promise<boolean> {
@@ -121,7 +120,12 @@ export async function deliveryLeft(
 }
 
 export const listAlerts = (table: Table, page: PageRequest) =>
-  feedPage(table, FEED.alerts, page, 100, (item) => stripKeys<Record<string, unknown>>(item));
+  feedPage(
+    table,
+    { feed: FEED.alerts, newestFirst: true },
+    { limit: page.limit ?? 100, cursor: page.cursor },
+    (item) => stripKeys<Record<string, unknown>>(item),
+  );
 
 /**
  * Outbox entries written before keys were stored beside them: the key from the alert's own fields. The id is

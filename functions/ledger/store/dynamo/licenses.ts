@@ -7,6 +7,7 @@ import type { LicenseState, LicenseWrite, StoredLicense, StoredVersion } from '.
 import { expiryMonth, FEED, idOf, key, PREFIX } from './keys.ts';
 import { DEFAULT_ACCOUNT, writtenOutsideWalk } from './meta.ts';
 import {
+  feedPage,
   type Item,
   isConditionFailure,
   queryAll,
@@ -337,21 +338,8 @@ export function notInstalledPage(
   createdBefore: string,
   page: PageRequest & { scope: string },
 ): Promise<Page<StoredLicense>> {
-  return queryPage(
-    table,
-    {
-      input: {
-        IndexName: INDEX.feed.name,
-        KeyConditionExpression: 'feed_pk = :pk AND feed_sk < :cutoff',
-        ExpressionAttributeValues: { ':pk': FEED.notInstalled, ':cutoff': createdBefore },
-      },
-      scope: page.scope,
-      keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
-      inRange: (start) => start.feed_pk === FEED.notInstalled && start.feed_sk! < createdBefore,
-    },
-    { limit: page.limit ?? 100, cursor: page.cursor },
-    toStoredLicense,
-  );
+  const feed = { feed: FEED.notInstalled, newestFirst: false, before: createdBefore, scope: page.scope };
+  return feedPage(table, feed, { limit: page.limit ?? 100, cursor: page.cursor }, toStoredLicense);
 }
 
 export async function* deletionsSince(table: Table, since: string) {

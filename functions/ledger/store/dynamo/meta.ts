@@ -1,9 +1,8 @@
 // A connector's META item and its life, as named transitions: snapshotted, walk started, heartbeat, epoch
 // advanced, page digest written, walk ended (completed or failed), deleted upstream, written outside a walk.
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { ChangeKind } from '../../schemas.ts';
 import type { WalkEnd } from '../port.ts';
-import type { ConnectorMeta, PageDigest, WalkClaim } from '../records.ts';
+import type { ConnectorMeta, ConnectorSnapshot, PageDigest, WalkClaim } from '../records.ts';
 import { FEED, key } from './keys.ts';
 import {
   type Item,
@@ -73,17 +72,7 @@ export function readMeta(table: Table, cid: string, consistent = false) {
     .then((res) => res.Item);
 }
 
-export async function snapshotted(
-  table: Table,
-  c: {
-    connectorId: string;
-    raw: Record<string, unknown>;
-    hash: string;
-    observedAt: string;
-    change: ChangeKind;
-    account: string;
-  },
-): Promise<void> {
+export async function snapshotted(table: Table, c: ConnectorSnapshot): Promise<void> {
   const rawJson = JSON.stringify(c.raw);
   await update(table, c.connectorId, {
     UpdateExpression:

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { cursor } from '../../cursor.ts';
 import type { Page } from '../../schemas.ts';
+import { INDEX } from './table.ts';
 
 export interface Table {
   doc: DynamoDBDocumentClient;
@@ -123,4 +124,33 @@ export function transact(table: Table, items: TransactItem[]) {
 export function stripKeys<T>(item: Item): T {
   const { PK: _pk, SK: _sk, feed_pk: _fp, feed_sk: _fs, exp_pk: _ep, exp_sk: _es, type: _t, ...rest } = item;
   return rest as T;
+}
+
+/**
+ * One page of a partition of the `feed` index (runs, alerts, not-installed licenses): in sort-key order or newest
+ * first, optionally only sort keys before `before`. A cursor must stay in the same partition and bound.
+ */
+export function feedPage<T>(
+  table: Table,
+  feed: { feed: string; newestFirst: boolean; before?: string; scope?: string },
+  page: { limit: number; cursor?: string },
+  map: (item: Item) => T,
+): Promise<Page<T>> {
+  const bounded = feed.before !== undefined;
+  return queryPage(
+    table,
+    {
+      input: {
+        IndexName: INDEX.feed.name,
+        KeyConditionExpression: bounded ? 'feed_pk = :pk AND feed_sk < :before' : 'feed_pk = :pk',
+        ExpressionAttributeValues: { ':pk': feed.feed, ...(bounded ? { ':before': feed.before } : {}) },
+        ScanIndexForward: !feed.newestFirst,
+      },
+      scope: feed.scope ?? `feed|${feed.feed}`,
+      keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
+      inRange: (start) => start.feed_pk === feed.feed && (!bounded || start.feed_sk! < feed.before!),
+    },
+    page,
+    map,
+  );
 }

@@ -1,19 +1,18 @@
 // Sync run records: a summary per run and an item per connector walked, folded together in one transaction.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { COUNT_NAMES, type ConnectorRun, type Page, type RunSummary, zeroCounts } from '../../schemas.ts';
+import { COUNT_NAMES, type ConnectorRun, type RunSummary, zeroCounts } from '../../schemas.ts';
 import type { PageRequest } from '../port.ts';
 import { FEED, key, PREFIX } from './keys.ts';
 import {
   cancellationCodes,
+  feedPage,
   type Item,
   isConditionFailure,
   queryAll,
-  queryPage,
   stripKeys,
   type Table,
   transact,
 } from './query.ts';
-import { INDEX } from './table.ts';
 
 export async function startRun(
   table: Table,
@@ -157,31 +156,10 @@ export async function connectorRuns(table: Table, runId: string): Promise<Connec
   return out;
 }
 
-/** A feed of the `feed` index (runs, alerts), newest first. */
-export function feedPage<T>(
-  table: Table,
-  feed: string,
-  page: PageRequest,
-  fallback: number,
-  map: (item: Item) => T,
-): Promise<Page<T>> {
-  return queryPage(
-    table,
-    {
-      input: {
-        IndexName: INDEX.feed.name,
-        KeyConditionExpression: 'feed_pk = :pk',
-        ExpressionAttributeValues: { ':pk': feed },
-        ScanIndexForward: false,
-      },
-      scope: `feed|${feed}`,
-      keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
-      inRange: (start) => start.feed_pk === feed,
-    },
-    { limit: page.limit ?? fallback, cursor: page.cursor },
-    map,
-  );
-}
-
 export const listRuns = (table: Table, page: PageRequest) =>
-  feedPage(table, FEED.runs, page, 50, toRunSummary);
+  feedPage(
+    table,
+    { feed: FEED.runs, newestFirst: true },
+    { limit: page.limit ?? 50, cursor: page.cursor },
+    toRunSummary,
+  );
