@@ -39,9 +39,9 @@ export function buildState(root = ROOT, outDir = OUT_DIR) {
 }
 
 /**
- * The stamp of a build that read `files` (relative to `root`) and started at `startedMs`. A file modified after
- * the build started may have been read before the change, so it is recorded as never matching: the next check
- * builds again.
+ * The stamp of a build that read `files` (relative to `root`) and started at `startedMs`. A file saved while the
+ * build ran may have been read before the save, so it is recorded as never matching and the next check builds
+ * again. (An mtime later than now is a clock's oddity, not a save during the build: it is recorded as it is.)
  * @param {string} root
  * @param {string} entry
  * @param {readonly string[]} files
@@ -53,7 +53,8 @@ export function stampOf(root, entry, files, startedMs) {
   const inputs = {};
   for (const file of [...files].sort()) {
     const stat = statOrUndefined(join(root, file));
-    inputs[file] = stat && stat.mtimeMs < startedMs ? [stat.mtimeMs, stat.size] : [-1, -1];
+    const savedDuringBuild = stat && stat.mtimeMs >= startedMs && stat.mtimeMs <= Date.now();
+    inputs[file] = stat && !savedDuringBuild ? [stat.mtimeMs, stat.size] : [-1, -1];
   }
   return { version: 1, entry, inputs };
 }
