@@ -32,7 +32,7 @@ if (state === 'fresh') {
     tsx = await import('tsx/esm/api');
   } catch {
     process.stderr.write(
-      `licensewatch: no up-to-date build in ${OUT_DIR}/ and tsx is not installed to run the sources: run npm ci\n`,
+      `licensewatch: no up-to-date build in ${OUT_DIR}/, and no tsx to run the sources: run npm run build\n`,
     );
     process.exit(1);
   }
