@@ -41,9 +41,11 @@ export const cliBuildOptions = {
  */
 
 /**
- * Builds the CLI into `outDir` (relative to `root`) and stamps it. Files of an earlier build this one does not
- * reuse are removed; every file is written to a temporary name and renamed, chunks first, then the entry, then the
- * stamp, so a CLI starting meanwhile sees either build whole.
+ * Builds the CLI into `outDir` (relative to `root`) and stamps it. Every file is written to a temporary name and
+ * renamed, chunks first, then the entry, then the stamp: a CLI starting meanwhile never reads half a file, and runs
+ * the sources until the new stamp is there. Files of an earlier build this one does not reuse are removed last; a
+ * process started from that build loads its chunks within milliseconds of starting (`serve` and `demo` load all of
+ * theirs as they start), so only one starting at that very moment could miss one.
  * @param {{ root?: string, outDir?: string }} [options]
  * @returns {Promise<BuildResult>}
  */
