@@ -1,42 +1,13 @@
-// Defaults and their parsers, written once, with two sources: the Lambda environment (loadConfig) and the CLI's
-// flags with their environment twins (parseSetting). Infra and the API read the same defaults.
+// The settings' parsers, written once, with two sources: the Lambda environment (loadConfig) and the CLI's flags
+// with their environment twins (parseSetting). Their defaults live in defaults.ts (re-exported here), which infra,
+// the API and the CLI's flag declarations read.
 import { z } from 'zod';
+import { apiUrlOf, DEFAULTS, MAX_DAYS } from './defaults.ts';
 
-export const DAY_MS = 86_400_000;
-
-export const REGION_URLS = {
-  us: 'https://api.integrator.io/v1',
-  eu: 'https://api.eu.integrator.io/v1',
-} as const;
-
-export const DEFAULTS = {
-  apiUrl: REGION_URLS.us,
-  tableName: 'licensewatch',
-  /** Days before expiry at which an `expiring` alert fires. */
-  thresholds: '30,14,7,1,0',
-  expiringDays: 30,
-  expiredWithinDays: 30,
-  notInstalledDays: 7,
-  /** How far back the deleted rule looks; each deletion still alerts once. */
-  deletedWithinDays: 7,
-} as const;
-
-export const MAX_DAYS = 3650;
+export { apiUrlOf, DAY_MS, DEFAULTS, MAX_DAYS, REGION_URLS } from './defaults.ts';
 
 export class ConfigError extends Error {
   readonly code = 'bad_config';
-}
-
-/** Resolves `us`, `eu` or any http(s) URL to a base URL without a trailing slash; undefined when it is neither. */
-export function apiUrlOf(urlOrRegion: string): string | undefined {
-  const url = REGION_URLS[urlOrRegion.trim().toLowerCase() as keyof typeof REGION_URLS] ?? urlOrRegion.trim();
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
-    return parsed.href.replace(/\/+$/, '');
-  } catch {
-    return undefined;
-  }
 }
 
 /** Unset and blank read the same: "use the default". */

@@ -2,10 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { PartnerApi } from '#celigo/client';
-import { DEFAULTS, parseSetting, setting } from '#functions/config';
+import { DEFAULTS } from '#functions/defaults';
 import type { LedgerStore } from '#ledger/store/port';
 import type { Store } from '#local/store/connect';
 import { CliError, log } from './output.ts';
+import { parsedBy } from './settings.ts';
 
 export interface GlobalOptions {
   apiUrl: string;
@@ -32,10 +33,12 @@ export function parseStoreIdle(value: string): number {
 
 export function globalOptions(): Option[] {
   return [
-    new Option('--api-url <url>', 'Partner API base URL, or a region: us, eu')
-      .env('CELIGO_API_URL')
-      .default(DEFAULTS.apiUrl)
-      .argParser((v) => parseSetting(setting.apiUrl, v, '--api-url')),
+    parsedBy(
+      new Option('--api-url <url>', 'Partner API base URL, or a region: us, eu')
+        .env('CELIGO_API_URL')
+        .default(DEFAULTS.apiUrl),
+      (s) => s.apiUrl,
+    ),
     new Option(
       '--token <token>',
       'Partner API bearer token (visible in `ps`: prefer --token-file or the env)',

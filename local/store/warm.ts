@@ -178,13 +178,17 @@ function startSupervisor(dbDir: string): Starting {
   return starting;
 }
 
-/** From sources the supervisor runs through tsx, like the CLI; a bundled CLI ships supervisor.js beside itself. */
+/**
+ * From sources the supervisor runs through tsx, like the CLI; the bundled CLI builds it as an entry of its own,
+ * beside main.js (this module may sit in a chunk one directory down).
+ */
 function supervisorCommand(): string[] {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     return ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./supervisor.ts', here))];
   }
-  return [fileURLToPath(new URL('./supervisor.js', here))];
+  const built = ['./supervisor.js', '../supervisor.js'].map((p) => fileURLToPath(new URL(p, here)));
+  return [built.find((path) => existsSync(path)) ?? built[0]!];
 }
 
 /** A process that outlives the command gets none of its tokens or cloud credentials. */
