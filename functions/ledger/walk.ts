@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { PartnerApi } from '#celigo/client';
 import { PartnerApiError } from '#celigo/errors';
 import { isRecordId, licenseSchema } from '#celigo/schemas';
+import { DEFAULT_ACCOUNT } from '#functions/config';
 import { contentHash } from './hash.ts';
 import { type ConnectorRun, type Counts, type SyncUnit, type Unidentifiable, zeroCounts } from './schemas.ts';
 import { type LicenseChange, recordChanges, type WalkGuard } from './snapshot.ts';
@@ -14,9 +15,13 @@ export type WalkerStore = Clock & WalkStore & LicenseStore;
 
 import type { LicenseState, PageDigest, WalkClaim } from './store/records.ts';
 
+/** The client of the account a unit belongs to (several partner accounts: one client, one rate budget, each). */
+export type ClientFor = (account: string) => PartnerApi | Promise<PartnerApi>;
+
 export interface WalkDeps {
   ledger: WalkerStore;
-  api: PartnerApi;
+  /** One client, or the client of the unit's account: failing to build it fails this walk only. */
+  api: PartnerApi | ClientFor;
   /** Page progress, for the CLI's progress line. */
   onPage?: (info: { connectorId: string; page: number; records: number }) => void;
   /**
@@ -65,7 +70,8 @@ export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<Con
   const lease = heartbeat(ledger, unit.connectorId, owner, leaseMs);
   const walk = new Walk(deps, unit, claim, owner, startedAt, lease.lost);
   try {
-    await walk.run();
+    const account = unit.account ?? claim.meta?.account ?? DEFAULT_ACCOUNT;
+    await walk.run(typeof deps.api === 'function' ? await deps.api(account) : deps.api);
     const ended = await ledger.endWalk(unit.connectorId, owner, walk.completion());
     if (!ended)
       throw new WalkFailure('walk_lease_lost', `connector ${unit.connectorId}: the walk lost its lease`);
@@ -135,14 +141,20 @@ class Walk {
     return this.unit.connectorId;
   }
 
+  /** The account the planner last listed the connector under (its META), which every license write carries. */
   private get account() {
-    return this.claim.meta?.account ?? 'default';
+    return this.claim.meta?.account ?? this.unit.account ?? DEFAULT_ACCOUNT;
   }
 
   /** The guard of this walk's writes; moves the connector's epoch the first time the walk is about to write. */
   private async guard(): Promise<WalkGuard> {
     this.epoch ??= await this.deps.ledger.advanceEpoch(this.cid, this.owner);
-    return { walkEpoch: this.claim.epoch, stamp: this.epoch };
+    return { walkEpoch: this.claim.epoch, stamp: this.epoch, baseline: !this.claim.walkedBefore };
+  }
+
+  /** A stored license the store should hold in its current shape and under the connector's account. */
+  private stale(state: LicenseState) {
+    return state.outdated || state.account !== this.account;
   }
 
   /** Ids, hashes and revisions of the connector's licenses, loaded once a page differs, never whole records. */
@@ -151,8 +163,8 @@ class Walk {
     return this.stored;
   }
 
-  async run(): Promise<void> {
-    const { api, onPage } = this.deps;
+  async run(api: PartnerApi): Promise<void> {
+    const { onPage } = this.deps;
     let offset = 0;
     for await (const page of api.licensePages(this.cid)) {
       if (this.leaseLost())
@@ -160,8 +172,13 @@ class Walk {
       this.pageCount = page.index + 1;
       this.pages++;
       const last = this.claim.digests.get(page.index);
-      // A digest counts only under the epoch it was written in: any write outside a walk since then voids it.
-      const same = last !== undefined && last.epoch === this.claim.epoch && last.digest === page.digest;
+      // A digest counts only under the epoch it was written in (any write outside a walk since then voids it), and
+      // for the account its licenses were written under (a connector that moved accounts is compared again).
+      const same =
+        last !== undefined &&
+        last.epoch === this.claim.epoch &&
+        last.account === this.account &&
+        last.digest === page.digest;
       if (same) this.skipPage(page.records, last, offset);
       else await this.comparePage(page.index, page.records, page.digest, offset);
       offset += page.records.length;
@@ -217,7 +234,8 @@ class Walk {
       if (!licenseSchema.safeParse(record).success) invalid++;
       const hash = contentHash(record);
       const prev = known.get(id);
-      if (prev && !prev.deleted && prev.hash === hash) this.counts.unchanged++;
+      const unchanged = prev && !prev.deleted && prev.hash === hash;
+      if (unchanged && !this.stale(prev)) this.counts.unchanged++;
       else
         changes.push({
           connectorId: this.cid,
@@ -226,6 +244,7 @@ class Walk {
           raw: record,
           hash,
           prev,
+          ...(unchanged ? { refresh: true } : {}),
         });
     });
     this.counts.invalid += invalid;
@@ -237,6 +256,7 @@ class Walk {
       records: records.length,
       invalid,
       unidentifiable: { count: unidentified, positions },
+      account: this.account,
     });
   }
 
@@ -262,8 +282,10 @@ class Walk {
     const known = await this.storedStates();
     const gone: LicenseChange[] = [];
     for (const [lid, state] of known) {
-      if (!state.deleted && !this.seen.has(lid))
-        gone.push({ connectorId: this.cid, licenseId: lid, account: this.account, prev: state });
+      const change = { connectorId: this.cid, licenseId: lid, account: this.account, prev: state };
+      if (!state.deleted && !this.seen.has(lid)) gone.push(change);
+      // Gone before: no page shows it, so this is where a deleted license gets the store's current shape.
+      else if (state.deleted && this.stale(state)) gone.push({ ...change, refresh: true });
     }
     if (gone.length > 0)
       this.add(await recordChanges(this.deps.ledger, gone, this.observedAt, await this.guard()));

@@ -5,7 +5,8 @@ import type { LicenseView } from '#ledger/schemas';
 import type { ViewStore } from '#ledger/store/port';
 import type { StoredLicense } from '#ledger/store/records';
 
-export type RuleOptions = ReadOptions;
+/** The rules' view options, and the partner account to keep to (all accounts when absent). */
+export type RuleOptions = ReadOptions & { account?: string };
 
 const byExpiry = (a: LicenseView, b: LicenseView) =>
   (a.expires ?? '').localeCompare(b.expires ?? '') || a.id.localeCompare(b.id);
@@ -50,7 +51,12 @@ export async function rangePage(
   options: RuleOptions = {},
 ): Promise<RulePage> {
   const lower = page.after ? `${page.after[0]}#${page.after[1]}` : range.lower;
-  const { items, more } = await ledger.expiryPage({ lower, upper: range.upper, limit: page.limit });
+  const { items, more } = await ledger.expiryPage({
+    lower,
+    upper: range.upper,
+    limit: page.limit,
+    account: options.account,
+  });
   const views = await toViews(ledger, items, options);
   const last = items.at(-1);
   return more && last ? { items: views, next: [last.expires!, last.licenseId] } : { items: views };
@@ -64,7 +70,7 @@ export function expiringPage(
   options: RuleOptions = {},
 ): Promise<RulePage> {
   const range = expiringRange(withinDays, page.now ?? ledger.now());
-  return rangePage(ledger, range, page, { expiringDays: options.expiringDays ?? withinDays });
+  return rangePage(ledger, range, page, { ...options, expiringDays: options.expiringDays ?? withinDays });
 }
 
 /** A page of the expired rule (expired within the last withinDays days). */
@@ -109,7 +115,7 @@ export async function notInstalled(
 ): Promise<LicenseView[]> {
   const cutoff = new Date(ledger.now().getTime() - olderThanDays * DAY_MS).toISOString();
   const items: StoredLicense[] = [];
-  for await (const item of ledger.notInstalledBefore(cutoff)) items.push(item);
+  for await (const item of ledger.notInstalledBefore(cutoff, options.account)) items.push(item);
   return (await toViews(ledger, items, options)).sort(byExpiry);
 }
 
@@ -124,7 +130,8 @@ export async function deletedWithin(
   for await (const { licenseId } of ledger.deletionsSince(since)) {
     const item = await getLicenseItem(ledger, licenseId);
     // Still deleted now (a license that came back is live again and not "deleted").
-    if (item?.deletedAt) items.push(item);
+    if (item?.deletedAt && (options.account === undefined || item.account === options.account))
+      items.push(item);
   }
   return toViews(ledger, items, options);
 }

@@ -120,8 +120,8 @@ export async function deliveryLeft(
   );
 }
 
-export const listAlerts = (table: Table, page: PageRequest) =>
-  feedPage(table, FEED.alerts, page, 100, (item) => stripKeys<Record<string, unknown>>(item));
+export const listAlerts = (table: Table, page: PageRequest & { account?: string }) =>
+  feedPage(table, FEED.alerts, page, 100, (item) => stripKeys<Record<string, unknown>>(item), page.account);
 
 /**
  * Outbox entries written before keys were stored beside them: the key from the alert's own fields. The id is

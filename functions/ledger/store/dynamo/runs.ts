@@ -5,6 +5,7 @@ import type { PageRequest } from '../port.ts';
 import { FEED, key, PREFIX } from './keys.ts';
 import {
   cancellationCodes,
+  filterOf,
   type Item,
   isConditionFailure,
   queryAll,
@@ -12,12 +13,18 @@ import {
   stripKeys,
   type Table,
   transact,
+  withFilter,
 } from './query.ts';
 import { INDEX } from './table.ts';
 
 export async function startRun(
   table: Table,
-  run: { runId: string; startedAt: string; connectors: number },
+  run: {
+    runId: string;
+    startedAt: string;
+    connectors: number;
+    accountErrors?: { account: string; code: string; message: string }[];
+  },
 ): Promise<void> {
   // Status and finish time are derived on read from the counts (see toRunSummary).
   await table.doc.send(
@@ -29,6 +36,7 @@ export async function startRun(
         feed_pk: FEED.runs,
         feed_sk: `${run.startedAt}#${run.runId}`,
         ...run,
+        ...(run.accountErrors?.length ? {} : { accountErrors: undefined }),
         completed: 0,
         failed: 0,
         skipped: 0,
@@ -133,7 +141,8 @@ function toRunSummary(item: Item): RunSummary {
   return {
     ...rest,
     skipped,
-    status: done ? (rest.failed > 0 ? 'failed' : 'completed') : 'running',
+    // An account that could not be listed fails the run, whatever its walks did.
+    status: done ? (rest.failed > 0 || rest.accountErrors?.length ? 'failed' : 'completed') : 'running',
     ...(done && finishedAt ? { finishedAt } : {}),
   };
 }
@@ -157,24 +166,26 @@ export async function connectorRuns(table: Table, runId: string): Promise<Connec
   return out;
 }
 
-/** A feed of the `feed` index (runs, alerts), newest first. */
+/** A feed of the `feed` index (runs, alerts), newest first; of one partner account if named (a filter). */
 export function feedPage<T>(
   table: Table,
   feed: string,
   page: PageRequest,
   fallback: number,
   map: (item: Item) => T,
+  account?: string,
 ): Promise<Page<T>> {
+  const input = {
+    IndexName: INDEX.feed.name,
+    KeyConditionExpression: 'feed_pk = :pk',
+    ExpressionAttributeValues: { ':pk': feed },
+    ScanIndexForward: false,
+  };
   return queryPage(
     table,
     {
-      input: {
-        IndexName: INDEX.feed.name,
-        KeyConditionExpression: 'feed_pk = :pk',
-        ExpressionAttributeValues: { ':pk': feed },
-        ScanIndexForward: false,
-      },
-      scope: `feed|${feed}`,
+      input: withFilter(input, filterOf({ account })),
+      scope: account === undefined ? `feed|${feed}` : `feed|${feed}|${account}`,
       keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
       inRange: (start) => start.feed_pk === feed,
     },
