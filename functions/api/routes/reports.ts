@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cursor as cursorCodec } from '#ledger/cursor';
+import { checkAccount } from '#ledger/portfolio';
 import type { LicenseView } from '#ledger/schemas';
 import {
   expiredRange,
@@ -99,19 +100,21 @@ async function expiryReportPage(
   deps: AppDeps,
   scope: string,
   range: ReportRange,
-  query: { limit?: number; cursor?: string },
+  query: { limit?: number; cursor?: string; account?: string },
   expiringDays?: number,
 ) {
   const inRange = (p: unknown): p is [string, string] =>
     keyTuple(2)(p) && withinRange(range, p as [string, string]);
-  const after = cursorCodec.decode(query.cursor, scope, inRange);
+  const { account } = query;
+  const after = cursorCodec.decode(query.cursor, account ? `${scope}|${account}` : scope, inRange);
   const page: RulePage = await rangePage(
     deps.ledger,
     range,
     { limit: query.limit ?? 100, after },
-    { expiringDays },
+    { expiringDays, account },
   );
-  return { items: page.items, ...(page.next ? { nextCursor: cursorCodec.encode(scope, page.next) } : {}) };
+  const next = page.next && cursorCodec.encode(account ? `${scope}|${account}` : scope, page.next);
+  return { items: page.items, ...(next ? { nextCursor: next } : {}) };
 }
 
 function csvResponse(c: Context<AppEnv>, name: string, views: LicenseView[]): Response {
@@ -123,44 +126,48 @@ function csvResponse(c: Context<AppEnv>, name: string, views: LicenseView[]): Re
 
 export function registerReportRoutes(app: App, deps: AppDeps): void {
   const { ledger } = deps;
-  const options = { expiringDays: deps.config?.expiringDays };
+  const expiringDays = deps.config?.expiringDays;
   const { expiring, expired, notInstalled: olderThan } = REPORT_DEFAULTS;
+  /** The rules' options for a request: its account (checked), and the deployment's expiring window. */
+  const optionsOf = async (account: string | undefined) => ({
+    expiringDays,
+    account: await checkAccount(ledger, account, deps.accounts),
+  });
 
   app.openapi(expiringRoute, async (c) => {
     const { withinDays = expiring, ...query } = c.req.valid('query');
+    await checkAccount(ledger, query.account, deps.accounts);
     const range = expiringRange(withinDays, ledger.now());
-    const days = options.expiringDays ?? withinDays;
+    const days = expiringDays ?? withinDays;
     return c.json(await expiryReportPage(deps, `expiring|${withinDays}`, range, query, days), 200);
   });
   app.openapi(expiringCsvRoute, async (c) => {
-    const { withinDays = expiring } = c.req.valid('query');
-    return csvResponse(c, `expiring-${withinDays}d`, await expiringWithin(ledger, withinDays, options));
+    const { withinDays = expiring, account } = c.req.valid('query');
+    const views = await expiringWithin(ledger, withinDays, await optionsOf(account));
+    return csvResponse(c, `expiring-${withinDays}d`, views);
   });
 
   app.openapi(expiredRoute, async (c) => {
     const { withinDays = expired, ...query } = c.req.valid('query');
+    await checkAccount(ledger, query.account, deps.accounts);
     const range = expiredRange(withinDays, ledger.now());
-    return c.json(
-      await expiryReportPage(deps, `expired|${withinDays}`, range, query, options.expiringDays),
-      200,
-    );
+    return c.json(await expiryReportPage(deps, `expired|${withinDays}`, range, query, expiringDays), 200);
   });
   app.openapi(expiredCsvRoute, async (c) => {
-    const { withinDays = expired } = c.req.valid('query');
-    return csvResponse(c, `expired-${withinDays}d`, await expiredWithin(ledger, withinDays, options));
+    const { withinDays = expired, account } = c.req.valid('query');
+    const views = await expiredWithin(ledger, withinDays, await optionsOf(account));
+    return csvResponse(c, `expired-${withinDays}d`, views);
   });
 
   app.openapi(notInstalledRoute, async (c) => {
-    const { olderThanDays = olderThan, limit, cursor } = c.req.valid('query');
-    const views = await notInstalled(ledger, olderThanDays, options);
-    return c.json(pageOfReport(views, `not-installed|${olderThanDays}`, limit, cursor), 200);
+    const { olderThanDays = olderThan, account, limit, cursor } = c.req.valid('query');
+    const views = await notInstalled(ledger, olderThanDays, await optionsOf(account));
+    const scope = `not-installed|${olderThanDays}${account ? `|${account}` : ''}`;
+    return c.json(pageOfReport(views, scope, limit, cursor), 200);
   });
   app.openapi(notInstalledCsvRoute, async (c) => {
-    const { olderThanDays = olderThan } = c.req.valid('query');
-    return csvResponse(
-      c,
-      `not-installed-${olderThanDays}d`,
-      await notInstalled(ledger, olderThanDays, options),
-    );
+    const { olderThanDays = olderThan, account } = c.req.valid('query');
+    const views = await notInstalled(ledger, olderThanDays, await optionsOf(account));
+    return csvResponse(c, `not-installed-${olderThanDays}d`, views);
   });
 }
