@@ -50,7 +50,12 @@ export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<Con
   const startedAt = started.toISOString();
   const owner = `${unit.runId}/${randomBytes(4).toString('hex')}`;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  const base = { runId: unit.runId, connectorId: unit.connectorId, startedAt };
+  const base = {
+    runId: unit.runId,
+    connectorId: unit.connectorId,
+    ...(unit.account ? { account: unit.account } : {}),
+    startedAt,
+  };
   const finish = (fields: Partial<ConnectorRun> & Pick<ConnectorRun, 'status'>): ConnectorRun => {
     const finished = ledger.now();
     return {

@@ -7,7 +7,10 @@ const actions = () => import('../actions/watch.ts');
 const days = (flag: string, fallback: number) => (value: string) =>
   parseSetting(setting.days(fallback), value, flag);
 const formats = (cmd: Command) =>
-  cmd.option('--json', 'print { items } as JSON').option('--csv', 'print CSV with a header row');
+  cmd
+    .option('--account <name>', "only this partner account's")
+    .option('--json', 'print { items } as JSON')
+    .option('--csv', 'print CSV with a header row');
 
 export function registerWatch(program: Command, context: () => Context): void {
   const report = program.command('report').description('licenses that need attention');
