@@ -82,7 +82,7 @@ export function resolveSince(text: string, now: Date): string {
 }
 
 export interface ChangeQuery {
-  /** An ISO instant (see resolveSince). */
+  /** Days back (`7d`) or an ISO date or instant, as asked; resolved against the ledger's clock. */
   since: string;
   connectorId?: string;
   kind?: ChangeItemKind;
@@ -92,12 +92,17 @@ export interface ChangeQuery {
   cursor?: string;
 }
 
-/** The portfolio's changes since `since`, newest first: one item per version (the baseline only on request). */
+/**
+ * The portfolio's changes since `since`, newest first: one item per version (the baseline only on request). A since
+ * malformed or in the future is `invalid_parameter`.
+ */
 export async function listChanges(
   ledger: Pick<PortfolioStore, 'changesPage'> & { now(): Date },
   query: ChangeQuery,
 ): Promise<Page<ChangeItem>> {
-  return ledger.changesPage({ ...query, until: ledger.now().toISOString() });
+  const now = ledger.now();
+  const since = resolveSince(query.since, now);
+  return ledger.changesPage({ ...query, since, sinceAsked: query.since, until: now.toISOString() });
 }
 
 /**

@@ -1,6 +1,6 @@
 // Routes across the portfolio: find a customer's licenses, and what changed (JSON pages, or CSV pages with a Link).
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkAccount, findLicenses, listChanges, resolveSince } from '#ledger/portfolio';
+import { checkAccount, findLicenses, listChanges } from '#ledger/portfolio';
 import { changesCsv } from '../csv.ts';
 import type { App, AppDeps } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
@@ -69,12 +69,12 @@ export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
     return c.json(page, 200);
   });
 
-  /** The feed's query from the request's: `since` resolved against the ledger's clock (never in the future). */
+  /** The feed's query from the request's (`since` is resolved against the ledger's clock, never in the future). */
   async function changeQuery(query: z.infer<typeof ChangesQuery>) {
     const { since = DEFAULT_SINCE, connector, kind, includeBaseline, account, limit, cursor } = query;
     await checkAccount(ledger, account, deps.accounts);
     return {
-      since: resolveSince(since, ledger.now()),
+      since,
       connectorId: connector,
       kind,
       includeBaseline,

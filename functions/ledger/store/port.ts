@@ -53,6 +53,8 @@ export interface CustomerQuery extends PageRequest {
 export interface ChangeRange extends PageRequest {
   since: string;
   until: string;
+  /** `since` as asked (`7d`): a cursor stays good while the window it names slides with the clock. */
+  sinceAsked?: string;
   /** Also versions recorded by each connector's first walk. */
   includeBaseline?: boolean;
   connectorId?: string;

@@ -1,6 +1,6 @@
 // `find` and `changes`: a customer's licenses, and what changed across the portfolio, every page.
 import { changesCsv } from '#api/csv';
-import { checkAccount, findLicenses, listChanges, parseCustomer, resolveSince } from '#ledger/portfolio';
+import { checkAccount, findLicenses, listChanges, parseCustomer } from '#ledger/portfolio';
 import type { ChangeItem, ChangeItemKind, LicenseView } from '#ledger/schemas';
 import type { Context } from '../context.ts';
 import { formatOf, printJson, printTable } from '../output.ts';
@@ -41,7 +41,7 @@ export async function changes(
   const format = formatOf(opts);
   const ledger = await ctx.ledger();
   const query = {
-    since: resolveSince(opts.since, ledger.now()),
+    since: opts.since,
     connectorId: opts.connector,
     kind: opts.kind,
     includeBaseline: opts.includeBaseline,

@@ -125,7 +125,7 @@ export async function changesPage(table: Table, range: ChangeRange): Promise<Pag
   const limit = range.limit ?? 100;
   const scope = [
     'changes',
-    range.since,
+    range.sinceAsked ?? range.since,
     range.includeBaseline ? 'baseline' : 'news',
     range.connectorId ?? '*',
     range.kind ?? '*',
