@@ -9,6 +9,7 @@ import { contentHash } from './hash.ts';
 import { type ConnectorRun, type Counts, type SyncUnit, type Unidentifiable, zeroCounts } from './schemas.ts';
 import { type LicenseChange, recordChanges, type WalkGuard } from './snapshot.ts';
 import type { Clock, LicenseStore, WalkStore } from './store/port.ts';
+import { heartbeat } from './walk-lease.ts';
 
 /** What a walk needs of the store. */
 export type WalkerStore = Clock & WalkStore & LicenseStore;
@@ -92,32 +93,6 @@ export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<Con
   } finally {
     lease.stop();
   }
-}
-
-/** Renews the lease every third of its length until stopped; `lost()` once another walk took it over. */
-function heartbeat(ledger: WalkerStore, cid: string, owner: string, leaseMs: number) {
-  let lost = false;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = () => {
-    timer = setTimeout(async () => {
-      try {
-        if (!(await ledger.renewWalk(cid, owner, leaseMs))) lost = true;
-      } catch {
-        // A failed renewal is retried at the next tick; the lease outlives two of them.
-      }
-      if (!stopped && !lost) tick();
-    }, leaseMs / 3);
-    timer.unref?.();
-  };
-  tick();
-  return {
-    lost: () => lost,
-    stop: () => {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
 }
 
 class Walk {
