@@ -56,7 +56,11 @@ describe('openStore embedded', () => {
       const { Table } = await first.raw.send(new DescribeTableCommand({ TableName: 'ledger' }));
       expect(Table?.TableStatus).toBe('ACTIVE');
       expect(Table?.KeySchema?.map((k) => k.AttributeName)).toEqual(['PK', 'SK']);
-      expect(Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual(['byExpiry', 'feed']);
+      expect(Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual([
+        'byExpiry',
+        'feed',
+        'lookup',
+      ]);
       await first.client.send(
         new PutCommand({
           TableName: 'ledger',
