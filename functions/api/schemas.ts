@@ -80,7 +80,7 @@ export const AccountPageQuery = (fallback: number) =>
 
 const includeDeleted = flag('includeDeleted', 'Also licenses gone upstream (default false).');
 
-export const LicensesQuery = z.strictObject({ includeDeleted, limit: limit(100), cursor });
+export const LicensesQuery = z.strictObject({ includeDeleted, account, limit: limit(100), cursor });
 
 /** `GET /licenses`: one customer, by e-mail or by domain (exactly one of the two). */
 export const FindQuery = z

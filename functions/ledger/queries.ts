@@ -76,11 +76,13 @@ export async function* allLicenses(
   ledger: ViewStore & Pick<ConnectorStore, 'listConnectors'>,
   options: ReadOptions & { includeDeleted?: boolean; connectorId?: string; account?: string } = {},
 ): AsyncGenerator<LicenseView> {
+  const inAccount = (c: { account: string } | undefined) =>
+    Boolean(c) && (!options.account || c!.account === options.account);
+  if (options.connectorId && options.account && !inAccount(await getConnector(ledger, options.connectorId)))
+    return; // that connector is not in the account asked for
   const ids = options.connectorId
     ? [options.connectorId]
-    : (await listConnectors(ledger))
-        .filter((c) => !options.account || c.account === options.account)
-        .map((c) => c.id);
+    : (await listConnectors(ledger)).filter(inAccount).map((c) => c.id);
   for (const cid of ids) {
     let next: string | undefined;
     do {

@@ -170,6 +170,8 @@ describe('?account= on lists', () => {
     expect(alerts.every((a) => a.account === 'eu' && a.connectorId === euCid)).toBe(true);
     const csv = await (await call('/reports/expiring.csv?withinDays=365&account=us')).text();
     expect(csv).not.toContain(euCid);
+    expect(await pages(`/connectors/${euCid}/licenses?account=eu`, LicensePage)).toHaveLength(41);
+    expect((await call(`/connectors/${euCid}/licenses?account=us`)).status).toBe(404);
   });
 });
 

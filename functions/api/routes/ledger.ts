@@ -92,8 +92,11 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(listLicensesRoute, async (c) => {
     const { cid } = c.req.valid('param');
-    const { includeDeleted, limit = 100, cursor } = c.req.valid('query');
-    if (!(await getConnector(ledger, cid))) throw notFound('connector', cid);
+    const { includeDeleted, account, limit = 100, cursor } = c.req.valid('query');
+    await checkAccount(ledger, account, deps.accounts);
+    const connector = await getConnector(ledger, cid);
+    // Of another account than the one asked for: not in the list the caller asked for.
+    if (!connector || (account && connector.account !== account)) throw notFound('connector', cid);
     const page = await listLicenses(ledger, cid, { includeDeleted, limit, cursor, expiringDays });
     return c.json(page, 200);
   });
