@@ -26,7 +26,8 @@ export async function startRun(
     accountErrors?: { account: string; code: string; message: string }[];
   },
 ): Promise<void> {
-  // Status and finish time are derived on read from the counts (see toRunSummary).
+  // Status and finish time are derived on read from the counts (see toRunSummary); no account errors, no attribute.
+  const { accountErrors, ...rest } = run;
   await table.doc.send(
     new PutCommand({
       TableName: table.name,
@@ -35,8 +36,8 @@ export async function startRun(
         type: 'run',
         feed_pk: FEED.runs,
         feed_sk: `${run.startedAt}#${run.runId}`,
-        ...run,
-        ...(run.accountErrors?.length ? {} : { accountErrors: undefined }),
+        ...rest,
+        ...(accountErrors?.length ? { accountErrors } : {}),
         completed: 0,
         failed: 0,
         skipped: 0,
