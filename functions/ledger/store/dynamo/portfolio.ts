@@ -118,8 +118,8 @@ class FeedStream {
 /**
  * The change feed newest first: month partitions from the newest down, each merging the news partition with the
  * baseline one when asked for. A page reads its items, one past them and the cursor's own item again (BETWEEN is
- * inclusive); merged with the baseline, at most half a page more (each partition's first read asks for its share). A filter (connector, kind, account) makes DynamoDB read
- * items it then drops.
+ * inclusive); merged with the baseline, at most half a page more (each partition's first read asks for its share).
+ * A filter (connector, kind, account) makes DynamoDB read items it then drops.
  */
 export async function changesPage(table: Table, range: ChangeRange): Promise<Page<StoredChange>> {
   const limit = range.limit ?? 100;
@@ -131,8 +131,9 @@ export async function changesPage(table: Table, range: ChangeRange): Promise<Pag
     range.kind ?? '*',
     range.account ?? '*',
   ].join('|');
+  // A position is a feed key no later than now. One that a sliding window (`7d`) has passed ends the list.
   const valid = (p: unknown): p is string =>
-    typeof p === 'string' && CHANGE_SORT_KEY.test(p) && p >= range.since && p.slice(0, 24) <= range.until;
+    typeof p === 'string' && CHANGE_SORT_KEY.test(p) && p.slice(0, 24) <= range.until;
   const after = cursor.decode(range.cursor, scope, valid);
   // `~` sorts after every `#...` suffix: the newest possible key of the instant `until`.
   const bounds = {
@@ -144,7 +145,10 @@ export async function changesPage(table: Table, range: ChangeRange): Promise<Pag
     account: range.account,
     equals: { connectorId: range.connectorId, kind: range.kind },
   });
-  const months = monthsBetween(new Date(range.since), new Date(bounds.upper.slice(0, 24))).reverse();
+  const months =
+    bounds.upper < bounds.lower
+      ? []
+      : monthsBetween(new Date(range.since), new Date(bounds.upper.slice(0, 24))).reverse();
   const items: Item[] = [];
   for (const month of months) {
     const streams = [false, ...(range.includeBaseline ? [true] : [])].map(
