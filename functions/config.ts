@@ -6,9 +6,23 @@ import { apiUrlOf, DEFAULTS, MAX_DAYS } from './defaults.ts';
 
 export { apiUrlOf, DAY_MS, DEFAULTS, MAX_DAYS, REGION_URLS } from './defaults.ts';
 
+/**
+ * The partner account of a deployment configured without an accounts list, and of every connector and license
+ * recorded before accounts existed.
+ */
+export const DEFAULT_ACCOUNT = 'default';
+
 export class ConfigError extends Error {
   readonly code = 'bad_config';
 }
+
+/** How a partner account is named in `?account=`, `--account`, the accounts file and the CDK context. */
+export const ACCOUNT_NAME_RULE = 'must be 1-32 letters, digits, - or _ (starting with a letter or digit)';
+export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+export const accountName = z.string().regex(ACCOUNT_NAME, ACCOUNT_NAME_RULE);
+
+/** Names listed twice, for a one-line error. */
+export const duplicates = (names: string[]) => names.filter((n, i) => names.indexOf(n) !== i);
 
 /** Unset and blank read the same: "use the default". */
 const blank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -70,9 +84,50 @@ export function parseSetting<S extends z.ZodType>(schema: S, value: unknown, nam
   throw new ConfigError(`${name} ${message}, got ${String(value)}`);
 }
 
+/**
+ * LICENSEWATCH_ACCOUNTS in Lambda: JSON `[{ "name", "apiUrl", "tokenSecretId" }]`, one entry per partner account,
+ * written by the stack. It replaces CELIGO_API_URL and CELIGO_TOKEN_SECRET_ARN (the one account named `default`).
+ */
+const deployedAccounts = z.preprocess(
+  blank,
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of accounts' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(
+          z.strictObject({
+            name: accountName,
+            apiUrl: setting.apiUrl,
+            tokenSecretId: z.string().min(1, 'is required'),
+          }),
+        )
+        .min(1, 'must list at least one account')
+        .refine((list) => duplicates(list.map((a) => a.name)).length === 0, 'account names must be unique'),
+    )
+    .optional(),
+);
+
+export interface PartnerAccount {
+  name: string;
+  apiUrl: string;
+  /** In Lambda: the secret holding its token. */
+  tokenSecretId?: string;
+  /** Locally: the token itself. */
+  token?: string;
+}
+
 export const configSchema = z
   .object({
     TABLE_NAME: z.string({ error: 'is required' }).trim().min(1, 'is required'),
+    LICENSEWATCH_ACCOUNTS: deployedAccounts,
     /** Base URL, or a region: `us` / `eu`. */
     CELIGO_API_URL: setting.apiUrl,
     /** In Lambda: the Secrets Manager secret (ARN or name) holding the Partner API token. */
@@ -94,9 +149,15 @@ export const configSchema = z
   .transform((env) => ({
     tableName: env.TABLE_NAME,
     partnerApi: {
-      apiUrl: env.CELIGO_API_URL,
-      tokenSecretId: env.CELIGO_TOKEN_SECRET_ARN,
-      token: env.CELIGO_TOKEN_SECRET_ARN ? undefined : env.CELIGO_API_TOKEN,
+      accounts: (env.LICENSEWATCH_ACCOUNTS ?? [
+        {
+          name: DEFAULT_ACCOUNT,
+          apiUrl: env.CELIGO_API_URL,
+          tokenSecretId: env.CELIGO_TOKEN_SECRET_ARN,
+          token: env.CELIGO_TOKEN_SECRET_ARN ? undefined : env.CELIGO_API_TOKEN,
+        },
+      ]) as PartnerAccount[],
+      /** Per account: each account's client has its own budget, as each account has its own rate limit. */
       concurrency: env.PARTNER_API_CONCURRENCY,
       requestsPerSecond: env.PARTNER_API_RPS,
     },

@@ -61,6 +61,7 @@ export async function candidateAlerts(ledger: ViewStore, config: WatchConfig): P
         rule,
         licenseId: view.id,
         connectorId: view.connectorId,
+        account: view.account,
         threshold,
         expires: view.expires,
         daysToExpiry: view.daysToExpiry,
@@ -179,7 +180,7 @@ export async function evaluateAlerts(deps: {
 /** Alerts raised, newest first, paged (GET /alerts). */
 export async function listAlerts(
   ledger: AlertLog,
-  options: { limit?: number; cursor?: string } = {},
+  options: { limit?: number; cursor?: string; account?: string } = {},
 ): Promise<Page<AlertRecord>> {
   const page = await ledger.listAlerts(options);
   return { ...page, items: page.items.map((item) => alertRecord.parse(item)) };

@@ -5,7 +5,8 @@ import type { LicenseView, Page } from '#ledger/schemas';
 import type { ViewStore } from '#ledger/store/port';
 import type { StoredLicense } from '#ledger/store/records';
 
-export type RuleOptions = ReadOptions;
+/** The rules' view options, and the partner account to keep to (all accounts when absent). */
+export type RuleOptions = ReadOptions & { account?: string };
 
 export interface RulePage {
   items: LicenseView[];
@@ -47,7 +48,12 @@ export async function rangePage(
   options: RuleOptions = {},
 ): Promise<RulePage> {
   const lower = page.after ? `${page.after[0]}#${page.after[1]}` : range.lower;
-  const { items, more } = await ledger.expiryPage({ lower, upper: range.upper, limit: page.limit });
+  const { items, more } = await ledger.expiryPage({
+    lower,
+    upper: range.upper,
+    limit: page.limit,
+    account: options.account,
+  });
   const views = await toViews(ledger, items, options);
   const last = items.at(-1);
   return more && last ? { items: views, next: [last.expires!, last.licenseId] } : { items: views };
@@ -61,7 +67,7 @@ export function expiringPage(
   options: RuleOptions = {},
 ): Promise<RulePage> {
   const range = expiringRange(withinDays, page.now ?? ledger.now());
-  return rangePage(ledger, range, page, { expiringDays: options.expiringDays ?? withinDays });
+  return rangePage(ledger, range, page, { ...options, expiringDays: options.expiringDays ?? withinDays });
 }
 
 /** A page of the expired rule (expired within the last withinDays days). */
@@ -111,7 +117,8 @@ export async function notInstalled(
   options: RuleOptions = {},
 ): Promise<LicenseView[]> {
   const items: StoredLicense[] = [];
-  for await (const item of ledger.notInstalledBefore(createdBefore(ledger, olderThanDays))) items.push(item);
+  for await (const item of ledger.notInstalledBefore(createdBefore(ledger, olderThanDays), options.account))
+    items.push(item);
   return toViews(ledger, items, options);
 }
 
@@ -123,7 +130,8 @@ export async function notInstalledPage(
   options: RuleOptions = {},
 ): Promise<Page<LicenseView>> {
   const scope = `not-installed|${olderThanDays}`;
-  const stored = await ledger.notInstalledPage(createdBefore(ledger, olderThanDays), { ...page, scope });
+  const cutoff = createdBefore(ledger, olderThanDays);
+  const stored = await ledger.notInstalledPage(cutoff, { ...page, scope, account: options.account });
   return { ...stored, items: await toViews(ledger, stored.items, options) };
 }
 
@@ -138,7 +146,8 @@ export async function deletedWithin(
   for await (const { licenseId } of ledger.deletionsSince(since)) {
     const item = await getLicenseItem(ledger, licenseId);
     // Still deleted now (a license that came back is live again and not "deleted").
-    if (item?.deletedAt) items.push(item);
+    if (item?.deletedAt && (options.account === undefined || item.account === options.account))
+      items.push(item);
   }
   return toViews(ledger, items, options);
 }

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerFetch } from './commands/fetch.ts';
 import { registerLedger } from './commands/ledger.ts';
+import { registerPortfolio } from './commands/portfolio.ts';
 import { registerServing } from './commands/serving.ts';
 import { registerStore } from './commands/store.ts';
 import { registerWatch } from './commands/watch.ts';
@@ -28,6 +29,7 @@ const context = () => {
 
 registerFetch(program, context);
 registerLedger(program, context);
+registerPortfolio(program, context);
 registerWatch(program, context);
 registerServing(program, context);
 registerStore(program, context);

@@ -207,7 +207,9 @@ describe("this repository's build", () => {
     const help = staticClosure(m, mainOf(m));
     expect([...help.packages].filter((p) => !p.startsWith('node:'))).toEqual(['commander']);
     for (const input of help.inputs)
-      expect(input).toMatch(/^(local\/cli\/(?!actions\/)|local\/serve\/hosts|functions\/defaults)/);
+      expect(input).toMatch(
+        /^(local\/cli\/(?!actions\/)|local\/serve\/hosts|functions\/defaults|functions\/ledger\/kinds)/,
+      );
   });
 
   it("puts each command's action module behind an import() of its own", () => {

@@ -54,21 +54,30 @@ describe('npm start', () => {
   it('syncs the demo, reports, serves the API, stops on Ctrl-C and leaves the store warm for the next run', async () => {
     const first = await demo(async (url) => {
       const connectors = (await (await fetch(`${url}/connectors`)).json()) as {
-        items: { licenses: number }[];
+        items: { licenses: number; account: string }[];
       };
-      expect(connectors.items).toHaveLength(4);
-      expect(connectors.items.reduce((n, c) => n + c.licenses, 0)).toBe(1298);
+      // Two partner accounts: the US one (4 connectors, 1,298 licenses) and the EU one (2, 184).
+      expect(connectors.items).toHaveLength(6);
+      expect(connectors.items.filter((c) => c.account === 'eu')).toHaveLength(2);
+      expect(connectors.items.reduce((n, c) => n + c.licenses, 0)).toBe(1298 + 184);
       expect((await fetch(`${url}/`)).status).toBe(200);
+      // The first sync is every connector's baseline: nothing is news yet.
+      expect(((await (await fetch(`${url}/changes`)).json()) as { items: unknown[] }).items).toEqual([]);
     });
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/Sync: 4 connectors, 1298 licenses stored/);
+    expect(first.stdout).toMatch(/Sync: 6 connectors \(us 4, eu 2\), 1482 licenses stored/);
     expect(first.stdout).toMatch(/Expiring within 7 days \(\d+\)/);
     expect(first.stdout).toMatch(/Alerts raised now: \d+/);
     const warm = storeStatus(dataDir);
     expect(warm).toMatchObject({ running: true, heldBy: [] });
     expect(await javaLeftBehind()).toBe(1);
 
-    const second = await demo(async () => undefined);
+    const second = await demo(async (url) => {
+      const changes = (await (await fetch(`${url}/changes`)).json()) as { items: { kind: string }[] };
+      expect(changes.items.map((c) => c.kind).sort()).toEqual(['installed', 'renewed']);
+      const page = await (await fetch(`${url}/?q=%40acme-supply.example`)).text();
+      expect(page).toContain('<section id="search">');
+    });
     expect(second.stdout).toMatch(/since the last run: 0 new, 2 changed, 0 gone upstream/);
     expect(second.stderr).toMatch(/renewed license/);
     expect(storeStatus(dataDir)).toMatchObject({ running: true, javaPid: warm.running ? warm.javaPid : 0 });

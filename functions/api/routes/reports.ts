@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cursor as cursorCodec } from '#ledger/cursor';
+import { checkAccount } from '#ledger/portfolio';
 import type { LicenseView, Page } from '#ledger/schemas';
 import {
   expiredRange,
@@ -92,15 +93,22 @@ const notInstalledCsvRoute = createRoute({
  */
 async function expiryReportPage(
   deps: AppDeps,
-  scope: string,
+  list: string,
   range: ReportRange,
-  query: { limit?: number; cursor?: string },
+  query: { limit?: number; cursor?: string; account?: string },
   expiringDays?: number,
 ): Promise<Page<LicenseView>> {
   const inRange = (p: unknown): p is [string, string] =>
     keyTuple(2)(p) && withinRange(range, p as [string, string]);
+  const { account } = query;
+  const scope = account ? `${list}|${account}` : list;
   const after = cursorCodec.decode(query.cursor, scope, inRange);
-  const page = await rangePage(deps.ledger, range, { limit: query.limit ?? 100, after }, { expiringDays });
+  const page = await rangePage(
+    deps.ledger,
+    range,
+    { limit: query.limit ?? 100, after },
+    { expiringDays, account },
+  );
   return { items: page.items, ...(page.next ? { nextCursor: cursorCodec.encode(scope, page.next) } : {}) };
 }
 
@@ -125,52 +133,50 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
   const csvRows = deps.config?.csvPageRows ?? CSV_PAGE_ROWS;
   const { expiring, expired, notInstalled: olderThan } = REPORT_DEFAULTS;
 
-  const expiringPage = (withinDays: number, query: { limit?: number; cursor?: string }) =>
-    expiryReportPage(
+  type Query = { limit?: number; cursor?: string; account?: string };
+  /** The account a request keeps to, checked (an unknown one is 400 before anything is read). */
+  const accountOf = (query: Query) => checkAccount(ledger, query.account, deps.accounts);
+  const expiringPage = async (withinDays: number, query: Query) => {
+    const account = await accountOf(query);
+    const range = expiringRange(withinDays, ledger.now());
+    return expiryReportPage(
       deps,
       `expiring|${withinDays}`,
-      expiringRange(withinDays, ledger.now()),
-      query,
+      range,
+      { ...query, account },
       viewDays ?? withinDays,
     );
-  const expiredPage = (withinDays: number, query: { limit?: number; cursor?: string }) =>
-    expiryReportPage(deps, `expired|${withinDays}`, expiredRange(withinDays, ledger.now()), query, viewDays);
-  const waitingPage = (days: number, query: { limit?: number; cursor?: string }) =>
+  };
+  const expiredPage = async (withinDays: number, query: Query) => {
+    const account = await accountOf(query);
+    const range = expiredRange(withinDays, ledger.now());
+    return expiryReportPage(deps, `expired|${withinDays}`, range, { ...query, account }, viewDays);
+  };
+  const waitingPage = async (days: number, query: Query) =>
     notInstalledPage(
       ledger,
       days,
       { limit: query.limit ?? 100, cursor: query.cursor },
-      { expiringDays: viewDays },
+      { expiringDays: viewDays, account: await accountOf(query) },
     );
 
   app.openapi(expiringRoute, async (c) => {
-    const { withinDays = expiring, ...query } = c.req.valid('query') as {
-      withinDays?: number;
-      limit?: number;
-      cursor?: string;
-    };
+    const { withinDays = expiring, ...query } = c.req.valid('query');
     return c.json(await expiringPage(withinDays, query), 200);
   });
   app.openapi(expiringCsvRoute, async (c) => {
-    const { withinDays = expiring, cursor } = c.req.valid('query') as {
-      withinDays?: number;
-      cursor?: string;
-    };
-    const page = await expiringPage(withinDays, { limit: csvRows, cursor });
+    const { withinDays = expiring, cursor, account } = c.req.valid('query');
+    const page = await expiringPage(withinDays, { limit: csvRows, cursor, account });
     return csvResponse(c, `expiring-${withinDays}d`, page, !cursor);
   });
 
   app.openapi(expiredRoute, async (c) => {
-    const { withinDays = expired, ...query } = c.req.valid('query') as {
-      withinDays?: number;
-      limit?: number;
-      cursor?: string;
-    };
+    const { withinDays = expired, ...query } = c.req.valid('query');
     return c.json(await expiredPage(withinDays, query), 200);
   });
   app.openapi(expiredCsvRoute, async (c) => {
-    const { withinDays = expired, cursor } = c.req.valid('query');
-    const page = await expiredPage(withinDays, { limit: csvRows, cursor });
+    const { withinDays = expired, cursor, account } = c.req.valid('query');
+    const page = await expiredPage(withinDays, { limit: csvRows, cursor, account });
     return csvResponse(c, `expired-${withinDays}d`, page, !cursor);
   });
 
@@ -179,11 +185,8 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
     return c.json(await waitingPage(olderThanDays, query), 200);
   });
   app.openapi(notInstalledCsvRoute, async (c) => {
-    const { olderThanDays = olderThan, cursor } = c.req.valid('query') as {
-      olderThanDays?: number;
-      cursor?: string;
-    };
-    const page = await waitingPage(olderThanDays, { limit: csvRows, cursor });
+    const { olderThanDays = olderThan, cursor, account } = c.req.valid('query');
+    const page = await waitingPage(olderThanDays, { limit: csvRows, cursor, account });
     return csvResponse(c, `not-installed-${olderThanDays}d`, page, !cursor);
   });
 }

@@ -8,6 +8,7 @@ import type {
   LicenseState,
   LicenseWrite,
   PageDigest,
+  StoredChange,
   StoredLicense,
   StoredVersion,
   WalkClaim,
@@ -26,6 +27,28 @@ export interface ExpiryRange {
   lower: string;
   upper: string;
   limit: number;
+  account?: string;
+}
+
+/** One customer's licenses: by e-mail (exact, case-insensitive) or by domain (exactly that one, no subdomains). */
+export interface CustomerQuery extends PageRequest {
+  /** Exactly one of the two. */
+  email?: string;
+  domain?: string;
+  includeDeleted?: boolean;
+  account?: string;
+}
+
+/** A window of the change feed, newest first: changes observed in [since, until]. */
+export interface ChangeRange extends PageRequest {
+  since: string;
+  until: string;
+  /** `since` as asked (`7d`): a cursor stays good while the window it names slides with the clock. */
+  sinceAsked?: string;
+  /** Also versions recorded by each connector's first walk. */
+  includeBaseline?: boolean;
+  connectorId?: string;
+  kind?: string;
   account?: string;
 }
 
@@ -83,18 +106,30 @@ export interface LicenseStore {
   /** Newest version first; consistent, so a write is read back at once. */
   licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
   expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
-  notInstalledBefore(createdBefore: string): AsyncIterable<StoredLicense>;
+  notInstalledBefore(createdBefore: string, account?: string): AsyncIterable<StoredLicense>;
   /** Live licenses not installed, created before `createdBefore`, oldest first, one page. */
   notInstalledPage(
     createdBefore: string,
-    page: PageRequest & { scope: string },
+    page: PageRequest & { scope: string; account?: string },
   ): Promise<Page<StoredLicense>>;
   deletionsSince(since: string): AsyncIterable<{ licenseId: string; connectorId: string }>;
 }
 
+/** Across the portfolio: a customer's licenses, and the change feed. Both read the `lookup` index. */
+export interface PortfolioStore {
+  customerLicenses(query: CustomerQuery): Promise<Page<StoredLicense>>;
+  /** Newest first; a page reads about as many items as it returns (more when filtered by connector, kind, account). */
+  changesPage(range: ChangeRange): Promise<Page<StoredChange>>;
+}
+
 /** Sync runs. */
 export interface RunStore {
-  startRun(run: { runId: string; startedAt: string; connectors: number }): Promise<void>;
+  startRun(run: {
+    runId: string;
+    startedAt: string;
+    connectors: number;
+    accountErrors?: { account: string; code: string; message: string }[];
+  }): Promise<void>;
   /** Idempotent per unit: a repeat of a completed walk changes nothing; a walk after a failed one replaces it. */
   recordConnectorRun(run: ConnectorRun): Promise<void>;
   getRun(runId: string): Promise<RunSummary | undefined>;
@@ -104,8 +139,8 @@ export interface RunStore {
 
 /** Alerts raised, as listed. */
 export interface AlertLog {
-  /** Alerts raised, newest first: each the alert with `status` and `sentAt`. */
-  listAlerts(page: PageRequest): Promise<Page<Record<string, unknown>>>;
+  /** Alerts raised, newest first: each the alert with `status` and `sentAt`; of one partner account if named. */
+  listAlerts(page: PageRequest & { account?: string }): Promise<Page<Record<string, unknown>>>;
 }
 
 /** Alert delivery: a claim per alert, and an outbox entry per claimed delivery until its sink accepts it. */
@@ -122,6 +157,7 @@ export interface LedgerStore
     ConnectorStore,
     WalkStore,
     LicenseStore,
+    PortfolioStore,
     RunStore,
     AlertLog,
     AlertDelivery {}

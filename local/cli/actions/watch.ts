@@ -2,6 +2,7 @@
 import { consoleSink } from '#alerts/console';
 import { webhookSink } from '#alerts/webhook';
 import { parseSetting, setting } from '#functions/config';
+import { checkAccount } from '#ledger/portfolio';
 import type { AlertSink } from '#watch/alert';
 import { DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
 import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
@@ -9,7 +10,13 @@ import type { Context } from '../context.ts';
 import { CliError, formatOf, log, printJson, printTable } from '../output.ts';
 import { printLicenses } from './ledger.ts';
 
-type ReportOptions = { withinDays?: number; olderThanDays?: number; json?: boolean; csv?: boolean };
+type ReportOptions = {
+  withinDays?: number;
+  olderThanDays?: number;
+  account?: string;
+  json?: boolean;
+  csv?: boolean;
+};
 
 export async function report(
   ctx: Context,
@@ -18,12 +25,13 @@ export async function report(
 ) {
   formatOf(opts);
   const ledger = await ctx.ledger();
+  const options = { account: await checkAccount(ledger, opts.account, await ctx.accountNames()) };
   const views =
     which === 'expiring'
-      ? await expiringWithin(ledger, opts.withinDays!)
+      ? await expiringWithin(ledger, opts.withinDays!, options)
       : which === 'expired'
-        ? await expiredWithin(ledger, opts.withinDays!)
-        : await notInstalled(ledger, opts.olderThanDays!);
+        ? await expiredWithin(ledger, opts.withinDays!, options)
+        : await notInstalled(ledger, opts.olderThanDays!, options);
   printLicenses(views, opts);
 }
 

@@ -20,6 +20,7 @@ export function registerLedger(program: Command, context: () => Context): void {
   program
     .command('connectors')
     .description('connectors in the ledger, with their live license counts')
+    .option('--account <name>', "only this partner account's")
     .option('--json', 'print { items } as JSON')
     .action(async (opts) => (await actions()).connectors(context(), opts));
 
@@ -28,6 +29,7 @@ export function registerLedger(program: Command, context: () => Context): void {
     .description('licenses in the ledger (live ones unless --include-deleted)')
     .option('--connector <id>', 'only this connector')
     .option('--include-deleted', 'also licenses gone upstream')
+    .option('--account <name>', "only this partner account's")
     .option('--json', 'print { items } as JSON')
     .option('--csv', 'print CSV with a header row')
     .action(async (opts) => (await actions()).licenses(context(), opts));

@@ -9,7 +9,10 @@ const actions = () => import('../actions/watch.ts');
 const days = (flags: string, description: string, fallback: number) =>
   parsedBy(new Option(flags, description).default(fallback), (s) => s.days(fallback));
 const formats = (cmd: Command) =>
-  cmd.option('--json', 'print { items } as JSON').option('--csv', 'print CSV with a header row');
+  cmd
+    .option('--account <name>', "only this partner account's")
+    .option('--json', 'print { items } as JSON')
+    .option('--csv', 'print CSV with a header row');
 
 export function registerWatch(program: Command, context: () => Context): void {
   const report = program.command('report').description('licenses that need attention');

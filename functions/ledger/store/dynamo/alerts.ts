@@ -119,10 +119,10 @@ export async function deliveryLeft(
   );
 }
 
-export const listAlerts = (table: Table, page: PageRequest) =>
+export const listAlerts = (table: Table, page: PageRequest & { account?: string }) =>
   feedPage(
     table,
-    { feed: FEED.alerts, newestFirst: true },
+    { feed: FEED.alerts, newestFirst: true, account: page.account },
     { limit: page.limit ?? 100, cursor: page.cursor },
     (item) => stripKeys<Record<string, unknown>>(item),
   );

@@ -6,6 +6,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_ACCOUNT } from '#functions/config';
 import { cursor } from '../../cursor.ts';
 import type { Page } from '../../schemas.ts';
 import { INDEX } from './table.ts';
@@ -122,17 +123,90 @@ export function transact(table: Table, items: TransactItem[]) {
 
 /** An item without its keys and index attributes: what the domain reads. */
 export function stripKeys<T>(item: Item): T {
-  const { PK: _pk, SK: _sk, feed_pk: _fp, feed_sk: _fs, exp_pk: _ep, exp_sk: _es, type: _t, ...rest } = item;
+  const {
+    PK: _pk,
+    SK: _sk,
+    feed_pk: _fp,
+    feed_sk: _fs,
+    exp_pk: _ep,
+    exp_sk: _es,
+    lookup_pk: _lp,
+    lookup_sk: _ls,
+    sv: _sv,
+    type: _t,
+    ...rest
+  } = item;
   return rest as T;
 }
 
 /**
+ * Conditions that keep only some items of a Query (ANDed): each costs reads, as DynamoDB evaluates them after
+ * reading. `account` also matches items without one when it is `default`.
+ */
+export function filterOf(parts: {
+  live?: boolean;
+  account?: string;
+  equals?: Record<string, string | undefined>;
+}): Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  const terms: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (parts.live) terms.push('attribute_not_exists(deletedAt)');
+  if (parts.account !== undefined) {
+    names['#account'] = 'account';
+    values[':account'] = parts.account;
+    terms.push(
+      parts.account === DEFAULT_ACCOUNT
+        ? '(attribute_not_exists(#account) OR #account = :account)'
+        : '#account = :account',
+    );
+  }
+  Object.entries(parts.equals ?? {}).forEach(([attribute, value], i) => {
+    if (value === undefined) return;
+    names[`#f${i}`] = attribute;
+    values[`:f${i}`] = value;
+    terms.push(`#f${i} = :f${i}`);
+  });
+  if (terms.length === 0) return {};
+  return {
+    FilterExpression: terms.join(' AND '),
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+  };
+}
+
+/** Two partial Query inputs as one: expression names and values merged. */
+export function withFilter<T extends Omit<QueryCommandInput, 'TableName'>>(
+  input: T,
+  filter: ReturnType<typeof filterOf>,
+): T {
+  return {
+    ...input,
+    ...(filter.FilterExpression ? { FilterExpression: filter.FilterExpression } : {}),
+    ...(input.ExpressionAttributeNames || filter.ExpressionAttributeNames
+      ? {
+          ExpressionAttributeNames: { ...input.ExpressionAttributeNames, ...filter.ExpressionAttributeNames },
+        }
+      : {}),
+    ...(input.ExpressionAttributeValues || filter.ExpressionAttributeValues
+      ? {
+          ExpressionAttributeValues: {
+            ...input.ExpressionAttributeValues,
+            ...filter.ExpressionAttributeValues,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
  * One page of a partition of the `feed` index (runs, alerts, not-installed licenses): in sort-key order or newest
- * first, optionally only sort keys before `before`. A cursor must stay in the same partition and bound.
+ * first, optionally only sort keys before `before`, of one partner account if named (a filter). A cursor must
+ * stay in the same partition and bound.
  */
 export function feedPage<T>(
   table: Table,
-  feed: { feed: string; newestFirst: boolean; before?: string; scope?: string },
+  feed: { feed: string; newestFirst: boolean; before?: string; scope?: string; account?: string },
   page: { limit: number; cursor?: string },
   map: (item: Item) => T,
 ): Promise<Page<T>> {
@@ -140,13 +214,16 @@ export function feedPage<T>(
   return queryPage(
     table,
     {
-      input: {
-        IndexName: INDEX.feed.name,
-        KeyConditionExpression: bounded ? 'feed_pk = :pk AND feed_sk < :before' : 'feed_pk = :pk',
-        ExpressionAttributeValues: { ':pk': feed.feed, ...(bounded ? { ':before': feed.before } : {}) },
-        ScanIndexForward: !feed.newestFirst,
-      },
-      scope: feed.scope ?? `feed|${feed.feed}`,
+      input: withFilter(
+        {
+          IndexName: INDEX.feed.name,
+          KeyConditionExpression: bounded ? 'feed_pk = :pk AND feed_sk < :before' : 'feed_pk = :pk',
+          ExpressionAttributeValues: { ':pk': feed.feed, ...(bounded ? { ':before': feed.before } : {}) },
+          ScanIndexForward: !feed.newestFirst,
+        },
+        filterOf({ account: feed.account }),
+      ),
+      scope: `${feed.scope ?? `feed|${feed.feed}`}${feed.account === undefined ? '' : `|${feed.account}`}`,
       keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
       inRange: (start) => start.feed_pk === feed.feed && (!bounded || start.feed_sk! < feed.before!),
     },

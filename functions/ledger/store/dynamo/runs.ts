@@ -16,9 +16,15 @@ import {
 
 export async function startRun(
   table: Table,
-  run: { runId: string; startedAt: string; connectors: number },
+  run: {
+    runId: string;
+    startedAt: string;
+    connectors: number;
+    accountErrors?: { account: string; code: string; message: string }[];
+  },
 ): Promise<void> {
-  // Status and finish time are derived on read from the counts (see toRunSummary).
+  // Status and finish time are derived on read from the counts (see toRunSummary); no account errors, no attribute.
+  const { accountErrors, ...rest } = run;
   await table.doc.send(
     new PutCommand({
       TableName: table.name,
@@ -27,7 +33,8 @@ export async function startRun(
         type: 'run',
         feed_pk: FEED.runs,
         feed_sk: `${run.startedAt}#${run.runId}`,
-        ...run,
+        ...rest,
+        ...(accountErrors?.length ? { accountErrors } : {}),
         completed: 0,
         failed: 0,
         skipped: 0,
@@ -132,7 +139,8 @@ function toRunSummary(item: Item): RunSummary {
   return {
     ...rest,
     skipped,
-    status: done ? (rest.failed > 0 ? 'failed' : 'completed') : 'running',
+    // An account that could not be listed fails the run, whatever its walks did.
+    status: done ? (rest.failed > 0 || rest.accountErrors?.length ? 'failed' : 'completed') : 'running',
     ...(done && finishedAt ? { finishedAt } : {}),
   };
 }
