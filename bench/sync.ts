@@ -34,9 +34,10 @@ interface Figures {
 function runCli(apiUrl: string, endpoint: string, table: string): Promise<Figures> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    // The bin itself, as npx and a shell run it: its shebang's flags (the heap cap) apply.
     const child = execFile(
-      process.execPath,
-      [here('../bin/licensewatch.js'), 'sync', '--json', '--concurrency', String(concurrency)],
+      here('../bin/licensewatch.js'),
+      ['sync', '--json', '--concurrency', String(concurrency)],
       {
         maxBuffer: 64 * 1024 * 1024,
         env: {

@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=128
 // @ts-check
+// The heap cap: a sync's live data is a page and a connector's ids (well under it); without a cap V8 lets garbage
+// pile up to 250-300 MB before a major collection. Applies when launched as a command (npx, the bin link, ./bin).
 // Entry point: runs the prebuilt CLI in dist/cli/ when it matches the sources, else the TypeScript through tsx.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
