@@ -55,6 +55,9 @@ export function licenseWrite(i: number, spec: LedgerSpec, now: Date, first = 0):
     licenseId: raw._id,
     account: 'default',
     change: 'created',
+    kind: 'created',
+    // As a connector's first walk records it.
+    baseline: true,
     rev: 1,
     facts: licenseFacts(cid, raw),
     rawJson: JSON.stringify(raw),

@@ -1,6 +1,6 @@
 // `npm run bench`: our sync against a naive sync and the bare fetch floor, on the emulator (30 ms latency) and DynamoDB Local.
 import { type ChildProcess, execFile, fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedDynamo } from '#local/store/embedded';
@@ -25,6 +25,55 @@ interface Figures {
   peakRssMb: number;
   failed: number;
   scans: number;
+}
+
+/**
+ * Our sync as a user launches it: the CLI process (`licensewatch sync --json`), against the same store and emulator.
+ * Wall time is the process's, start-up included; peak RSS is the process's high-water mark, sampled from /proc.
+ */
+function runCli(apiUrl: string, endpoint: string, table: string): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    // The bin itself, as npx and a shell run it: its shebang's flags (the heap cap) apply.
+    const child = execFile(
+      here('../bin/licensewatch.js'),
+      ['sync', '--json', '--concurrency', String(concurrency)],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+        env: {
+          ...process.env,
+          CELIGO_API_URL: apiUrl,
+          CELIGO_API_TOKEN: 'bench-token',
+          LICENSEWATCH_STORE: endpoint,
+          LICENSEWATCH_TABLE: table,
+        },
+      },
+      (error, stdout, stderr) => {
+        clearInterval(sampler);
+        if (error) return reject(new Error(`cli failed: ${stderr.split('\n').slice(-5).join(' ')}`));
+        const run = JSON.parse(stdout) as { status: string; failed: number };
+        resolve({
+          variant: 'cli',
+          wallMs: Math.round(performance.now() - started),
+          written: Number.NaN,
+          read: Number.NaN,
+          apiRequests: Number.NaN,
+          peakRssMb: Math.round(peakKb / 1024),
+          failed: run.failed,
+          scans: 0,
+        });
+      },
+    );
+    let peakKb = 0;
+    const sampler = setInterval(() => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      } catch {
+        // gone already
+      }
+    }, 25);
+  });
 }
 
 function runWorker(variant: string, apiUrl: string, endpoint: string, table: string): Promise<Figures> {
@@ -109,9 +158,15 @@ try {
       licenses: connectors * perConnector,
     };
     // Short runs (the floor, an unchanged sync) swing by a third from run to run: take the median of `times`.
+    const cli = t('cli');
     const step = async (name: string, variant: string, table: string, times = 1) => {
       const runs: Figures[] = [];
-      for (let i = 0; i < times; i++) runs.push(await runWorker(variant, url, dynamo.endpoint, table));
+      for (let i = 0; i < times; i++)
+        runs.push(
+          variant === 'cli'
+            ? await runCli(url, dynamo.endpoint, table)
+            : await runWorker(variant, url, dynamo.endpoint, table),
+        );
       runs.sort((a, b) => a.wallMs - b.wallMs);
       const f = runs[Math.floor(runs.length / 2)]!;
       if (times > 1) (f as Figures & { runsMs?: number[] }).runsMs = runs.map((r) => r.wallMs);
@@ -123,12 +178,15 @@ try {
     await step('floor', 'floor', t('floor'), 3);
     await step('oursFirst', 'ours', ours);
     await step('naiveFirst', 'naive', naive);
+    await step('cliFirst', 'cli', cli);
     await step('oursUnchanged', 'ours', ours, 3);
     await step('naiveUnchanged', 'naive', naive);
+    await step('cliUnchanged', 'cli', cli, 3);
     const { changed } = await ask<{ changed: number }>(emu, { type: 'change', fraction: 0.01 }, 'changed');
     row.changedLicenses = changed;
     await step('ours1pct', 'ours', ours);
     await step('naive1pct', 'naive', naive);
+    await step('cli1pct', 'cli', cli);
     emu.send({ type: 'stop' });
     results.push(row);
     // API latency over the largest ledger the run built (100,000 licenses with the default sizes).
@@ -169,6 +227,17 @@ const summary = results.map((row) => {
       f(row, 'oursUnchanged').peakRssMb,
       f(row, 'ours1pct').peakRssMb,
     ),
+    cliFirstVsNaive: ratio(f(row, 'cliFirst').wallMs, f(row, 'naiveFirst').wallMs),
+    cliUnchangedVsNaive: ratio(f(row, 'cliUnchanged').wallMs, f(row, 'naiveUnchanged').wallMs),
+    firstWritesPerLicense: ratio(
+      f(row, 'oursFirst').written - 5 * connectors,
+      connectors * Number(String(row.size).split('x')[1]),
+    ),
+    cliPeakRssMb: Math.max(
+      f(row, 'cliFirst').peakRssMb,
+      f(row, 'cliUnchanged').peakRssMb,
+      f(row, 'cli1pct').peakRssMb,
+    ),
   };
   const targets = {
     'unchanged <= 0.25x naive': s.unchangedVsNaive <= 0.25,
@@ -177,6 +246,10 @@ const summary = results.map((row) => {
     'first <= 1.2x naive': s.firstVsNaive <= 1.2,
     '1% change <= 3 writes/changed + 5/connector': s.onePctWritesPerChanged <= 3,
     'peak RSS <= 200 MB': s.peakRssMb <= 200,
+    'CLI unchanged <= 0.15x naive': s.cliUnchangedVsNaive <= 0.15,
+    'CLI first <= 2.5x naive': s.cliFirstVsNaive <= 2.5,
+    'first <= 2 item writes per license (+5/connector)': s.firstWritesPerLicense <= 2,
+    'CLI peak RSS <= 200 MB': s.cliPeakRssMb <= 200,
   };
   return { ...s, targets };
 });

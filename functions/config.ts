@@ -1,55 +1,29 @@
-// Defaults and their parsers, written once, with two sources: the Lambda environment (loadConfig) and the CLI's
-// flags with their environment twins (parseSetting). Infra and the API read the same defaults.
+// The settings' parsers, written once, with two sources: the Lambda environment (loadConfig) and the CLI's flags
+// with their environment twins (parseSetting). Their defaults live in defaults.ts (re-exported here), which infra,
+// the API and the CLI's flag declarations read.
 import { z } from 'zod';
+import { ALERT_FORMATS, apiUrlOf, DEFAULTS, MAX_DAYS } from './defaults.ts';
 
-export const DAY_MS = 86_400_000;
+export type { AlertFormat } from './defaults.ts';
+export { ALERT_FORMATS, apiUrlOf, DAY_MS, DEFAULTS, MAX_DAYS, REGION_URLS } from './defaults.ts';
 
-export const REGION_URLS = {
-  us: 'https://api.integrator.io/v1',
-  eu: 'https://api.eu.integrator.io/v1',
-} as const;
-
-export const DEFAULTS = {
-  apiUrl: REGION_URLS.us,
-  tableName: 'licensewatch',
-  /** Days before expiry at which an `expiring` alert fires. */
-  thresholds: '30,14,7,1,0',
-  expiringDays: 30,
-  expiredWithinDays: 30,
-  notInstalledDays: 7,
-  /** How far back the deleted rule looks; each deletion still alerts once. */
-  deletedWithinDays: 7,
-  /** How a webhook gets alerts: one digest per evaluation (for people), or a message per alert (for machines). */
-  alertFormat: 'digest',
-  /**
-   * How long an evaluation holds a sink (renewed while it runs): longer than the alerts Lambda may run (its timeout,
-   * infra/constructs/alerting.ts), so a sink is taken over only from an evaluation that is gone.
-   */
-  alertLeaseMs: 15 * 60_000,
-  /** The CLI's lease on its sinks (renewed while it runs): a run interrupted by Ctrl-C holds them this long at most. */
-  cliAlertLeaseMs: 2 * 60_000,
-} as const;
-
-export const ALERT_FORMATS = ['digest', 'each'] as const;
-export type AlertFormat = (typeof ALERT_FORMATS)[number];
-
-export const MAX_DAYS = 3650;
+/**
+ * The partner account of a deployment configured without an accounts list, and of every connector and license
+ * recorded before accounts existed.
+ */
+export const DEFAULT_ACCOUNT = 'default';
 
 export class ConfigError extends Error {
   readonly code = 'bad_config';
 }
 
-/** Resolves `us`, `eu` or any http(s) URL to a base URL without a trailing slash; undefined when it is neither. */
-export function apiUrlOf(urlOrRegion: string): string | undefined {
-  const url = REGION_URLS[urlOrRegion.trim().toLowerCase() as keyof typeof REGION_URLS] ?? urlOrRegion.trim();
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
-    return parsed.href.replace(/\/+$/, '');
-  } catch {
-    return undefined;
-  }
-}
+/** How a partner account is named in `?account=`, `--account`, the accounts file and the CDK context. */
+export const ACCOUNT_NAME_RULE = 'must be 1-32 letters, digits, - or _ (starting with a letter or digit)';
+export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+export const accountName = z.string().regex(ACCOUNT_NAME, ACCOUNT_NAME_RULE);
+
+/** Names listed twice, for a one-line error. */
+export const duplicates = (names: string[]) => names.filter((n, i) => names.indexOf(n) !== i);
 
 /** Unset and blank read the same: "use the default". */
 const blank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -115,9 +89,50 @@ export function parseSetting<S extends z.ZodType>(schema: S, value: unknown, nam
   throw new ConfigError(`${name} ${message}, got ${String(value)}`);
 }
 
+/**
+ * LICENSEWATCH_ACCOUNTS in Lambda: JSON `[{ "name", "apiUrl", "tokenSecretId" }]`, one entry per partner account,
+ * written by the stack. It replaces CELIGO_API_URL and CELIGO_TOKEN_SECRET_ARN (the one account named `default`).
+ */
+const deployedAccounts = z.preprocess(
+  blank,
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of accounts' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(
+          z.strictObject({
+            name: accountName,
+            apiUrl: setting.apiUrl,
+            tokenSecretId: z.string().min(1, 'is required'),
+          }),
+        )
+        .min(1, 'must list at least one account')
+        .refine((list) => duplicates(list.map((a) => a.name)).length === 0, 'account names must be unique'),
+    )
+    .optional(),
+);
+
+export interface PartnerAccount {
+  name: string;
+  apiUrl: string;
+  /** In Lambda: the secret holding its token. */
+  tokenSecretId?: string;
+  /** Locally: the token itself. */
+  token?: string;
+}
+
 export const configSchema = z
   .object({
     TABLE_NAME: z.string({ error: 'is required' }).trim().min(1, 'is required'),
+    LICENSEWATCH_ACCOUNTS: deployedAccounts,
     /** Base URL, or a region: `us` / `eu`. */
     CELIGO_API_URL: setting.apiUrl,
     /** In Lambda: the Secrets Manager secret (ARN or name) holding the Partner API token. */
@@ -143,9 +158,15 @@ export const configSchema = z
   .transform((env) => ({
     tableName: env.TABLE_NAME,
     partnerApi: {
-      apiUrl: env.CELIGO_API_URL,
-      tokenSecretId: env.CELIGO_TOKEN_SECRET_ARN,
-      token: env.CELIGO_TOKEN_SECRET_ARN ? undefined : env.CELIGO_API_TOKEN,
+      accounts: (env.LICENSEWATCH_ACCOUNTS ?? [
+        {
+          name: DEFAULT_ACCOUNT,
+          apiUrl: env.CELIGO_API_URL,
+          tokenSecretId: env.CELIGO_TOKEN_SECRET_ARN,
+          token: env.CELIGO_TOKEN_SECRET_ARN ? undefined : env.CELIGO_API_TOKEN,
+        },
+      ]) as PartnerAccount[],
+      /** Per account: each account's client has its own budget, as each account has its own rate limit. */
       concurrency: env.PARTNER_API_CONCURRENCY,
       requestsPerSecond: env.PARTNER_API_RPS,
     },

@@ -3,7 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { resolveApiUrl } from '#celigo/client';
-import { ALERT_FORMATS, loadConfig } from '#functions/config';
+import { ALERT_FORMATS, accountName, duplicates, loadConfig } from '#functions/config';
 
 /** Every context key the app reads, with its default. cdk.json holds the same list. */
 export const CONTEXT_DEFAULTS = {
@@ -22,6 +22,11 @@ export const CONTEXT_DEFAULTS = {
   opsEmail: '',
   /** Name of an existing secret holding the Partner API token; empty: the stack creates an empty secret. */
   tokenSecretName: '',
+  /**
+   * Several partner accounts: `[{ "name", "partnerApi", "tokenSecretName"? }]` (JSON when given with -c). Empty: the
+   * one account of partnerApi and tokenSecretName, named `default`.
+   */
+  accounts: [] as unknown[],
   /** Name of an existing secret holding a Slack-compatible webhook URL; empty: no webhook. */
   webhookSecretName: '',
   /** The webhook's messages: `digest` (one per evaluation, for people) or `each` (per alert, for machines). */
@@ -69,9 +74,50 @@ const email = text.refine(
   'expected an e-mail address',
 );
 
+/** A secret's name as Secrets Manager allows it (letters, digits and /_+=.@-). */
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name')
+  .optional();
+
+const accountsSchema = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    if (v.trim() === '') return [];
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v; // fails below with the message
+    }
+  },
+  z
+    .array(
+      z.strictObject({
+        name: accountName,
+        partnerApi: text.refine((u) => {
+          try {
+            resolveApiUrl(u);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'expected us, eu or an https URL'),
+        tokenSecretName: secretName,
+      }),
+      { error: 'expected a JSON list of { name, partnerApi, tokenSecretName? }' },
+    )
+    .refine((list) => duplicates(list.map((a) => a.name)).length === 0, 'account names must be unique')
+    // Output ids keep letters and digits only: `eu-west` and `euwest` would share theirs.
+    .refine(
+      (list) => duplicates(list.map((a) => a.name.replace(/[^A-Za-z0-9]/g, '').toLowerCase())).length === 0,
+      'account names must differ in more than - and _',
+    ),
+);
+
 const settingsSchema = z
   .object({
     partnerApi: text,
+    accounts: accountsSchema,
     syncSchedule: schedule,
     alertSchedule: schedule,
     alertThresholds: text,
@@ -111,6 +157,13 @@ const settingsSchema = z
         message: 'apiAuth=jwt needs jwtIssuer (https://...) and jwtAudience',
       });
     }
+    if (s.accounts.length > 0 && s.tokenSecretName !== '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tokenSecretName'],
+        message: "with accounts, name each account's tokenSecretName instead",
+      });
+    }
     if (Math.floor(s.partnerApiRps / s.workerConcurrency) < 1) {
       ctx.addIssue({
         code: 'custom',
@@ -120,9 +173,11 @@ const settingsSchema = z
     }
   });
 
-export type Settings = Omit<z.output<typeof settingsSchema>, 'logRetentionDays'> & {
+export type Settings = Omit<z.output<typeof settingsSchema>, 'logRetentionDays' | 'accounts'> & {
   logRetentionDays: RetentionDays;
   partnerApiUrl: string;
+  /** The partner accounts when the context lists them; undefined: the one account of partnerApi (`default`). */
+  accounts?: { name: string; partnerApiUrl: string; tokenSecretName: string }[];
 };
 
 export class SettingsError extends Error {}
@@ -154,5 +209,17 @@ export function readSettings(node: Node): Settings {
   } catch (error) {
     throw new SettingsError(`bad CDK context: ${(error as Error).message}`);
   }
-  return { ...settings, logRetentionDays: settings.logRetentionDays as RetentionDays, partnerApiUrl };
+  const accounts = settings.accounts.length
+    ? settings.accounts.map((a) => ({
+        name: a.name,
+        partnerApiUrl: resolveApiUrl(a.partnerApi),
+        tokenSecretName: a.tokenSecretName ?? '',
+      }))
+    : undefined;
+  return {
+    ...settings,
+    logRetentionDays: settings.logRetentionDays as RetentionDays,
+    partnerApiUrl,
+    accounts,
+  };
 }

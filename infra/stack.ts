@@ -7,7 +7,7 @@ import { Alerting } from './constructs/alerting.ts';
 import { HttpApiEndpoint } from './constructs/http-api.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
 import { FIVE_MINUTES, OpsAlarms } from './constructs/ops-alarms.ts';
-import { StoredSecret } from './constructs/stored-secret.ts';
+import { PartnerAccounts } from './constructs/partner-accounts.ts';
 import { SyncPipeline } from './constructs/sync-pipeline.ts';
 import type { Settings } from './settings.ts';
 
@@ -28,10 +28,7 @@ export class LicenseWatchStack extends Stack {
     const logRetention = settings.logRetentionDays;
 
     this.ledger = new LedgerTable(this, 'Ledger');
-    const token = new StoredSecret(this, 'PartnerApiToken', {
-      existingName: settings.tokenSecretName,
-      description: 'licensewatch: Celigo Partner API token (set its value after the first deploy)',
-    });
+    const partners = new PartnerAccounts(this, settings);
 
     // Both topics are encrypted with one customer managed key: CloudWatch alarms cannot publish to a topic
     // encrypted with the AWS managed aws/sns key, because that key's policy cannot grant CloudWatch (OpsAlarms
@@ -43,9 +40,9 @@ export class LicenseWatchStack extends Stack {
       pendingWindow: Duration.days(30),
     });
 
-    this.sync = new SyncPipeline(this, 'Sync', { ledger: this.ledger, token, settings, logRetention });
+    this.sync = new SyncPipeline(this, 'Sync', { ledger: this.ledger, partners, settings, logRetention });
     this.alerting = new Alerting(this, 'Alerting', { ledger: this.ledger, settings, topicKey, logRetention });
-    this.http = new HttpApiEndpoint(this, 'Api', { ledger: this.ledger, token, settings, logRetention });
+    this.http = new HttpApiEndpoint(this, 'Api', { ledger: this.ledger, partners, settings, logRetention });
     // Digests point their readers at the API's reports.
     this.alerting.evaluator.fn.addEnvironment('ALERT_REPORT_URL', this.http.url);
 
@@ -110,12 +107,6 @@ export class LicenseWatchStack extends Stack {
       value: this.alerting.evaluator.fn.functionName,
       description: 'Invoke to evaluate alerts now',
     });
-    new CfnOutput(this, 'PartnerApiTokenSecret', { value: token.secretId });
-    if (token.created) {
-      new CfnOutput(this, 'SetPartnerApiToken', {
-        description: 'The token secret was created empty: run this once with your Celigo API token',
-        value: `aws secretsmanager put-secret-value --secret-id ${token.secretId} --secret-string "$CELIGO_API_TOKEN"`,
-      });
-    }
+    partners.outputs();
   }
 }

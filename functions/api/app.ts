@@ -17,6 +17,7 @@ import {
 import { openApiDocument } from './openapi.ts';
 import { registerDashboardRoute } from './routes/dashboard.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
+import { registerPortfolioRoutes } from './routes/portfolio.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerWriteRoutes } from './routes/writes.ts';
 
@@ -24,10 +25,10 @@ export type { AppDeps } from './deps.ts';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
-// The dashboard needs inline styles only; nothing may run, load or frame.
+// The dashboard needs inline styles only; nothing may run, load or frame, and its search form submits to itself.
 const SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): App {
 
   registerDashboardRoute(app, resolved);
   registerLedgerRoutes(app, resolved);
+  registerPortfolioRoutes(app, resolved);
   registerReportRoutes(app, resolved);
   registerWriteRoutes(app, resolved);
 

@@ -1,6 +1,7 @@
-// License views as RFC 4180 CSV (header row, CRLF, quoted where needed), the same columns as `licensewatch licenses --csv`.
+// License views and change items as RFC 4180 CSV (header row, CRLF, quoted where needed), the same columns over
+// HTTP and in the CLI (`licenses --csv`, `changes --csv`).
 import { stringify } from 'csv-stringify/sync';
-import type { LicenseView } from '#ledger/schemas';
+import type { ChangeItem, LicenseView } from '#ledger/schemas';
 
 export const LICENSE_CSV_COLUMNS = [
   'id',
@@ -18,6 +19,18 @@ export const LICENSE_CSV_COLUMNS = [
   'firstSeenAt',
   'lastSeenAt',
   'deletedAt',
+  // Last, so readers of the columns before accounts existed still find theirs where they were.
+  'account',
+] as const;
+
+export const CHANGE_CSV_COLUMNS = [
+  'observedAt',
+  'kind',
+  'licenseId',
+  'connectorId',
+  'account',
+  'email',
+  'changes',
 ] as const;
 
 /**
@@ -28,21 +41,35 @@ function defuse(value: string): string {
   return /^[=+\-@\t\r]/.test(value) && !/^-?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
 }
 
-export function licensesCsv(items: LicenseView[]): string {
+function toCsv<T extends object>(
+  items: T[],
+  columns: readonly (keyof T & string)[],
+  options: { header?: boolean } = {},
+): string {
   return stringify(
-    items.map((view) => {
+    items.map((item) => {
       const row: Record<string, unknown> = {};
-      for (const column of LICENSE_CSV_COLUMNS) {
-        const value = view[column];
+      for (const column of columns) {
+        const value = item[column];
         row[column] = typeof value === 'string' ? defuse(value) : value;
       }
       return row;
     }),
     {
-      header: true,
-      columns: [...LICENSE_CSV_COLUMNS],
+      header: options.header ?? true,
+      columns: [...columns],
       record_delimiter: '\r\n',
       cast: { boolean: (v) => String(v) },
     },
   );
+}
+
+export function licensesCsv(items: LicenseView[]): string {
+  return toCsv(items, LICENSE_CSV_COLUMNS);
+}
+
+/** Change items, `changes` as one cell of space-separated field paths; `header: false` continues an export. */
+export function changesCsv(items: ChangeItem[], options: { header?: boolean } = {}): string {
+  const rows = items.map((c) => ({ ...c, changes: c.changes.join(' ') }));
+  return toCsv(rows, CHANGE_CSV_COLUMNS, options);
 }

@@ -44,6 +44,12 @@ function knownError(c: Context, error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof PartnerApiError) return fromPartnerApiError(error);
   if (error instanceof LedgerError && error.code === 'bad_cursor') return badCursor();
+  // Judged by the domain (it needs the clock or the ledger): a since in the future, an account no one configured.
+  if (
+    error instanceof LedgerError &&
+    (error.code === 'invalid_parameter' || error.code === 'unknown_account')
+  )
+    return apiError(400, error.code, error.message, error.field);
   // DynamoDB refuses a start key that is not from this query: a forged cursor, or one from another list.
   if ((error as { name?: string })?.name === 'ValidationException' && c.req.query('cursor'))
     return badCursor();

@@ -1,8 +1,17 @@
 // The HTTP API's zod schemas: path ids, query parameters, request bodies and response shapes (also the OpenAPI document).
 import { z } from '@hono/zod-openapi';
 import { licenseOptsSchema, recordId } from '#celigo/schemas';
-import { DEFAULTS, MAX_DAYS } from '#functions/config';
-import { connectorSummary, historyItem, licenseView, pageOf, runSummary } from '#ledger/schemas';
+import { ACCOUNT_NAME, ACCOUNT_NAME_RULE, DEFAULTS, MAX_DAYS } from '#functions/config';
+import { DOMAIN_RULE, EMAIL_RULE, isDomain, isEmail, isSince, SINCE_RULE } from '#ledger/portfolio';
+import {
+  changeItem,
+  changeItemKind,
+  connectorSummary,
+  historyItem,
+  licenseView,
+  pageOf,
+  runSummary,
+} from '#ledger/schemas';
 import { alertRecord } from '#watch/alert';
 
 export const MAX_LIMIT = 1000;
@@ -46,21 +55,94 @@ const cursor = z
 const days = (name: string, fallback: number, description: string) =>
   wholeNumber(name, 0, MAX_DAYS, fallback, description).meta({ param: { name, in: 'query' } });
 
-// Strict: a misspelt parameter (`withinday=5`) is an error, not silently the default.
-export const pageQuery = (fallback: number) => z.strictObject({ limit: limit(fallback), cursor });
+/** `?account=NAME`: only this partner account's items (an unknown name is 400 `unknown_account`). */
+const account = z
+  .string()
+  .regex(ACCOUNT_NAME, `account ${ACCOUNT_NAME_RULE}`)
+  .optional()
+  .meta({
+    param: { name: 'account', in: 'query' },
+    description: "Only this partner account's.",
+    example: 'us',
+  });
 
-export const LicensesQuery = z.strictObject({
-  includeDeleted: z
+const flag = (name: string, description: string) =>
+  z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional()
-    .meta({
-      param: { name: 'includeDeleted', in: 'query' },
-      description: 'Also licenses gone upstream (default false).',
-    }),
-  limit: limit(100),
-  cursor,
-});
+    .meta({ param: { name, in: 'query' }, description });
+
+// Strict: a misspelt parameter (`withinday=5`) is an error, not silently the default.
+export const pageQuery = (fallback: number) => z.strictObject({ limit: limit(fallback), cursor });
+export const AccountPageQuery = (fallback: number) =>
+  z.strictObject({ account, limit: limit(fallback), cursor });
+
+const includeDeleted = flag('includeDeleted', 'Also licenses gone upstream (default false).');
+
+export const LicensesQuery = z.strictObject({ includeDeleted, account, limit: limit(100), cursor });
+
+/** `GET /licenses`: one customer, by e-mail or by domain (exactly one of the two). */
+export const FindQuery = z
+  .strictObject({
+    email: z
+      .string()
+      .refine(isEmail, `email ${EMAIL_RULE}`)
+      .transform((v) => v.toLowerCase())
+      .optional()
+      .meta({
+        param: { name: 'email', in: 'query' },
+        description: 'An e-mail address, matched exactly whatever its case.',
+        example: 'jane.doe@example.com',
+      }),
+    domain: z
+      .string()
+      .refine(isDomain, `domain ${DOMAIN_RULE}`)
+      .transform((v) => v.toLowerCase())
+      .optional()
+      .meta({
+        param: { name: 'domain', in: 'query' },
+        description: 'Every license of this domain (not its subdomains).',
+        example: 'example.com',
+      }),
+    includeDeleted,
+    account,
+    limit: limit(100),
+    cursor,
+  })
+  .superRefine((q, ctx) => {
+    if ((q.email === undefined) === (q.domain === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [q.email === undefined ? 'email' : 'domain'],
+        message: 'send exactly one of email and domain',
+      });
+  });
+
+const changesQuery = (fallbackLimit: number) =>
+  z.strictObject({
+    since: z
+      .string()
+      .refine(isSince, `since ${SINCE_RULE}`)
+      .optional()
+      .meta({
+        param: { name: 'since', in: 'query' },
+        description: 'Days back (`7d`) or an ISO 8601 date or date-time; not in the future.',
+        default: '7d',
+        example: '30d',
+      }),
+    connector: recordId.optional().meta({ param: { name: 'connector', in: 'query' } }),
+    kind: changeItemKind.optional().meta({ param: { name: 'kind', in: 'query' } }),
+    includeBaseline: flag(
+      'includeBaseline',
+      "Also the versions of each connector's first walk (its baseline; default false).",
+    ),
+    account,
+    limit: limit(fallbackLimit),
+    cursor,
+  });
+export const ChangesQuery = changesQuery(100);
+export const ChangesCsvQuery = changesQuery(1000);
 
 export const REPORT_DEFAULTS = {
   expiring: DEFAULTS.expiringDays,
@@ -77,22 +159,43 @@ const olderThanDays = days(
 
 export const ExpiringQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expiring, 'Days ahead.'),
+  account,
   limit: limit(100),
   cursor,
 });
 export const ExpiredQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expired, 'Days back.'),
+  account,
   limit: limit(100),
   cursor,
 });
-export const NotInstalledQuery = z.strictObject({ olderThanDays, limit: limit(100), cursor });
+export const NotInstalledQuery = z.strictObject({ olderThanDays, account, limit: limit(100), cursor });
+// CSV pages have a fixed size (the Link header names the next); a cursor is all they take beyond the report's own.
 export const ExpiringCsvQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expiring, 'Days ahead.'),
+  account,
+  cursor,
 });
 export const ExpiredCsvQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expired, 'Days back.'),
+  account,
+  cursor,
 });
-export const NotInstalledCsvQuery = z.strictObject({ olderThanDays });
+export const NotInstalledCsvQuery = z.strictObject({ olderThanDays, account, cursor });
+
+/** `GET /`: the dashboard, optionally searching for a customer and keeping to one account. */
+export const DashboardQuery = z.strictObject({
+  q: z
+    .string()
+    .max(254)
+    .optional()
+    .meta({
+      param: { name: 'q', in: 'query' },
+      description: 'A customer to find: an e-mail address, or @domain.',
+      example: '@example.com',
+    }),
+  account,
+});
 
 const EXPIRES_MESSAGE =
   'expires must be an ISO 8601 date or date-time with an offset, e.g. 2027-01-31T23:59:59Z';
@@ -138,9 +241,11 @@ export const HistoryItem = historyItem.meta({ id: 'LicenseVersion' });
 export const ConnectorSummary = connectorSummary.meta({ id: 'Connector' });
 export const SyncRun = runSummary.meta({ id: 'SyncRun' });
 export const AlertItem = alertRecord.meta({ id: 'Alert' });
+export const ChangeItem = changeItem.meta({ id: 'Change' });
 
 export const ConnectorPage = pageOf(ConnectorSummary).meta({ id: 'ConnectorPage' });
 export const LicensePage = pageOf(LicenseView).meta({ id: 'LicensePage' });
 export const HistoryPage = pageOf(HistoryItem).meta({ id: 'LicenseVersionPage' });
 export const SyncRunPage = pageOf(SyncRun).meta({ id: 'SyncRunPage' });
 export const AlertPage = pageOf(AlertItem).meta({ id: 'AlertPage' });
+export const ChangePage = pageOf(ChangeItem).meta({ id: 'ChangePage' });

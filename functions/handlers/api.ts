@@ -3,15 +3,14 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { createApp } from '#api/app';
 import type { ApiStore } from '#api/deps';
-import type { PartnerApi } from '#celigo/client';
 import { type Config, loadConfig } from '#functions/config';
 import { instrument, logger } from './powertools.ts';
-import { apiStoreFor, lazyHandler, partnerApiFor } from './runtime.ts';
+import { apiStoreFor, lazyHandler, type PartnerApiOf, partnerApiFor } from './runtime.ts';
 
 export interface ApiDeps {
   ledger: ApiStore;
-  /** Called only by routes that reach the Partner API, so reads work even before the token is set. */
-  api: () => Promise<PartnerApi>;
+  /** Called only by routes that reach the Partner API (with the connector's account), so reads need no token. */
+  api: PartnerApiOf;
   config: Config;
 }
 
@@ -19,6 +18,7 @@ export const makeHandler = (deps: ApiDeps) => {
   const app = createApp({
     ledger: deps.ledger,
     partnerApi: deps.api,
+    accounts: deps.config.partnerApi.accounts.map((a) => a.name),
     config: { expiringDays: deps.config.watch.expiringDays },
     // The app's request and error lines, as JSON with the Lambda context.
     log: (line) => (line.startsWith('error ') ? logger.error(line) : logger.info(line)),

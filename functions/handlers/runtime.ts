@@ -13,6 +13,7 @@ import {
   alertLogFacet,
   connectorFacet,
   licenseFacet,
+  portfolioFacet,
   runFacet,
   type Site,
   site,
@@ -105,25 +106,43 @@ export function alertsStoreFor(config: Config): ViewStore & AlertDelivery {
 export function apiStoreFor(config: Config): ApiStore {
   // The api reads connector META on every license view; a few seconds of reuse is invisible to callers.
   const s = siteFor(config, { metaCacheMs: 5_000 });
-  return { now: s.now, ...connectorFacet(s), ...licenseFacet(s), ...runFacet(s), ...alertLogFacet(s) };
+  return {
+    now: s.now,
+    ...connectorFacet(s),
+    ...licenseFacet(s),
+    ...portfolioFacet(s),
+    ...runFacet(s),
+    ...alertLogFacet(s),
+  };
 }
 
+/** The client of one partner account, by name; a name not configured has none. */
+export type PartnerApiOf = (account?: string) => Promise<PartnerApi>;
+
 /**
- * The Partner API client for the current token. The token comes from the secret (cached for
- * SECRET_MAX_AGE_SECONDS), so a rotated token replaces the client without a cold start.
+ * Each partner account's client for its current token, with its own rate budget (each account has its own limit).
+ * The token comes from the account's secret (cached for SECRET_MAX_AGE_SECONDS), so a rotated token replaces the
+ * client without a cold start. With one account configured, every connector is that account's (a unit queued
+ * before accounts existed names none).
  */
-export function partnerApiFor(config: Config, read: ReadSecret = readSecret): () => Promise<PartnerApi> {
-  const { apiUrl, tokenSecretId, token: plainToken, concurrency, requestsPerSecond } = config.partnerApi;
-  let current: { token: string; api: PartnerApi } | undefined;
-  return async () => {
-    const token = tokenSecretId ? await read(tokenSecretId) : plainToken;
+export function partnerApiFor(config: Config, read: ReadSecret = readSecret): PartnerApiOf {
+  const { accounts, concurrency, requestsPerSecond } = config.partnerApi;
+  const current = new Map<string, { token: string; api: PartnerApi }>();
+  return async (name) => {
+    const account =
+      accounts.find((a) => a.name === name) ??
+      (accounts.length === 1 || name === undefined ? accounts[0] : undefined);
+    if (!account) throw new MissingSecretError(`no partner account named ${name} is configured`);
+    const token = account.tokenSecretId ? await read(account.tokenSecretId) : account.token;
     if (!token)
       throw new MissingSecretError(
         'no Partner API token: set CELIGO_TOKEN_SECRET_ARN (or CELIGO_API_TOKEN locally)',
       );
-    if (current?.token !== token)
-      current = { token, api: createPartnerApi({ apiUrl, token, concurrency, requestsPerSecond }) };
-    return current.api;
+    const held = current.get(account.name);
+    if (held?.token === token) return held.api;
+    const api = createPartnerApi({ apiUrl: account.apiUrl, token, concurrency, requestsPerSecond });
+    current.set(account.name, { token, api });
+    return api;
   };
 }
 

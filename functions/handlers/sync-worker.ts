@@ -1,24 +1,24 @@
 // Lambda entry (SQS work queue): walks one connector per message; a failed walk is reported as a batch item failure.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { PartnerApi } from '#celigo/client';
 import { loadConfig } from '#functions/config';
 import type { SyncDeps } from '#ledger/sync';
 import { syncConnector } from '#ledger/sync';
 import { instrument, logger, MetricUnit, metrics } from './powertools.ts';
 import { parseSyncUnit } from './queue.ts';
-import { lazyHandler, partnerApiFor, workerStoreFor } from './runtime.ts';
+import { lazyHandler, type PartnerApiOf, partnerApiFor, workerStoreFor } from './runtime.ts';
 
 export interface SyncWorkerDeps {
   ledger: SyncDeps['ledger'];
-  api: () => Promise<PartnerApi>;
+  /** The client of the unit's partner account (built inside the walk: failing to build it fails that walk). */
+  api: PartnerApiOf;
 }
 
 export const makeHandler = (deps: SyncWorkerDeps) => {
   const processor = new BatchProcessor(EventType.SQS);
   const syncRecord = async (record: SQSRecord) => {
     const unit = parseSyncUnit(record.body);
-    const run = await syncConnector({ ledger: deps.ledger, api: await deps.api() }, unit);
+    const run = await syncConnector({ ledger: deps.ledger, api: (account) => deps.api(account) }, unit);
     const failed = run.status === 'failed';
     const metric = {
       failed: 'ConnectorsFailed',

@@ -72,12 +72,18 @@ export async function listLicenses(
   return { ...page, items: await toViews(ledger, page.items, options) };
 }
 
-/** Every license of every connector, one connector at a time (for the CLI's list and CSV export). */
+/** Every license of every connector (of one account if named), one connector at a time (the CLI's list and CSV). */
 export async function* allLicenses(
   ledger: ViewStore & Pick<ConnectorStore, 'listConnectors'>,
-  options: ReadOptions & { includeDeleted?: boolean; connectorId?: string } = {},
+  options: ReadOptions & { includeDeleted?: boolean; connectorId?: string; account?: string } = {},
 ): AsyncGenerator<LicenseView> {
-  const ids = options.connectorId ? [options.connectorId] : (await listConnectors(ledger)).map((c) => c.id);
+  const inAccount = (c: { account: string } | undefined) =>
+    Boolean(c) && (!options.account || c!.account === options.account);
+  if (options.connectorId && options.account && !inAccount(await getConnector(ledger, options.connectorId)))
+    return; // that connector is not in the account asked for
+  const ids = options.connectorId
+    ? [options.connectorId]
+    : (await listConnectors(ledger)).filter(inAccount).map((c) => c.id);
   for (const cid of ids) {
     let next: string | undefined;
     do {

@@ -1,5 +1,6 @@
 // The ledger's shapes, each declared once as a zod schema: views, history, connectors, runs, sync units, pages.
 import { z } from 'zod';
+import { CHANGE_ITEM_KINDS } from './kinds.ts';
 
 const timestamp = z.string().meta({ format: 'date-time' });
 
@@ -45,6 +46,26 @@ export type LicenseView = z.infer<typeof licenseView>;
 
 export const changeKind = z.enum(['created', 'updated', 'deleted']);
 export type ChangeKind = z.infer<typeof changeKind>;
+
+/**
+ * What a change means to a partner, from the field diff, by precedence: deleted, created, installed, uninstalled,
+ * renewed (expires later), expiry-shortened, edition-changed, updated (anything else).
+ */
+export { CHANGE_ITEM_KINDS };
+export const changeItemKind = z.enum(CHANGE_ITEM_KINDS);
+export type ChangeItemKind = z.infer<typeof changeItemKind>;
+
+/** One version of one license, as the portfolio's change feed lists it (`GET /changes`). */
+export const changeItem = z.object({
+  licenseId: z.string(),
+  connectorId: z.string(),
+  account: z.string().meta({ description: 'The partner account the connector belongs to.' }),
+  email: z.string().optional(),
+  observedAt: timestamp,
+  kind: changeItemKind,
+  changes: z.array(z.string()).meta({ description: 'Field paths that changed.' }),
+});
+export type ChangeItem = z.infer<typeof changeItem>;
 
 export const historyItem = z.object({
   observedAt: timestamp,
@@ -105,8 +126,15 @@ export const counts = z.object(
 export type Counts = z.infer<typeof counts>;
 export const zeroCounts = (): Counts => Object.fromEntries(COUNT_NAMES.map((name) => [name, 0])) as Counts;
 
-/** One unit of sync work: walk one connector for one run (an SQS message body in AWS). */
-export const syncUnit = z.object({ runId: z.string().min(1), connectorId: z.string().min(1) });
+/**
+ * One unit of sync work: walk one connector for one run (an SQS message body in AWS). `account` names the partner
+ * account whose client walks it; messages queued before accounts existed have none.
+ */
+export const syncUnit = z.object({
+  runId: z.string().min(1),
+  connectorId: z.string().min(1),
+  account: z.string().min(1).optional(),
+});
 export type SyncUnit = z.infer<typeof syncUnit>;
 
 /** One connector's walk in a run. `skipped`: another walk of the connector held it, so this one stood down. */
@@ -142,6 +170,13 @@ export const runSummary = z.object({
   skipped: z.number().int().meta({ description: 'Connectors another walk was already walking.' }),
   counts,
   errors: z.array(walkError.extend({ connectorId: z.string() })).optional(),
+  accountErrors: z
+    .array(walkError.extend({ account: z.string() }))
+    .optional()
+    .meta({
+      description:
+        'Partner accounts whose connectors could not be listed (bad token, outage): their connectors were not walked and nothing of theirs was marked deleted.',
+    }),
   unidentifiable: z
     .array(unidentifiable.extend({ connectorId: z.string() }))
     .optional()

@@ -1,5 +1,7 @@
 // Records license changes: decide what a change is, write it guarded, and after a lost race decide again from a
 // fresh read, so nothing is lost, no version is written twice, and a walk never replaces a newer observation.
+import pLimit from 'p-limit';
+import { changeItemKindOf } from './change-kind.ts';
 import { changedPaths, contentHash } from './hash.ts';
 import type { ChangeKind } from './schemas.ts';
 import type { Clock, ConnectorStore, LicenseStore } from './store/port.ts';
@@ -15,6 +17,8 @@ export interface LicenseChange {
   hash?: string;
   /** What the writer believed was stored; the write only lands if that still holds. */
   prev?: LicenseState;
+  /** Nothing changed, but the stored item is of an older shape or account: bring it up to date (no version). */
+  refresh?: boolean;
 }
 
 /**
@@ -25,6 +29,8 @@ export interface LicenseChange {
 export interface WalkGuard {
   walkEpoch: number;
   stamp: number;
+  /** The connector's first walk: what it records is the baseline, not news. */
+  baseline: boolean;
 }
 
 export interface WriteOutcome {
@@ -36,6 +42,7 @@ export interface WriteOutcome {
 }
 
 const MAX_ATTEMPTS = 8;
+const PLANNING_READS = 16;
 
 /**
  * Writes each change as its current item plus a version item (the store sends them in transactions). A change
@@ -49,10 +56,17 @@ export async function recordChanges(
 ): Promise<WriteOutcome> {
   const outcome: WriteOutcome = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
   if (changes.length === 0) return outcome;
-  const writes = await Promise.all(changes.map((c) => planWrite(ledger, c, observedAt, walk)));
+  // Planning an update reads the stored record (for the changed field paths): a bounded number at once.
+  const reads = pLimit(PLANNING_READS);
+  const writes = await Promise.all(changes.map((c) => reads(() => planWrite(ledger, c, observedAt, walk))));
   const results = await ledger.writeLicenses(writes);
   await Promise.all(
     results.map(async (result, i) => {
+      // A refresh that lost its race met a newer write, which stored the current shape: nothing is left to do.
+      if (writes[i]!.refresh) {
+        outcome.unchanged++;
+        return;
+      }
       const kind =
         result === 'written' ? writes[i]!.change : await recordOne(ledger, changes[i]!, observedAt, walk);
       outcome[kind]++;
@@ -84,6 +98,10 @@ const stateOf = (item: StoredLicense): LicenseState => ({
   rev: item.rev,
   deleted: Boolean(item.deletedAt),
   ...(item.ep !== undefined ? { epoch: item.ep } : {}),
+  account: item.account,
+  email: item.email,
+  // A change rewrites the whole item in the current shape, so whether this one is outdated no longer matters.
+  outdated: false,
 });
 
 /** A change that the store already reflects: same content and liveness, or a deletion of what is already gone. */
@@ -102,7 +120,6 @@ async function planWrite(
   current?: StoredLicense,
 ): Promise<LicenseWrite> {
   const { connectorId: cid, licenseId: lid, prev } = change;
-  const existing = prev ? (current ?? (await ledger.currentLicense(cid, lid))) : undefined;
   const common = {
     connectorId: cid,
     licenseId: lid,
@@ -110,14 +127,35 @@ async function planWrite(
     rev: (prev?.rev ?? 0) + 1,
     expectedRev: prev?.rev,
     ...(walk ? { walkEpoch: walk.walkEpoch, stamp: walk.stamp } : {}),
+    baseline: walk?.baseline ?? false,
     observedAt,
   };
+  if (change.refresh && prev) {
+    // Same content, same revision: only what the store derives from it (index attributes, account) is rewritten.
+    const facts = change.raw
+      ? licenseFacts(cid, change.raw)
+      : { ...licenseFacts(cid, { _id: lid }), email: prev.email };
+    return {
+      ...common,
+      rev: prev.rev,
+      refresh: true,
+      change: 'updated',
+      kind: 'updated',
+      facts,
+      rawJson: '',
+      hash: prev.hash,
+      changes: [],
+      firstSeenAt: observedAt,
+    };
+  }
+  const existing = prev ? (current ?? (await ledger.currentLicense(cid, lid))) : undefined;
   if (!change.raw) {
     // Deletion: the version carries the record as last seen.
     const rawJson = existing?.rawJson ?? 'null';
     return {
       ...common,
       change: 'deleted',
+      kind: 'deleted',
       facts: existing ?? licenseFacts(cid, { _id: lid }),
       rawJson,
       hash: existing?.hash ?? '',
@@ -127,10 +165,12 @@ async function planWrite(
   }
   // A license that reappears after a deletion starts over as `created`; its first sighting is kept.
   const kind: ChangeKind = prev && !prev.deleted ? 'updated' : 'created';
+  const facts = licenseFacts(cid, change.raw);
   return {
     ...common,
     change: kind,
-    facts: licenseFacts(cid, change.raw),
+    kind: changeItemKindOf(kind, existing, facts),
+    facts,
     rawJson: JSON.stringify(change.raw),
     hash: change.hash ?? contentHash(change.raw),
     changes: kind === 'updated' && existing ? changedPaths(JSON.parse(existing.rawJson), change.raw) : [],

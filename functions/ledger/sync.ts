@@ -1,13 +1,14 @@
 // A sync in one process: walk each unit of a plan and record its run (the CLI's stand-in for SQS fan-out), or one
-// unit alone (the Lambda worker's message).
+// unit alone (the Lambda worker's message). `api` may be one client per account (see WalkDeps).
 import pLimit from 'p-limit';
 import type { SyncPlan } from './plan.ts';
 import type { ConnectorRun, SyncUnit } from './schemas.ts';
 import type { RunStore } from './store/port.ts';
 import { type WalkDeps, type WalkerStore, walkConnector } from './walk.ts';
 
-export type { SyncPlan } from './plan.ts';
+export type { PlanAccount, SyncPlan } from './plan.ts';
 export { planSync } from './plan.ts';
+export type { ClientFor } from './walk.ts';
 export interface SyncDeps extends WalkDeps {
   ledger: WalkerStore & Pick<RunStore, 'recordConnectorRun'>;
   /** Each walk's outcome as it is recorded, for progress lines. */

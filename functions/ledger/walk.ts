@@ -1,22 +1,29 @@
 // The walk of one connector: take its lease, read its licenses page by page, record only what changed, mark what
 // vanished once the list is known whole, and return a plain result the run record is built from.
 import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
 import type { PartnerApi } from '#celigo/client';
 import { PartnerApiError } from '#celigo/errors';
 import { isRecordId, licenseSchema } from '#celigo/schemas';
+import { DEFAULT_ACCOUNT } from '#functions/config';
 import { contentHash } from './hash.ts';
 import { type ConnectorRun, type Counts, type SyncUnit, type Unidentifiable, zeroCounts } from './schemas.ts';
 import { type LicenseChange, recordChanges, type WalkGuard } from './snapshot.ts';
 import type { Clock, LicenseStore, WalkStore } from './store/port.ts';
+import { heartbeat } from './walk-lease.ts';
 
 /** What a walk needs of the store. */
 export type WalkerStore = Clock & WalkStore & LicenseStore;
 
 import type { LicenseState, PageDigest, WalkClaim } from './store/records.ts';
 
+/** The client of the account a unit belongs to (several partner accounts: one client, one rate budget, each). */
+export type ClientFor = (account: string) => PartnerApi | Promise<PartnerApi>;
+
 export interface WalkDeps {
   ledger: WalkerStore;
-  api: PartnerApi;
+  /** One client, or the client of the unit's account: failing to build it fails this walk only. */
+  api: PartnerApi | ClientFor;
   /** Page progress, for the CLI's progress line. */
   onPage?: (info: { connectorId: string; page: number; records: number }) => void;
   /**
@@ -45,7 +52,12 @@ export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<Con
   const startedAt = started.toISOString();
   const owner = `${unit.runId}/${randomBytes(4).toString('hex')}`;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  const base = { runId: unit.runId, connectorId: unit.connectorId, startedAt };
+  const base = {
+    runId: unit.runId,
+    connectorId: unit.connectorId,
+    ...(unit.account ? { account: unit.account } : {}),
+    startedAt,
+  };
   const finish = (fields: Partial<ConnectorRun> & Pick<ConnectorRun, 'status'>): ConnectorRun => {
     const finished = ledger.now();
     return {
@@ -65,7 +77,8 @@ export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<Con
   const lease = heartbeat(ledger, unit.connectorId, owner, leaseMs);
   const walk = new Walk(deps, unit, claim, owner, startedAt, lease.lost);
   try {
-    await walk.run();
+    const account = unit.account ?? claim.meta?.account ?? DEFAULT_ACCOUNT;
+    await walk.run(typeof deps.api === 'function' ? await deps.api(account) : deps.api);
     const ended = await ledger.endWalk(unit.connectorId, owner, walk.completion());
     if (!ended)
       throw new WalkFailure('walk_lease_lost', `connector ${unit.connectorId}: the walk lost its lease`);
@@ -83,32 +96,6 @@ export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<Con
   }
 }
 
-/** Renews the lease every third of its length until stopped; `lost()` once another walk took it over. */
-function heartbeat(ledger: WalkerStore, cid: string, owner: string, leaseMs: number) {
-  let lost = false;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = () => {
-    timer = setTimeout(async () => {
-      try {
-        if (!(await ledger.renewWalk(cid, owner, leaseMs))) lost = true;
-      } catch {
-        // A failed renewal is retried at the next tick; the lease outlives two of them.
-      }
-      if (!stopped && !lost) tick();
-    }, leaseMs / 3);
-    timer.unref?.();
-  };
-  tick();
-  return {
-    lost: () => lost,
-    stop: () => {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
-}
-
 class Walk {
   readonly counts: Counts = zeroCounts();
   private pages = 0;
@@ -119,6 +106,8 @@ class Walk {
   /** The epoch this walk moved to before it first rewrote a digest or a license; undefined while it has not. */
   private epoch?: number;
   private stored?: Map<string, LicenseState>;
+  /** The Partner API client of the connector's account, once the walk runs. */
+  private api?: PartnerApi;
   private complete = false;
   private proven = false;
 
@@ -135,14 +124,20 @@ class Walk {
     return this.unit.connectorId;
   }
 
+  /** The account the planner last listed the connector under (its META), which every license write carries. */
   private get account() {
-    return this.claim.meta?.account ?? 'default';
+    return this.claim.meta?.account ?? this.unit.account ?? DEFAULT_ACCOUNT;
   }
 
   /** The guard of this walk's writes; moves the connector's epoch the first time the walk is about to write. */
   private async guard(): Promise<WalkGuard> {
     this.epoch ??= await this.deps.ledger.advanceEpoch(this.cid, this.owner);
-    return { walkEpoch: this.claim.epoch, stamp: this.epoch };
+    return { walkEpoch: this.claim.epoch, stamp: this.epoch, baseline: !this.claim.walkedBefore };
+  }
+
+  /** A stored license the store should hold in its current shape and under the connector's account. */
+  private stale(state: LicenseState) {
+    return state.outdated || state.account !== this.account;
   }
 
   /** Ids, hashes and revisions of the connector's licenses, loaded once a page differs, never whole records. */
@@ -151,8 +146,9 @@ class Walk {
     return this.stored;
   }
 
-  async run(): Promise<void> {
-    const { api, onPage } = this.deps;
+  async run(api: PartnerApi): Promise<void> {
+    this.api = api;
+    const { onPage } = this.deps;
     let offset = 0;
     for await (const page of api.licensePages(this.cid)) {
       if (this.leaseLost())
@@ -160,8 +156,13 @@ class Walk {
       this.pageCount = page.index + 1;
       this.pages++;
       const last = this.claim.digests.get(page.index);
-      // A digest counts only under the epoch it was written in: any write outside a walk since then voids it.
-      const same = last !== undefined && last.epoch === this.claim.epoch && last.digest === page.digest;
+      // A digest counts only under the epoch it was written in (any write outside a walk since then voids it), and
+      // for the account its licenses were written under (a connector that moved accounts is compared again).
+      const same =
+        last !== undefined &&
+        last.epoch === this.claim.epoch &&
+        last.account === this.account &&
+        last.digest === page.digest;
       if (same) this.skipPage(page.records, last, offset);
       else await this.comparePage(page.index, page.records, page.digest, offset);
       offset += page.records.length;
@@ -217,7 +218,8 @@ class Walk {
       if (!licenseSchema.safeParse(record).success) invalid++;
       const hash = contentHash(record);
       const prev = known.get(id);
-      if (prev && !prev.deleted && prev.hash === hash) this.counts.unchanged++;
+      const unchanged = prev && !prev.deleted && prev.hash === hash;
+      if (unchanged && !this.stale(prev)) this.counts.unchanged++;
       else
         changes.push({
           connectorId: this.cid,
@@ -226,6 +228,7 @@ class Walk {
           raw: record,
           hash,
           prev,
+          ...(unchanged ? { refresh: true } : {}),
         });
     });
     this.counts.invalid += invalid;
@@ -237,6 +240,7 @@ class Walk {
       records: records.length,
       invalid,
       unidentifiable: { count: unidentified, positions },
+      account: this.account,
     });
   }
 
@@ -260,13 +264,52 @@ class Walk {
       this.claim.provenEpoch === this.claim.epoch;
     if (provablyUnchanged) return;
     const known = await this.storedStates();
+    const missing = [...known]
+      .filter(([lid, state]) => !state.deleted && !this.seen.has(lid))
+      .map(([lid]) => lid);
     const gone: LicenseChange[] = [];
+    for (const lid of await this.confirmGone(missing)) {
+      gone.push({ connectorId: this.cid, licenseId: lid, account: this.account, prev: known.get(lid) });
+    }
+    // Gone before: no page shows it, so this is where a deleted license gets the store's current shape.
     for (const [lid, state] of known) {
-      if (!state.deleted && !this.seen.has(lid))
-        gone.push({ connectorId: this.cid, licenseId: lid, account: this.account, prev: state });
+      if (state.deleted && this.stale(state))
+        gone.push({
+          connectorId: this.cid,
+          licenseId: lid,
+          account: this.account,
+          prev: state,
+          refresh: true,
+        });
     }
     if (gone.length > 0)
       this.add(await recordChanges(this.deps.ledger, gone, this.observedAt, await this.guard()));
+  }
+
+  /**
+   * Of the licenses a whole walk did not see, those the Partner API confirms gone (404). A list paged by offset
+   * shifts when a record before the cursor is deleted mid-walk, so a live license can slip between two pages:
+   * only a lookup by id tells. Any other answer fails the walk, which then marks nothing.
+   */
+  private async confirmGone(missing: string[]): Promise<string[]> {
+    const limit = pLimit(8);
+    const found = await Promise.all(
+      missing.map((lid) =>
+        limit(async () => {
+          try {
+            await this.api!.getLicense(this.cid, lid);
+            return undefined; // still there: it moved between pages while we walked
+          } catch (error) {
+            const status = error instanceof PartnerApiError ? error.status : undefined;
+            if (status === 404) return lid;
+            // It answered with the record, however malformed: it exists. Anything else is no answer.
+            if (status !== undefined && status < 400) return undefined;
+            throw error;
+          }
+        }),
+      ),
+    );
+    return found.filter((lid): lid is string => lid !== undefined);
   }
 
   completion() {

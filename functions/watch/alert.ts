@@ -14,6 +14,10 @@ export const alertSchema = z.object({
   rule: ruleName,
   licenseId: z.string(),
   connectorId: z.string(),
+  account: z
+    .string()
+    .optional()
+    .meta({ description: "The connector's partner account (absent on older alerts)." }),
   threshold: z.number().int().optional().meta({
     description: 'The schedule threshold crossed (days), for `expiring`; the rule window otherwise.',
   }),

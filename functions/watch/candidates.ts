@@ -80,6 +80,7 @@ export async function forEachCandidate(
         rule,
         licenseId: view.id,
         connectorId: view.connectorId,
+        account: view.account,
         threshold,
         expires: view.expires,
         daysToExpiry: view.daysToExpiry,

@@ -1,14 +1,12 @@
 // The watch rules as indexed reads of the ledger: expiring, expired, not installed, deleted. No Scan.
 import { DAY_MS } from '#functions/config';
 import { getLicenseItem, type ReadOptions, toViews } from '#ledger/queries';
-import type { LicenseView } from '#ledger/schemas';
+import type { LicenseView, Page } from '#ledger/schemas';
 import type { ViewStore } from '#ledger/store/port';
 import type { StoredLicense } from '#ledger/store/records';
 
-export type RuleOptions = ReadOptions;
-
-const byExpiry = (a: LicenseView, b: LicenseView) =>
-  (a.expires ?? '').localeCompare(b.expires ?? '') || a.id.localeCompare(b.id);
+/** The rules' view options, and the partner account to keep to (all accounts when absent). */
+export type RuleOptions = ReadOptions & { account?: string };
 
 export interface RulePage {
   items: LicenseView[];
@@ -50,7 +48,12 @@ export async function rangePage(
   options: RuleOptions = {},
 ): Promise<RulePage> {
   const lower = page.after ? `${page.after[0]}#${page.after[1]}` : range.lower;
-  const { items, more } = await ledger.expiryPage({ lower, upper: range.upper, limit: page.limit });
+  const { items, more } = await ledger.expiryPage({
+    lower,
+    upper: range.upper,
+    limit: page.limit,
+    account: options.account,
+  });
   const views = await toViews(ledger, items, options);
   const last = items.at(-1);
   return more && last ? { items: views, next: [last.expires!, last.licenseId] } : { items: views };
@@ -64,7 +67,7 @@ export function expiringPage(
   options: RuleOptions = {},
 ): Promise<RulePage> {
   const range = expiringRange(withinDays, page.now ?? ledger.now());
-  return rangePage(ledger, range, page, { expiringDays: options.expiringDays ?? withinDays });
+  return rangePage(ledger, range, page, { ...options, expiringDays: options.expiringDays ?? withinDays });
 }
 
 /** A page of the expired rule (expired within the last withinDays days). */
@@ -101,7 +104,13 @@ export function expiredWithin(ledger: ViewStore, withinDays: number, options: Ru
   return allPages((after) => expiredPage(ledger, withinDays, { limit: 1000, after, now }, options));
 }
 
-/** Live licenses created more than olderThanDays days ago and still not installed, soonest expiry first. */
+const createdBefore = (ledger: ViewStore, olderThanDays: number) =>
+  new Date(ledger.now().getTime() - olderThanDays * DAY_MS).toISOString();
+
+/**
+ * Live licenses created more than olderThanDays days ago and still not installed, longest waiting first (the
+ * index's own order, so a page reads only itself).
+ */
 export async function notInstalled(
   ledger: ViewStore,
   olderThanDays: number,
@@ -116,10 +125,10 @@ export async function notInstalled(
     (page) => views.push(...page),
     options,
   );
-  return views.sort(byExpiry);
+  return views;
 }
 
-/** The same licenses in pages of about `size` as the feed is read (in creation order), for callers that stream. */
+/** The same licenses in pages of about `size` as the index is read, for callers that stream (alert evaluation). */
 export async function notInstalledPages(
   ledger: ViewStore,
   olderThanDays: number,
@@ -127,9 +136,8 @@ export async function notInstalledPages(
   onPage: (views: LicenseView[]) => void,
   options: RuleOptions = {},
 ): Promise<void> {
-  const cutoff = new Date(ledger.now().getTime() - olderThanDays * DAY_MS).toISOString();
   let items: StoredLicense[] = [];
-  for await (const item of ledger.notInstalledBefore(cutoff)) {
+  for await (const item of ledger.notInstalledBefore(createdBefore(ledger, olderThanDays), options.account)) {
     items.push(item);
     if (items.length >= size) {
       onPage(await toViews(ledger, items, options));
@@ -137,6 +145,19 @@ export async function notInstalledPages(
     }
   }
   if (items.length > 0) onPage(await toViews(ledger, items, options));
+}
+
+/** One page of the not-installed rule, longest waiting first. */
+export async function notInstalledPage(
+  ledger: ViewStore,
+  olderThanDays: number,
+  page: { limit: number; cursor?: string },
+  options: RuleOptions = {},
+): Promise<Page<LicenseView>> {
+  const scope = `not-installed|${olderThanDays}`;
+  const cutoff = createdBefore(ledger, olderThanDays);
+  const stored = await ledger.notInstalledPage(cutoff, { ...page, scope, account: options.account });
+  return { ...stored, items: await toViews(ledger, stored.items, options) };
 }
 
 /** Licenses marked deleted (gone upstream) within the last withinDays days. */
@@ -150,7 +171,8 @@ export async function deletedWithin(
   for await (const { licenseId } of ledger.deletionsSince(since)) {
     const item = await getLicenseItem(ledger, licenseId);
     // Still deleted now (a license that came back is live again and not "deleted").
-    if (item?.deletedAt) items.push(item);
+    if (item?.deletedAt && (options.account === undefined || item.account === options.account))
+      items.push(item);
   }
   return toViews(ledger, items, options);
 }

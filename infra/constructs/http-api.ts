@@ -20,11 +20,12 @@ import { appRoutes, WRITE_METHODS } from '../api-routes.ts';
 import type { Settings } from '../settings.ts';
 import { HandlerFunction } from './handler-function.ts';
 import type { LedgerTable } from './ledger-table.ts';
-import type { StoredSecret } from './stored-secret.ts';
+import type { PartnerAccounts } from './partner-accounts.ts';
 
 export interface HttpApiEndpointProps {
   ledger: LedgerTable;
-  token: StoredSecret;
+  /** The partner accounts: where each one's API and token secret are. */
+  partners: PartnerAccounts;
   settings: Settings;
   logRetention: RetentionDays;
 }
@@ -51,7 +52,11 @@ export class HttpApiEndpoint extends Construct {
   readonly handler: HandlerFunction;
   readonly url: string;
 
-  constructor(scope: Construct, id: string, { ledger, token, settings, logRetention }: HttpApiEndpointProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    { ledger, partners, settings, logRetention }: HttpApiEndpointProps,
+  ) {
     super(scope, id);
     this.handler = new HandlerFunction(this, 'Handler', {
       handler: 'api',
@@ -63,8 +68,7 @@ export class HttpApiEndpoint extends Construct {
       reservedConcurrency: settings.apiReservedConcurrency,
       environment: {
         TABLE_NAME: ledger.table.tableName,
-        CELIGO_API_URL: settings.partnerApiUrl,
-        CELIGO_TOKEN_SECRET_ARN: token.secretId,
+        ...partners.environment(),
         EXPIRING_DAYS: String(settings.expiringDays),
         EXPIRED_WITHIN_DAYS: String(settings.expiredWithinDays),
         NOT_INSTALLED_DAYS: String(settings.notInstalledDays),
@@ -79,7 +83,7 @@ export class HttpApiEndpoint extends Construct {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    token.grantRead(this.handler.fn);
+    partners.grantRead(this.handler.fn);
 
     const authorizer: IHttpRouteAuthorizer =
       settings.apiAuth === 'jwt'

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { Settings } from '../settings.ts';
 import { HandlerFunction } from './handler-function.ts';
 import type { LedgerTable } from './ledger-table.ts';
-import type { StoredSecret } from './stored-secret.ts';
+import type { PartnerAccounts } from './partner-accounts.ts';
 
 /** A walk of one large connector is seconds to a few minutes; five leaves room for a slow Partner API. */
 export const WORKER_TIMEOUT = Duration.minutes(5);
@@ -20,7 +20,8 @@ export const WORKER_BATCH_SIZE = 5;
 
 export interface SyncPipelineProps {
   ledger: LedgerTable;
-  token: StoredSecret;
+  /** The partner accounts: where each one's API and token secret are. */
+  partners: PartnerAccounts;
   settings: Settings;
   logRetention: RetentionDays;
 }
@@ -32,7 +33,7 @@ export class SyncPipeline extends Construct {
   readonly deadLetters: Queue;
   readonly schedule: Rule;
 
-  constructor(scope: Construct, id: string, { ledger, token, settings, logRetention }: SyncPipelineProps) {
+  constructor(scope: Construct, id: string, { ledger, partners, settings, logRetention }: SyncPipelineProps) {
     super(scope, id);
     this.deadLetters = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -46,12 +47,12 @@ export class SyncPipeline extends Construct {
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
-    // Workers together stay under the Partner API budget: each container gets its share of it.
+    // Workers together stay under each account's Partner API budget: each container gets its share of it (a client
+    // per account, as each account has a bucket of its own).
     const perWorkerRps = Math.floor(settings.partnerApiRps / settings.workerConcurrency);
     const partnerApiEnv = {
       TABLE_NAME: ledger.table.tableName,
-      CELIGO_API_URL: settings.partnerApiUrl,
-      CELIGO_TOKEN_SECRET_ARN: token.secretId,
+      ...partners.environment(),
       PARTNER_API_RPS: String(perWorkerRps),
       PARTNER_API_CONCURRENCY: '8',
     };
@@ -70,7 +71,7 @@ export class SyncPipeline extends Construct {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    token.grantRead(this.plan.fn);
+    partners.grantRead(this.plan.fn);
     this.queue.grantSendMessages(this.plan.fn);
 
     this.worker = new HandlerFunction(this, 'Worker', {
@@ -88,7 +89,7 @@ export class SyncPipeline extends Construct {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    token.grantRead(this.worker.fn);
+    partners.grantRead(this.worker.fn);
     this.worker.fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: WORKER_BATCH_SIZE,

@@ -1,28 +1,46 @@
-// Global CLI options (each with an environment twin) and the resources one command run shares: Partner API, store.
-import { readFileSync } from 'node:fs';
+// Global CLI options (each with an environment twin) and the resources one command run shares: the partner accounts
+// and their clients, the store.
 import { type Command, Option } from 'commander';
 import type { PartnerApi } from '#celigo/client';
-import { DEFAULTS, parseSetting, setting } from '#functions/config';
+import { DEFAULTS } from '#functions/defaults';
 import type { LedgerStore } from '#ledger/store/port';
 import type { Store } from '#local/store/connect';
+import type { CliAccount } from './accounts.ts';
 import { CliError, log } from './output.ts';
+import { parsedBy } from './settings.ts';
 
 export interface GlobalOptions {
   apiUrl: string;
   token?: string;
   tokenFile?: string;
+  accountsFile?: string;
   store: string;
   dataDir: string;
   table: string;
+  storeIdle: number;
   verbose?: boolean;
+}
+
+/** --store-idle / LICENSEWATCH_STORE_IDLE: minutes, fractions allowed (tests use seconds), 0 stops it after each command. */
+export function parseStoreIdle(value: string): number {
+  const minutes = Number(value);
+  if (value.trim() === '' || !Number.isFinite(minutes) || minutes < 0 || minutes > 7 * 24 * 60) {
+    throw new CliError(
+      'bad_flags',
+      `--store-idle / LICENSEWATCH_STORE_IDLE must be a number of minutes from 0 to 10080, got '${value}'`,
+    );
+  }
+  return minutes;
 }
 
 export function globalOptions(): Option[] {
   return [
-    new Option('--api-url <url>', 'Partner API base URL, or a region: us, eu')
-      .env('CELIGO_API_URL')
-      .default(DEFAULTS.apiUrl)
-      .argParser((v) => parseSetting(setting.apiUrl, v, '--api-url')),
+    parsedBy(
+      new Option('--api-url <url>', 'Partner API base URL, or a region: us, eu')
+        .env('CELIGO_API_URL')
+        .default(DEFAULTS.apiUrl),
+      (s) => s.apiUrl,
+    ),
     new Option(
       '--token <token>',
       'Partner API bearer token (visible in `ps`: prefer --token-file or the env)',
@@ -30,6 +48,10 @@ export function globalOptions(): Option[] {
     new Option('--token-file <path>', 'read the Partner API token from this file').env(
       'CELIGO_API_TOKEN_FILE',
     ),
+    new Option(
+      '--accounts-file <path>',
+      'several partner accounts: JSON {"accounts":[{"name","apiUrl","tokenEnv"|"tokenFile"}]} (replaces --api-url and the token flags)',
+    ).env('LICENSEWATCH_ACCOUNTS_FILE'),
     new Option('--store <store>', 'embedded (DynamoDB Local), an http:// DynamoDB endpoint, or aws')
       .env('LICENSEWATCH_STORE')
       .default('embedded'),
@@ -37,6 +59,10 @@ export function globalOptions(): Option[] {
       .env('LICENSEWATCH_DATA_DIR')
       .default('./.licensewatch'),
     new Option('--table <name>', 'DynamoDB table name').env('LICENSEWATCH_TABLE').default(DEFAULTS.tableName),
+    new Option('--store-idle <minutes>', 'minutes the embedded store stays up with no command using it')
+      .env('LICENSEWATCH_STORE_IDLE')
+      .default(15)
+      .argParser(parseStoreIdle),
     new Option('--verbose', 'log more, and print stack traces on errors'),
   ];
 }
@@ -44,7 +70,8 @@ export function globalOptions(): Option[] {
 /** Lazily opened resources of one command run, closed once at the end (also on errors and Ctrl-C). */
 export class Context {
   private store?: Promise<Store>;
-  private api?: PartnerApi;
+  private readonly clients = new Map<string, PartnerApi>();
+  private accountList?: CliAccount[];
   /** "DynamoDB at http://..." once the store is open, for error lines. */
   storeLabel?: string;
 
@@ -54,7 +81,7 @@ export class Context {
   ) {}
 
   /** The token by precedence: --token, then --token-file, then CELIGO_API_TOKEN. Never printed. */
-  token(): string | undefined {
+  private token(readTokenFile: (path: string) => string): string | undefined {
     const source = this.program?.getOptionValueSource('token');
     if (this.options.token && source === 'cli') {
       log(
@@ -66,25 +93,74 @@ export class Context {
     return this.options.token || undefined;
   }
 
-  async partnerApi(overrides: { apiUrl?: string; token?: string } = {}): Promise<PartnerApi> {
-    if (this.api && !overrides.apiUrl) return this.api;
-    const token = overrides.token ?? this.token();
-    if (!token) {
+  /**
+   * The partner accounts: the accounts file's, or the one account `default` of --api-url and the token. A file
+   * together with --api-url, --token or --token-file on the command line is refused: which would win is unclear.
+   */
+  async accounts(): Promise<CliAccount[]> {
+    if (this.accountList) return this.accountList;
+    // Loaded on use: it validates the file with zod, which --help never needs.
+    const { readAccountsFile, readTokenFile, singleAccount } = await import('./accounts.ts');
+    const file = this.options.accountsFile;
+    if (file) {
+      const flags = { apiUrl: '--api-url', token: '--token', tokenFile: '--token-file' } as const;
+      const clash = (Object.keys(flags) as (keyof typeof flags)[]).find(
+        (k) => this.program?.getOptionValueSource(k) === 'cli',
+      );
+      if (clash)
+        throw new CliError(
+          'bad_flags',
+          `--accounts-file names each account's API URL and token: drop ${flags[clash]}`,
+        );
+      this.accountList = readAccountsFile(file);
+    } else {
+      this.accountList = singleAccount(this.options.apiUrl, () => {
+        const token = this.token(readTokenFile);
+        if (!token)
+          throw new CliError(
+            'missing_token',
+            'no Partner API token: set CELIGO_API_TOKEN, or pass --token-file (or --token)',
+          );
+        return token;
+      });
+    }
+    return this.accountList;
+  }
+
+  async accountNames(): Promise<string[]> {
+    return (await this.accounts()).map((a) => a.name);
+  }
+
+  /**
+   * The client of one account (its own rate budget), built once: the named one, or the only one. A connector of an
+   * account no longer configured goes to the only account, when there is one.
+   */
+  async partnerApi(account?: string): Promise<PartnerApi> {
+    const accounts = await this.accounts();
+    const chosen =
+      accounts.find((a) => a.name === account) ?? (accounts.length === 1 ? accounts[0] : undefined);
+    if (!chosen) {
+      const names = accounts.map((a) => a.name).join(', ');
       throw new CliError(
-        'missing_token',
-        'no Partner API token: set CELIGO_API_TOKEN, or pass --token-file (or --token)',
+        'unknown_account',
+        account === undefined
+          ? `several partner accounts are configured (${names}): pass --account NAME`
+          : `no partner account ${account} is configured (${names})`,
       );
     }
+    const held = this.clients.get(chosen.name);
+    if (held) return held;
+    const token = chosen.token();
     const { createPartnerApi } = await import('#celigo/client');
     const api = createPartnerApi({
-      apiUrl: overrides.apiUrl ?? this.options.apiUrl,
+      apiUrl: chosen.apiUrl,
       token,
       onRetry: ({ request, attempt, reason }) => {
         if (this.options.verbose || attempt === 1)
           log(`retrying ${request} (${reason}, attempt ${attempt + 1})`);
       },
     });
-    if (!overrides.apiUrl) this.api = api;
+    this.clients.set(chosen.name, api);
     return api;
   }
 
@@ -94,6 +170,7 @@ export class Context {
         store: this.options.store,
         dataDir: this.options.dataDir,
         table: this.options.table,
+        idleMinutes: this.options.storeIdle,
       });
       this.storeLabel = store.embedded
         ? `DynamoDB at ${store.embedded.endpoint}`
@@ -117,17 +194,4 @@ export class Context {
     this.store = undefined;
     if (store) await (await store.catch(() => undefined))?.close();
   }
-}
-
-function readTokenFile(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError('bad_token_file', `cannot read the token file ${path}${code ? ` (${code})` : ''}`);
-  }
-  const token = text.trim();
-  if (!token) throw new CliError('bad_token_file', `the token file ${path} is empty`);
-  return token;
 }

@@ -3,17 +3,22 @@
 import { Command, CommanderError } from 'commander';
 import { registerFetch } from './commands/fetch.ts';
 import { registerLedger } from './commands/ledger.ts';
+import { registerPortfolio } from './commands/portfolio.ts';
 import { registerServing } from './commands/serving.ts';
+import { registerStore } from './commands/store.ts';
 import { registerWatch } from './commands/watch.ts';
 import { Context, type GlobalOptions, globalOptions } from './context.ts';
 import { CliError } from './output.ts';
+import { parseMarkedOptions } from './settings.ts';
 
 const program = new Command('licensewatch')
   .description(
     "Keeps a Celigo partner's connector licenses under watch: sync, history, reports, alerts, HTTP API.",
   )
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // Flag values are checked by the shared parsers only when a command runs: `--help` never loads them.
+  .hook('preAction', parseMarkedOptions);
 for (const option of globalOptions()) program.addOption(option);
 
 let current: Context | undefined;
@@ -24,8 +29,10 @@ const context = () => {
 
 registerFetch(program, context);
 registerLedger(program, context);
+registerPortfolio(program, context);
 registerWatch(program, context);
 registerServing(program, context);
+registerStore(program, context);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,29 +3,40 @@ import type { PartnerApi } from '#celigo/client';
 import type { ConnectorRun, RunSummary } from '#ledger/schemas';
 import type { LedgerStore } from '#ledger/store/port';
 import { planSync, runPlan, type SyncPlan } from '#ledger/sync';
+
+/** The partner accounts to sync, and each one's client (built on first use: a missing token fails that account). */
+export interface SyncAccounts {
+  names: string[];
+  api: (account: string) => Promise<PartnerApi> | PartnerApi;
+}
+
 import { progressLine } from './progress.ts';
 
 export interface SyncOutcome {
   plan: SyncPlan;
+  /** Every connector's walk, those of an account that could not be listed first (failed). */
   runs: ConnectorRun[];
   summary: RunSummary;
 }
 
-/** Plans and walks every connector in this process, with a progress line on a terminal. */
+/** Plans every account and walks every connector in this process, with a progress line on a terminal. */
 export async function runSync(
   ledger: LedgerStore,
-  api: PartnerApi,
+  accounts: SyncAccounts,
   options: { concurrency?: number } = {},
 ): Promise<SyncOutcome> {
   const progress = progressLine();
-  const plan = await planSync({ ledger, api });
+  const plan = await planSync({
+    ledger,
+    accounts: accounts.names.map((name) => ({ name, api: () => accounts.api(name) })),
+  });
   progress.update(`sync ${plan.runId}: ${plan.units.length} connector(s)`);
   let pages = 0;
   let done = 0;
-  const runs = await runPlan(
+  const walks = await runPlan(
     {
       ledger,
-      api,
+      api: accounts.api,
       onPage: ({ connectorId }) => {
         pages++;
         progress.update(
@@ -41,5 +52,5 @@ export async function runSync(
   ).finally(() => progress.done());
   const summary = await ledger.getRun(plan.runId);
   if (!summary) throw new Error(`run ${plan.runId} has no summary`);
-  return { plan, runs, summary };
+  return { plan, runs: [...plan.failed, ...walks], summary };
 }

@@ -1,4 +1,5 @@
-// The emulator's HTTP surface: the Partner API's connector and license routes under /v1, plus injected faults.
+// The emulator's HTTP surface: the Partner API's connector and license routes under /v1, plus injected faults; each
+// bearer token opens its own partner account's data.
 import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { badGatewayPage, type Failure, type Faults, withBadTypes } from './faults.ts';
@@ -17,33 +18,49 @@ import {
   validateNewLicense,
 } from './wire.ts';
 
-export interface EmulatorParts {
+/** One partner account the emulator serves: its data, and an outage a test can switch on. */
+export interface EmulatedAccount {
   store: EmulatorStore;
+  /** While set, every request of this account answers this status (its other accounts are unaffected). */
+  outage?: number;
+}
+
+export interface EmulatorParts {
   faults: Faults;
   traffic: Traffic;
-  /** Read per request, so a test can rotate the token on a running emulator. */
-  token: () => string;
+  /** The account a bearer token opens; read per request, so a test can rotate a token on a running emulator. */
+  accountOf: (token: string) => EmulatedAccount | undefined;
 }
 
 // Partial: the node bindings are absent when the app runs through app.request() in-process.
-type Env = { Bindings: Partial<HttpBindings> };
+type Env = { Bindings: Partial<HttpBindings>; Variables: { store: EmulatorStore } };
 
 export function createApp(parts: EmulatorParts): Hono<Env> {
-  const { store, faults, traffic } = parts;
+  const { faults, traffic } = parts;
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization');
-    const auth = authPresence(header, parts.token());
+    const token = bearerOf(header);
+    const account = token === undefined ? undefined : parts.accountOf(token);
+    const auth: AuthPresence = !header ? 'missing' : account ? 'valid' : 'invalid';
     const record = traffic.begin(c.req.method, new URL(c.req.url), header, auth);
     try {
       if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-      if (auth !== 'valid') {
+      if (!account) {
         const message =
           auth === 'missing' ? 'Authorization header is missing.' : 'The bearer token is not valid.';
         c.res = apiError(401, { code: 'unauthorized', message }, { 'www-authenticate': 'Bearer' });
         return;
       }
+      if (account.outage !== undefined) {
+        c.res = apiError(account.outage, {
+          code: 'internal_error',
+          message: `Injected outage of this account (HTTP ${account.outage}).`,
+        });
+        return;
+      }
+      c.set('store', account.store);
       // Rate limiting is per account, so it applies only once the caller is known.
       const retryAfter = faults.takeThrottle();
       if (retryAfter !== undefined) {
@@ -65,9 +82,10 @@ export function createApp(parts: EmulatorParts): Hono<Env> {
 
   const v1 = new Hono<Env>();
 
-  v1.get('/tokenInfo', () => json(200, { _userId: store.tokenUserId, scope: 'full' }));
+  v1.get('/tokenInfo', (c) => json(200, { _userId: c.var.store.tokenUserId, scope: 'full' }));
 
   v1.get('/connectors', (c) => {
+    const { store } = c.var;
     const url = new URL(c.req.url);
     const paging = parsePaging(url);
     if ('error' in paging) return paging.error;
@@ -75,11 +93,12 @@ export function createApp(parts: EmulatorParts): Hono<Env> {
   });
 
   v1.get('/connectors/:cid', (c) => {
-    const connector = store.connector(c.req.param('cid'));
+    const connector = c.var.store.connector(c.req.param('cid'));
     return connector ? json(200, connector) : notFound('Connector');
   });
 
   v1.get('/connectors/:cid/licenses', (c) => {
+    const { store } = c.var;
     const cid = c.req.param('cid');
     const licenses = store.licenses(cid);
     if (!licenses) return notFound('Connector');
@@ -94,6 +113,7 @@ export function createApp(parts: EmulatorParts): Hono<Env> {
   });
 
   v1.post('/connectors/:cid/licenses', async (c) => {
+    const { store } = c.var;
     const cid = c.req.param('cid');
     if (!store.connector(cid)) return notFound('Connector');
     const failure = faults.takeFailure(cid);
@@ -108,6 +128,7 @@ export function createApp(parts: EmulatorParts): Hono<Env> {
   });
 
   v1.on(['GET', 'PUT', 'DELETE'], '/connectors/:cid/licenses/:lid', async (c) => {
+    const { store } = c.var;
     const cid = c.req.param('cid');
     const lid = c.req.param('lid');
     if (!store.connector(cid)) return notFound('Connector');
@@ -138,10 +159,8 @@ export function createApp(parts: EmulatorParts): Hono<Env> {
   return app;
 }
 
-function authPresence(header: string | undefined, token: string): AuthPresence {
-  if (!header) return 'missing';
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return match?.[1] === token ? 'valid' : 'invalid';
+function bearerOf(header: string | undefined): string | undefined {
+  return header ? /^Bearer\s+(.+)$/i.exec(header.trim())?.[1] : undefined;
 }
 
 /** Failures that replace the response outright; body-corrupting modes return undefined and act in serialize(). */

@@ -3,6 +3,7 @@ import {
   type ConnectorProfile,
   companyDomains,
   demoCatalog,
+  euDemoCatalog,
   extraUserEmails,
   generatedConnectorNames,
   personNames,
@@ -65,13 +66,20 @@ const editions = ['starter', 'standard', 'standard', 'standard', 'premium', 'pre
  * Dates are placed relative to `now` truncated to the UTC day, so two runs on the same day give the same
  * data; ids and every other draw depend on the seed only, so ids stay the same from one day to the next.
  */
-export function demoDataSet(now: Date, seed: number | string = 42): DataSet {
+export function demoDataSet(
+  now: Date,
+  seed: number | string = 42,
+  catalog: readonly ConnectorProfile[] = demoCatalog,
+): DataSet {
   const builder = new DataSetBuilder(now, seed);
-  demoCatalog.forEach((profile, index) => {
+  catalog.forEach((profile, index) => {
     builder.addConnector(profile, index, () => quotaStates(profile.quota, profile.licenseCount));
   });
   return builder.finish();
 }
+
+/** The EU demo account: its own connectors and customers (some of them also US customers), its own ids. */
+export const euDemoDataSet = (now: Date) => demoDataSet(now, 'eu', euDemoCatalog);
 
 /** Many connectors with many licenses in roughly the demo's mix of states, for benchmarks. */
 export function generatedDataSet(spec: DataSetSpec, now: Date, seed: number | string = 42): DataSet {

@@ -171,6 +171,37 @@ export const demoCatalog: readonly ConnectorProfile[] = [
   },
 ];
 
+/** The EU demo account's connectors: fewer, smaller, every state still present. */
+export const euDemoCatalog: readonly ConnectorProfile[] = [
+  {
+    name: 'Shopify - NetSuite Connector (EU)',
+    handle: 'sc4n-eu',
+    applications: ['netsuite', 'shopify'],
+    published: true,
+    addonType: 'store',
+    integrationApp: false,
+    licenseCount: 160,
+    quota: {
+      expiringWithin7: 2,
+      expiringWithin30: 5,
+      expiredRecently: 3,
+      expiredLongAgo: 4,
+      notInstalledStale: 2,
+      notInstalledRecent: 1,
+    },
+  },
+  {
+    name: 'Magento 2 - NetSuite Connector',
+    handle: 'magento2-netsuite',
+    applications: ['magento', 'netsuite'],
+    published: true,
+    addonType: 'store',
+    integrationApp: false,
+    licenseCount: 24,
+    quota: { ...none, expiringWithin30: 1, notInstalledStale: 1 },
+  },
+];
+
 /** Names for benchmark data sets; a number is appended once the list runs out. */
 export const generatedConnectorNames: readonly string[] = [
   'Shopify - NetSuite Connector',

@@ -1,12 +1,13 @@
 // Starts the Partner API emulator on a real port and hands back the controls tests and benchmarks need.
 import { serveApp } from '#local/serve/server';
-import { createApp } from './app.ts';
+import { createApp, type EmulatedAccount } from './app.ts';
 import {
   type ConnectorRecord,
   type DataSet,
   type DataSetSpec,
   demoDataSet,
   emptyDataSet,
+  euDemoDataSet,
   generatedDataSet,
   type LicenseRecord,
 } from './data.ts';
@@ -16,10 +17,10 @@ import { DEMO_TOKEN } from './token.ts';
 import { type RequestRecord, Traffic, type TrafficStats } from './traffic.ts';
 
 export type { ConnectorRecord, DataSet, DataSetSpec, LicenseRecord, LicenseState } from './data.ts';
-export { DAY_MS, demoDataSet, emptyDataSet, generatedDataSet, utcDay } from './data.ts';
+export { DAY_MS, demoDataSet, emptyDataSet, euDemoDataSet, generatedDataSet, utcDay } from './data.ts';
 export type { FailureMode, FailureOptions } from './faults.ts';
 export type { Patch } from './store.ts';
-export { DEMO_TOKEN } from './token.ts';
+export { DEMO_TOKEN, DEMO_TOKEN_EU } from './token.ts';
 export type { AuthPresence, RequestRecord, TrafficStats } from './traffic.ts';
 
 export interface EmulatorOptions {
@@ -32,7 +33,12 @@ export interface EmulatorOptions {
   /** The emulator's clock: a Date freezes it, a function lets it run. Demo dates sit relative to it. */
   now?: Date | (() => Date);
   /** 'demo' (default), 'empty', a benchmark size, or records of your own. */
-  dataSet?: 'demo' | 'empty' | DataSetSpec | DataSet;
+  dataSet?: DataSetChoice;
+  /**
+   * More partner accounts on the same server, each opened by its own token with its own data (`demo-eu`: the EU
+   * demo account). Seeds differ from the first account's, so ids never repeat across accounts.
+   */
+  accounts?: { token: string; dataSet?: DataSetChoice; seed?: number | string }[];
   latencyMs?: number;
   /**
    * Hosts answered besides 127.0.0.1:<port> and localhost:<port> (`host` for any port, or `host:port`); any other
@@ -43,20 +49,10 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
 }
 
-export interface Emulator {
-  /** Base URL including /v1, e.g. http://127.0.0.1:4010/v1. */
-  readonly url: string;
-  readonly port: number;
-  readonly token: string;
-  close(): Promise<void>;
+export type DataSetChoice = 'demo' | 'demo-eu' | 'empty' | DataSetSpec | DataSet;
 
-  setToken(token: string): void;
-  setClock(now: Date | (() => Date)): void;
-  setLatency(ms: number): void;
-  throttle(count: number, retryAfterSeconds?: number): void;
-  failConnector(cid: string, options?: FailureOptions): void;
-  clearFailures(): void;
-
+/** One partner account's records, as a test or the demo changes them. */
+export interface AccountControls {
   connectors(): ConnectorRecord[];
   licenses(cid: string): LicenseRecord[];
   /** Deep-merges the patch into the stored license; `undefined` values delete fields. */
@@ -67,6 +63,26 @@ export interface Emulator {
   addConnector(partial?: Patch<ConnectorRecord>, licenses?: LicenseRecord[]): ConnectorRecord;
   /** Makes an email a known integrator.io user, so POST accepts it. */
   addUser(email: string): void;
+  /** Every request of this account answers `status` (an outage), until called with undefined. */
+  setOutage(status: number | undefined): void;
+}
+
+/** The emulator: the first account's controls, the server's, and every other account's by its token. */
+export interface Emulator extends AccountControls {
+  /** Base URL including /v1, e.g. http://127.0.0.1:4010/v1. */
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+  /** Another account's controls, by its token. */
+  account(token: string): AccountControls;
+
+  setToken(token: string): void;
+  setClock(now: Date | (() => Date)): void;
+  setLatency(ms: number): void;
+  throttle(count: number, retryAfterSeconds?: number): void;
+  failConnector(cid: string, options?: FailureOptions): void;
+  clearFailures(): void;
 
   stats(): TrafficStats;
   /** The newest requests (up to 10,000), oldest first. */
@@ -80,10 +96,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const seed = options.seed ?? 42;
   let clock = toClock(options.now ?? (() => new Date()));
   let token = options.token ?? (process.env.CELIGO_API_TOKEN || DEMO_TOKEN);
-  const store = new EmulatorStore(dataSetFor(options.dataSet ?? 'demo', clock(), seed), () => clock(), seed);
+  const accountOn = (choice: DataSetChoice, accountSeed: number | string): EmulatedAccount => ({
+    store: new EmulatorStore(dataSetFor(choice, clock(), accountSeed), () => clock(), accountSeed),
+  });
+  const primary = accountOn(options.dataSet ?? 'demo', seed);
+  const others = new Map(
+    (options.accounts ?? []).map((a, i) => [
+      a.token,
+      accountOn(a.dataSet ?? 'empty', a.seed ?? `${seed}-account-${i + 2}`),
+    ]),
+  );
   const faults = new Faults(options.latencyMs ?? 0);
   const traffic = new Traffic();
-  const app = createApp({ store, faults, traffic, token: () => token });
+  const app = createApp({
+    faults,
+    traffic,
+    accountOf: (presented) => (presented === token ? primary : others.get(presented)),
+  });
 
   const server = await serveApp(app, {
     port: options.port ?? 0,
@@ -91,16 +120,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     allowedHosts: options.allowedHosts,
     log: options.log,
   });
-  // Copies out, so a test holding a record cannot change the emulator's state behind its back.
-  const copy = <T>(value: T): T => structuredClone(value);
-
   return {
+    ...controls(primary),
     url: `${server.url}/v1`,
     port: server.port,
     get token() {
       return token;
     },
     close: () => server.close(),
+    account(presented) {
+      const account = others.get(presented);
+      if (!account) throw new Error('no account has this token');
+      return controls(account);
+    },
 
     setToken: (next) => {
       token = next;
@@ -115,6 +147,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     failConnector: (cid, failure) => faults.failConnector(cid, failure),
     clearFailures: () => faults.clearFailures(),
 
+    stats: () => traffic.stats(),
+    requests: () => copy(traffic.requests()),
+    get lastAuthorization() {
+      return traffic.lastAuthorization;
+    },
+    resetStats: () => traffic.reset(),
+  };
+}
+
+// Copies out, so a test holding a record cannot change the emulator's state behind its back.
+const copy = <T>(value: T): T => structuredClone(value);
+
+function controls(account: EmulatedAccount): AccountControls {
+  const { store } = account;
+  return {
     connectors: () => copy(store.connectors()),
     licenses: (cid) => {
       const licenses = store.licenses(cid);
@@ -127,22 +174,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setLicenses: (cid, records) => store.setLicenses(cid, records),
     addConnector: (partial, licenses) => copy(store.addConnector(partial, licenses)),
     addUser: (email) => store.addUser(email),
-
-    stats: () => traffic.stats(),
-    requests: () => copy(traffic.requests()),
-    get lastAuthorization() {
-      return traffic.lastAuthorization;
+    setOutage: (status) => {
+      account.outage = status;
     },
-    resetStats: () => traffic.reset(),
   };
 }
 
-function dataSetFor(
-  choice: NonNullable<EmulatorOptions['dataSet']>,
-  now: Date,
-  seed: number | string,
-): DataSet {
+function dataSetFor(choice: DataSetChoice, now: Date, seed: number | string): DataSet {
   if (choice === 'demo') return demoDataSet(now, seed);
+  if (choice === 'demo-eu') return euDemoDataSet(now);
   if (choice === 'empty') return emptyDataSet(seed);
   if ('licensesPerConnector' in choice) return generatedDataSet(choice, now, seed);
   return structuredClone(choice);

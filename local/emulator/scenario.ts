@@ -1,25 +1,44 @@
 // The demo's scenario (`npm start`): upstream data saved beside the ledger, and customers who act between two runs.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { DAY_MS, type DataSet, demoDataSet } from './data.ts';
-import type { Emulator } from './index.ts';
+import { DAY_MS, type DataSet, demoDataSet, euDemoDataSet } from './data.ts';
+import type { AccountControls, Emulator } from './index.ts';
+import { DEMO_TOKEN_EU } from './token.ts';
+
+type Saved = Pick<DataSet, 'connectors' | 'licenses'>;
+
+/** The demo's two partner accounts upstream: US (the emulator's first token) and EU (`local-dev-token-eu`). */
+export interface Upstream {
+  us: DataSet;
+  eu: DataSet;
+}
 
 /** The emulator's licenses are kept beside the ledger, so a second start sees the same upstream and only what changed. */
-export function loadUpstream(file: string, log: (line: string) => void): DataSet {
-  const fresh = demoDataSet(new Date());
+export function loadUpstream(file: string, log: (line: string) => void): Upstream {
+  const now = new Date();
+  const fresh = { us: demoDataSet(now), eu: euDemoDataSet(now) };
   if (!existsSync(file)) return fresh;
   try {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Pick<DataSet, 'connectors' | 'licenses'>;
-    return { ...fresh, connectors: saved.connectors, licenses: saved.licenses };
+    // Files from before the EU account hold the US one alone: the EU account starts fresh.
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Saved & { eu?: Saved };
+    const restore = (base: DataSet, records: Saved | undefined): DataSet =>
+      records ? { ...base, connectors: records.connectors, licenses: records.licenses } : base;
+    return { us: restore(fresh.us, saved), eu: restore(fresh.eu, saved.eu) };
   } catch {
     log(`could not read ${file}; starting the emulator with fresh demo data`);
     return fresh;
   }
 }
 
+function recordsOf(account: AccountControls): Saved {
+  const connectors = account.connectors();
+  return {
+    connectors,
+    licenses: Object.fromEntries(connectors.map((c) => [c._id, account.licenses(c._id)])),
+  };
+}
+
 export function saveUpstream(file: string, emu: Emulator): void {
-  const connectors = emu.connectors();
-  const licenses = Object.fromEntries(connectors.map((c) => [c._id, emu.licenses(c._id)]));
-  writeFileSync(file, JSON.stringify({ connectors, licenses }));
+  writeFileSync(file, JSON.stringify({ ...recordsOf(emu), eu: recordsOf(emu.account(DEMO_TOKEN_EU)) }));
 }
 
 /** Between two demo runs the "customers" act: one renews a license about to lapse, one installs theirs. */

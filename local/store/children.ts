@@ -1,5 +1,6 @@
-// Child-process hygiene for DynamoDB Local: wait/kill helpers, and no orphan on exit, crash or signal.
+// Process hygiene for DynamoDB Local: wait/kill helpers, and no orphan on exit, crash or signal.
 import type { ChildProcess } from 'node:child_process';
+import { isAlive } from '#local/store/lock';
 
 const KILL_GRACE_MS = 3_000;
 
@@ -25,6 +26,31 @@ export async function killAndWait(child: ChildProcess): Promise<void> {
   if (await waitExit(child, KILL_GRACE_MS)) return;
   child.kill('SIGKILL');
   await waitExit(child, KILL_GRACE_MS);
+}
+
+/** Whether `pid` is gone, polled until `ms` pass (it may be no child of ours, so no 'exit' event to wait for). */
+async function pidGone(pid: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (isAlive(pid)) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/** SIGTERM a process that is not our child, wait for it to go, SIGKILL after `graceMs`; true once it is gone. */
+export async function terminatePid(pid: number, graceMs = KILL_GRACE_MS): Promise<boolean> {
+  const send = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone already
+    }
+  };
+  send('SIGTERM');
+  if (await pidGone(pid, graceMs)) return true;
+  send('SIGKILL');
+  return pidGone(pid, KILL_GRACE_MS);
 }
 
 export interface LiveEntry {

@@ -1,10 +1,12 @@
-// Opens the ledger's DynamoDB store (embedded DynamoDB Local, an endpoint URL, or AWS) and ensures the table.
+// Opens the ledger's DynamoDB store (the warm embedded DynamoDB Local, an endpoint URL, or AWS) and ensures the table.
 import { join } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable } from '#ledger/store/dynamo/table';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '#local/store/embedded';
+import { LOCAL_ACCESS, type LocalAccess } from '#local/store/access';
+import type { EmbeddedDynamo } from '#local/store/embedded';
 import { StoreError } from '#local/store/errors';
+import { openWarmStore } from '#local/store/warm';
 
 /** The table is the ledger adapter's to provision; re-exported for the store's callers. */
 export { ensureTable };
@@ -18,6 +20,8 @@ export interface OpenStoreOptions {
   dataDir: string;
   table: string;
   region?: string;
+  /** Embedded store: minutes without a client before it stops (fractions allowed); default 15. */
+  idleMinutes?: number;
   log?: (line: string) => void;
 }
 
@@ -25,22 +29,25 @@ export interface Store {
   client: DynamoDBDocumentClient;
   raw: DynamoDBClient;
   tableName: string;
-  /** Destroys the clients and stops the embedded DynamoDB Local, if any; idempotent. */
+  /** Destroys the clients and lets go of the embedded store (which stays warm for its idle time); idempotent. */
   close(): Promise<void>;
   /** One line for logs, e.g. "embedded DynamoDB Local at http://127.0.0.1:PORT (data: ...), table licensewatch". */
   description: string;
-  /** The embedded instance, when store is 'embedded'. */
+  /** The embedded instance, when store is 'embedded' (`pid`: its java; `stop()` stops it for every client). */
   embedded?: EmbeddedDynamo;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-/** Clients for a local endpoint (DynamoDB Local or compatible): dummy credentials, short timeouts. */
-export function localClients(endpoint: string, region = 'us-east-1') {
+/**
+ * Clients for a local endpoint (DynamoDB Local or compatible), short timeouts. DynamoDB Local keeps one database
+ * per key id and region: the embedded store passes its data dir's key; the default is the one every test and
+ * endpoint-URL client shares.
+ */
+export function localClients(endpoint: string, access: LocalAccess = LOCAL_ACCESS) {
+  const { region, accessKeyId, secretAccessKey } = access;
   return makeClients({
     endpoint,
     region,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: { accessKeyId, secretAccessKey },
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
   });
@@ -64,11 +71,15 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 
   if (store === 'embedded') {
     const dir = join(options.dataDir, 'dynamodb');
-    const embedded = await startEmbeddedDynamo({ dataDir: dir, log: options.log });
-    const { raw, client } = localClients(embedded.endpoint, region);
+    const embedded = await openWarmStore({
+      dataDir: options.dataDir,
+      idleMinutes: options.idleMinutes,
+      log: options.log,
+    });
+    const { raw, client } = localClients(embedded.endpoint, embedded.access);
     const close = once(async () => {
       raw.destroy();
-      await embedded.stop();
+      embedded.release();
     });
     try {
       await ensureTable(raw, tableName);
@@ -81,7 +92,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   }
 
   const url = parseEndpoint(store);
-  const { raw, client } = localClients(url, region);
+  const { raw, client } = localClients(url, { ...LOCAL_ACCESS, region: region ?? LOCAL_ACCESS.region });
   try {
     await ensureTable(raw, tableName);
   } catch (err) {

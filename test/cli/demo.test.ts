@@ -5,15 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stopStore, storeStatus } from '#local/store/warm';
 
 const BIN = fileURLToPath(new URL('../../bin/licensewatch.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'lw-demo-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  await stopStore(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 /** Starts the demo, waits for its URL, runs `probe`, then Ctrl-C; returns what it printed and how it ended. */
 async function demo(probe: (url: string) => Promise<void>) {
   const child = spawn(process.execPath, [BIN, 'demo', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, CELIGO_API_TOKEN: '', CELIGO_API_URL: '' },
+    // The store outlives the demo (warm for the next command): short, in case afterAll never runs.
+    env: { ...process.env, CELIGO_API_TOKEN: '', CELIGO_API_URL: '', LICENSEWATCH_STORE_IDLE: '0.5' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -46,24 +51,37 @@ async function javaLeftBehind(): Promise<number> {
 }
 
 describe('npm start', () => {
-  it('syncs the demo, reports, serves the API, and stops everything on Ctrl-C', async () => {
+  it('syncs the demo, reports, serves the API, stops on Ctrl-C and leaves the store warm for the next run', async () => {
     const first = await demo(async (url) => {
       const connectors = (await (await fetch(`${url}/connectors`)).json()) as {
-        items: { licenses: number }[];
+        items: { licenses: number; account: string }[];
       };
-      expect(connectors.items).toHaveLength(4);
-      expect(connectors.items.reduce((n, c) => n + c.licenses, 0)).toBe(1298);
+      // Two partner accounts: the US one (4 connectors, 1,298 licenses) and the EU one (2, 184).
+      expect(connectors.items).toHaveLength(6);
+      expect(connectors.items.filter((c) => c.account === 'eu')).toHaveLength(2);
+      expect(connectors.items.reduce((n, c) => n + c.licenses, 0)).toBe(1298 + 184);
       expect((await fetch(`${url}/`)).status).toBe(200);
+      // The first sync is every connector's baseline: nothing is news yet.
+      expect(((await (await fetch(`${url}/changes`)).json()) as { items: unknown[] }).items).toEqual([]);
     });
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/Sync: 4 connectors, 1298 licenses stored/);
+    expect(first.stdout).toMatch(/Sync: 6 connectors \(us 4, eu 2\), 1482 licenses stored/);
     expect(first.stdout).toMatch(/Expiring within 7 days \(\d+\)/);
     expect(first.stdout).toMatch(/Alerts raised now: \d+/);
-    expect(await javaLeftBehind()).toBe(0);
+    const warm = storeStatus(dataDir);
+    expect(warm).toMatchObject({ running: true, heldBy: [] });
+    expect(await javaLeftBehind()).toBe(1);
 
-    const second = await demo(async () => undefined);
+    const second = await demo(async (url) => {
+      const changes = (await (await fetch(`${url}/changes`)).json()) as { items: { kind: string }[] };
+      expect(changes.items.map((c) => c.kind).sort()).toEqual(['installed', 'renewed']);
+      const page = await (await fetch(`${url}/?q=%40acme-supply.example`)).text();
+      expect(page).toContain('<section id="search">');
+    });
     expect(second.stdout).toMatch(/since the last run: 0 new, 2 changed, 0 gone upstream/);
     expect(second.stderr).toMatch(/renewed license/);
+    expect(storeStatus(dataDir)).toMatchObject({ running: true, javaPid: warm.running ? warm.javaPid : 0 });
+    await expect(stopStore(dataDir)).resolves.toMatchObject({ stopped: 'store' });
     expect(await javaLeftBehind()).toBe(0);
   }, 180_000);
 });

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ TABLE_NAME: 'ledger' });
     expect(config).toEqual({
       tableName: 'ledger',
-      partnerApi: { apiUrl: 'https://api.integrator.io/v1' },
+      partnerApi: { accounts: [{ name: 'default', apiUrl: 'https://api.integrator.io/v1' }] },
       alerts: { format: 'digest' },
       watch: { thresholds: [30, 14, 7, 1, 0], expiringDays: 30, expiredWithinDays: 30, notInstalledDays: 7 },
     });
@@ -40,8 +40,7 @@ describe('loadConfig', () => {
       PARTNER_API_RPS: '25',
     });
     expect(config.partnerApi).toEqual({
-      apiUrl: 'eu',
-      tokenSecretId: 'arn:secret',
+      accounts: [{ name: 'default', apiUrl: 'eu', tokenSecretId: 'arn:secret' }],
       concurrency: 4,
       requestsPerSecond: 25,
     });

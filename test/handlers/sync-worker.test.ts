@@ -65,7 +65,12 @@ afterAll(async () => {
 
 describe('plan handler', () => {
   it('snapshots the connectors and queues one sync unit per connector', async () => {
-    const plan = makePlanHandler({ ledger, api, enqueue: sqsEnqueue(fakeSqs, QUEUE_URL) });
+    const plan = makePlanHandler({
+      ledger,
+      accounts: ['default'],
+      api,
+      enqueue: sqsEnqueue(fakeSqs, QUEUE_URL),
+    });
     const result = await plan(
       scheduledEvent('LicenseWatch-SyncSchedule'),
       lambdaContext('LicenseWatch-SyncPlan'),
@@ -73,8 +78,8 @@ describe('plan handler', () => {
     expect(result.queued).toBe(2);
     expect(sent.map((body) => JSON.parse(body))).toEqual(
       expect.arrayContaining([
-        { runId: result.runId, connectorId: good._id },
-        { runId: result.runId, connectorId: bad._id },
+        { runId: result.runId, connectorId: good._id, account: 'default' },
+        { runId: result.runId, connectorId: bad._id, account: 'default' },
       ]),
     );
     expect(secretReads).toEqual([TOKEN_SECRET]);

@@ -16,6 +16,8 @@ export interface Harness {
   /** Plans and runs a whole sync in-process; returns the per-connector results. */
   sync(options?: { concurrency?: number }): Promise<Awaited<ReturnType<typeof runPlan>>>;
   history(lid: string): Promise<Awaited<ReturnType<typeof licenseHistory>>['items']>;
+  /** Moves the store's clock (leases expire on it). */
+  advance(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,9 @@ export async function harness(
     async sync({ concurrency = 3 } = {}) {
       const plan = await planSync({ ledger, api });
       return runPlan({ ledger, api }, plan, concurrency);
+    },
+    advance(ms) {
+      clock += ms;
     },
     async history(lid) {
       return (await licenseHistory(ledger, lid, { limit: 1000 })).items;

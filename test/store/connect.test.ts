@@ -18,6 +18,7 @@ describe('openStore with an endpoint URL', () => {
       expect(Table?.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus]).sort()).toEqual([
         ['byExpiry', 'ACTIVE'],
         ['feed', 'ACTIVE'],
+        ['lookup', 'ACTIVE'],
       ]);
       await expect(ensureTable(store.raw, table)).resolves.toBe('exists');
     } finally {

@@ -1,15 +1,28 @@
-// Process hygiene: signals never leave java behind, and a missing or old Java is reported clearly.
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+// Process hygiene: signals never leave java behind, Ctrl-C of a command spares the warm store, a missing Java is clear.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '#local/store/connect';
 import { checkJava } from '#local/store/embedded';
-import { LOCK_FILE } from '#local/store/lock';
-import { probePid, runFixture, tempDir } from './helpers.ts';
+import { isAlive, LOCK_FILE } from '#local/store/lock';
+import { stopStore, storeStatus } from '#local/store/warm';
+import { dataDirs, javaOn, probePid, runFixture, tempDir } from './helpers.ts';
 
 const dir = tempDir('lw-proc-');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const warmDirs = dataDirs('lw-proc-warm-');
+afterAll(async () => {
+  await warmDirs.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-describe('a child process with an embedded store', () => {
+/** Field 6 of /proc/<pid>/stat: the session id. */
+function sessionOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+}
+
+describe('a child process with an in-process DynamoDB Local', () => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
@@ -32,8 +45,8 @@ describe('a child process with an embedded store', () => {
     60_000,
   );
 
-  it('reports java_missing when java is not on PATH', async () => {
-    const fixture = runFixture(['start'], { PATH: '/nonexistent' });
+  it.each(['start', 'warm'])('reports java_missing when java is not on PATH (%s)', async (mode) => {
+    const fixture = runFixture([mode, warmDirs.make()], { PATH: '/nonexistent' });
     await expect(fixture.report).resolves.toEqual({
       error: 'java_missing',
       message:
@@ -41,6 +54,77 @@ describe('a child process with an embedded store', () => {
     });
     await expect(fixture.exited).resolves.toEqual({ code: 2, signal: null });
   });
+});
+
+describe('opening the warm store', () => {
+  it('refuses, without starting anything, a data dir a process runs its own DynamoDB Local on', async () => {
+    const dataDir = warmDirs.make();
+    mkdirSync(join(dataDir, 'dynamodb'));
+    // As the previous version (or startEmbeddedDynamo) writes it: no kind, so not a warm store to share.
+    writeFileSync(
+      join(dataDir, 'dynamodb', LOCK_FILE),
+      JSON.stringify({ pid: process.pid, javaPid: process.pid, startedAt: 'now' }),
+    );
+    await expect(openStore({ store: 'embedded', dataDir, table: 'child' })).rejects.toMatchObject({
+      code: 'store_busy',
+      message: expect.stringContaining(`in use by pid ${process.pid}, which runs DynamoDB Local for itself`),
+    });
+    expect(existsSync(join(dataDir, 'dynamodb', 'store.log'))).toBe(false);
+  });
+
+  it('stops a DynamoDB Local orphaned by a killed supervisor before starting its own', async () => {
+    const dataDir = warmDirs.make();
+    const dbDir = join(dataDir, 'dynamodb');
+    mkdirSync(dbDir);
+    // What a supervisor killed without setpriv (macOS) leaves: a stale lock naming a java still on the files.
+    const orphan = spawn(
+      process.execPath,
+      ['-e', 'setInterval(() => {}, 1000)', 'DynamoDBLocal.jar', '-dbPath', dbDir],
+      { stdio: 'ignore', detached: true },
+    );
+    try {
+      await new Promise((r) => orphan.once('spawn', r));
+      const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)']).stdout.toString().trim();
+      writeFileSync(
+        join(dbDir, LOCK_FILE),
+        JSON.stringify({ pid: Number(dead), javaPid: orphan.pid, startedAt: 'then', kind: 'supervisor' }),
+      );
+      const store = await openStore({ store: 'embedded', dataDir, table: 'orphans', idleMinutes: 0.2 });
+      await store.close();
+      expect(isAlive(orphan.pid!)).toBe(false);
+      expect(readFileSync(join(dbDir, 'store.log'), 'utf8')).toContain(
+        `stopping DynamoDB Local pid ${orphan.pid}, left behind by supervisor ${dead}`,
+      );
+      expect(javaOn(dataDir)).toEqual([store.embedded!.pid]);
+    } finally {
+      orphan.kill('SIGKILL');
+      await stopStore(dataDir);
+    }
+  }, 90_000);
+});
+
+describe('a command on the warm store', () => {
+  it('interrupted by Ctrl-C (SIGINT to its whole process group) leaves the store running in its own session', async () => {
+    const dataDir = warmDirs.make();
+    const fixture = runFixture(['warm', dataDir], process.env, { detached: true });
+    const report = await fixture.report;
+    const status = storeStatus(dataDir);
+    expect(status).toMatchObject({ running: true, javaPid: report.pid, heldBy: [fixture.child.pid] });
+    const supervisor = status.running ? status.pid : 0;
+    // Session leader of its own session: no terminal's Ctrl-C or hangup reaches it.
+    expect(sessionOf(supervisor)).toBe(supervisor);
+    expect(sessionOf(supervisor)).not.toBe(sessionOf(fixture.child.pid!));
+
+    process.kill(-fixture.child.pid!, 'SIGINT');
+    await expect(fixture.exited).resolves.toEqual({ code: null, signal: 'SIGINT' });
+    expect(storeStatus(dataDir)).toMatchObject({ running: true, pid: supervisor, heldBy: [] });
+    expect(probePid(report.pid as number)).toBeUndefined();
+
+    await expect(stopStore(dataDir)).resolves.toMatchObject({ stopped: 'store', pid: supervisor });
+    // Not our child once the fixture died: gone, or a zombie waiting for an init that may not reap.
+    expect(isAlive(supervisor)).toBe(false);
+    expect(javaOn(dataDir)).toEqual([]);
+  }, 90_000);
 });
 
 describe('checkJava', () => {

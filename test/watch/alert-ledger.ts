@@ -44,6 +44,9 @@ function waiting(): LicenseWrite {
     licenseId: raw._id,
     account: 'default',
     change: 'created',
+    kind: 'created',
+    // As a connector's first walk records it.
+    baseline: true,
     rev: 1,
     facts: licenseFacts(CID, raw),
     rawJson: JSON.stringify(raw),

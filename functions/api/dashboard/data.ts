@@ -1,14 +1,21 @@
-// What the dashboard shows, read from the ledger in one go: connectors, expiry windows, not installed, alerts, the chart.
+// What the dashboard shows, read from the ledger in one go: connectors, expiry windows, not installed, alerts, recent
+// changes, the chart; for one partner account if asked, and a customer's licenses when searched for.
 import { DAY_MS } from '#functions/config';
+import { LedgerError } from '#ledger/errors';
+import { findLicenses, knownAccounts, listChanges, parseCustomer } from '#ledger/portfolio';
 import { listConnectors } from '#ledger/queries';
-import type { ConnectorSummary, LicenseView } from '#ledger/schemas';
-import type { AlertLog, ConnectorStore, ViewStore } from '#ledger/store/port';
+import type { ChangeItem, ConnectorSummary, LicenseView } from '#ledger/schemas';
+import type { AlertLog, ConnectorStore, PortfolioStore, ViewStore } from '#ledger/store/port';
 import type { AlertRecord } from '#watch/alert';
 import { listAlerts } from '#watch/evaluate';
 import { expiringWithin, notInstalled } from '#watch/rules';
 export const CHART_MONTHS = 12;
 export const WINDOWS = [30, 60, 90] as const;
 export const RECENT_ALERTS = 20;
+export const RECENT_CHANGES = 20;
+export const RECENT_CHANGE_DAYS = 7;
+/** Search results shown; the API (`GET /licenses`) pages the rest. */
+export const SEARCH_ROWS = 100;
 
 export interface MonthBar {
   /** YYYY-MM (UTC). */
@@ -16,8 +23,24 @@ export interface MonthBar {
   count: number;
 }
 
+/** A customer search: the term as typed, and its licenses or why the term was refused. */
+export interface SearchResult {
+  term: string;
+  items: LicenseView[];
+  more: boolean;
+  /** The API query that pages every result, e.g. `email=jane%40example.com`. */
+  query?: string;
+  error?: string;
+}
+
 export interface DashboardData {
   now: Date;
+  /** Every partner account known, and the one the page keeps to (all when undefined). */
+  accounts: string[];
+  account?: string;
+  search?: SearchResult;
+  /** News of the last RECENT_CHANGE_DAYS days, newest first (no baseline). */
+  changes: ChangeItem[];
   connectors: ConnectorSummary[];
   liveLicenses: number;
   /** Live licenses expiring in (previous window, window] days, per window of WINDOWS. */
@@ -31,22 +54,34 @@ export interface DashboardData {
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
 
 export async function dashboardData(
-  ledger: ViewStore & Pick<ConnectorStore, 'listConnectors'> & AlertLog,
-  options: { expiringDays?: number } = {},
+  ledger: ViewStore & Pick<ConnectorStore, 'listConnectors'> & AlertLog & PortfolioStore,
+  options: {
+    expiringDays?: number;
+    account?: string;
+    q?: string;
+    configuredAccounts?: readonly string[];
+  } = {},
 ): Promise<DashboardData> {
   const now = ledger.now();
+  const { account } = options;
+  const rules = { expiringDays: options.expiringDays, account };
   const months = Array.from({ length: CHART_MONTHS }, (_, i) =>
     monthOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1))),
   );
   const chartEnd = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + CHART_MONTHS, 1);
   // One query over the chart's year serves the chart and the 30/60/90-day windows alike.
   const withinDays = Math.floor((chartEnd - now.getTime()) / DAY_MS);
-  const [connectors, upcoming, waiting, alerts] = await Promise.all([
+  const since = new Date(now.getTime() - RECENT_CHANGE_DAYS * DAY_MS).toISOString();
+  const [all, upcoming, waiting, alerts, changes, accounts, search] = await Promise.all([
     listConnectors(ledger),
-    expiringWithin(ledger, withinDays, options),
-    notInstalled(ledger, 0, options),
-    listAlerts(ledger, { limit: RECENT_ALERTS }),
+    expiringWithin(ledger, withinDays, rules),
+    notInstalled(ledger, 0, rules),
+    listAlerts(ledger, { limit: RECENT_ALERTS, account }),
+    listChanges(ledger, { since, account, limit: RECENT_CHANGES }),
+    knownAccounts(ledger, options.configuredAccounts),
+    options.q === undefined || options.q.trim() === '' ? undefined : searchFor(ledger, options.q, rules),
   ]);
+  const connectors = all.filter((c) => !account || c.account === account);
 
   const counts = new Map(months.map((m) => [m, 0]));
   for (const view of upcoming) {
@@ -65,6 +100,10 @@ export async function dashboardData(
 
   return {
     now,
+    accounts,
+    account,
+    ...(search ? { search } : {}),
+    changes: changes.items,
     connectors,
     liveLicenses: connectors.reduce((sum, c) => sum + (c.deletedAt ? 0 : c.licenses), 0),
     expiring,
@@ -72,4 +111,26 @@ export async function dashboardData(
     alerts: alerts.items,
     byMonth: months.map((month) => ({ month, count: counts.get(month) ?? 0 })),
   };
+}
+
+/** The licenses of the customer typed in the search box (an e-mail, or @domain); a malformed term says why. */
+async function searchFor(
+  ledger: ViewStore & PortfolioStore,
+  term: string,
+  options: { expiringDays?: number; account?: string },
+): Promise<SearchResult> {
+  let customer: ReturnType<typeof parseCustomer>;
+  try {
+    customer = parseCustomer(term, 'the search');
+  } catch (error) {
+    if (error instanceof LedgerError) return { term, items: [], more: false, error: error.message };
+    throw error;
+  }
+  const page = await findLicenses(ledger, customer, { ...options, includeDeleted: true, limit: SEARCH_ROWS });
+  const query = new URLSearchParams({
+    ...customer,
+    includeDeleted: 'true',
+    ...(options.account ? { account: options.account } : {}),
+  });
+  return { term, items: page.items, more: Boolean(page.nextCursor), query: query.toString() };
 }

@@ -2,7 +2,7 @@
 import { html, raw } from 'hono/html';
 import type { LicenseView } from '#ledger/schemas';
 import { expiryChart } from './chart.ts';
-import { type DashboardData, RECENT_ALERTS } from './data.ts';
+import { type DashboardData, RECENT_ALERTS, RECENT_CHANGE_DAYS } from './data.ts';
 
 /** Rows per table; the reports (linked) have the rest. */
 export const TABLE_ROWS = 25;
@@ -40,6 +40,12 @@ const STYLE = `
   svg .grid { stroke: var(--line); }
   svg text { font-size: 11px; fill: var(--muted); }
   svg text.count { fill: var(--ink); font-weight: 600; }
+  form.search { display: flex; gap: 8px; margin-bottom: 18px; }
+  form.search input[type=search] { flex: 1; max-width: 420px; padding: 7px 10px; border: 1px solid var(--line); border-radius: 6px; font: inherit; }
+  form.search button { padding: 7px 14px; border: 0; border-radius: 6px; background: var(--accent); color: #fff; font: inherit; cursor: pointer; }
+  .accounts a { margin-right: 10px; }
+  .accounts a.current { font-weight: 700; color: var(--ink); text-decoration: none; }
+  .error { color: var(--bad); font-weight: 600; }
 `;
 
 const when = (iso: string | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '');
@@ -59,7 +65,7 @@ function licenseTable(
     (l) => html`<tr>
       <td>${l.email ?? ''}</td><td class="wrap">${l.userName ?? ''}</td><td>${names.get(l.connectorId) ?? l.connectorId}</td>
       <td>${l.edition ?? ''}</td><td>${day(l.expires)}</td><td class="num">${l.daysToExpiry ?? ''}</td>
-      ${extra === 'status' ? html`<td class="st-${l.expiry ?? 'none'}">${l.expiry ?? ''}</td>` : html`<td>${day(l.created)}</td>`}
+      ${extra === 'status' ? statusCell(l) : html`<td>${day(l.created)}</td>`}
       <td><code>${l.id}</code></td>
     </tr>`,
   );
@@ -71,19 +77,75 @@ function licenseTable(
   ${rest > 0 ? html`<p class="more">…and ${rest} more: <a href="${more.href}">${more.label}</a></p>` : ''}`;
 }
 
+const statusCell = (l: LicenseView) =>
+  l.deletedAt
+    ? html`<td class="st-expired">gone upstream</td>`
+    : html`<td class="st-${l.expiry ?? 'none'}">${l.expiry ?? ''}</td>`;
+
+/** `?account=NAME` to keep to the page's account, or nothing; `first` picks `?` or `&`. */
+const accountParam = (data: DashboardData, first: '?' | '&') =>
+  data.account ? `${first}account=${encodeURIComponent(data.account)}` : '';
+
+function accountLinks(data: DashboardData) {
+  if (data.accounts.length < 2) return '';
+  const link = (name: string | undefined, label: string) =>
+    html`<a class="${data.account === name ? 'current' : ''}" href="/${name ? `?account=${encodeURIComponent(name)}` : ''}">${label}</a>`;
+  return html`<p class="accounts">Partner accounts: ${link(undefined, 'all')}${data.accounts.map((a) => link(a, a))}</p>`;
+}
+
+function searchForm(data: DashboardData) {
+  return html`<form class="search" method="get" action="/" role="search">
+    <input type="search" name="q" value="${data.search?.term ?? ''}" placeholder="Find a customer: jane.doe@example.com or @example.com" aria-label="Customer e-mail or @domain" maxlength="254" />
+    ${data.account ? html`<input type="hidden" name="account" value="${data.account}" />` : ''}
+    <button type="submit">Find</button>
+  </form>`;
+}
+
+function searchSection(data: DashboardData, names: Map<string, string>) {
+  const search = data.search;
+  if (!search) return '';
+  const body = search.error
+    ? html`<p class="error">${search.error}</p>`
+    : licenseTable(search.items, names, 'status', {
+        href: `/licenses?${search.query ?? ''}`,
+        label: 'every license (JSON, paged)',
+      });
+  const more = search.more
+    ? html`<p class="more">More than ${search.items.length}: <a href="/licenses?${search.query ?? ''}">all of them (JSON, paged)</a></p>`
+    : '';
+  return html`<section id="search"><h2>Licenses of ${search.term} (${search.items.length}${search.more ? '+' : ''})</h2>${body}${more}</section>`;
+}
+
+function changeTable(data: DashboardData, names: Map<string, string>) {
+  if (data.changes.length === 0)
+    return html`<p class="empty">Nothing changed in the last ${RECENT_CHANGE_DAYS} days (a connector's first sync is its baseline, not news).</p>`;
+  const rows = data.changes.map(
+    (ch) => html`<tr>
+      <td>${when(ch.observedAt)}</td><td>${ch.kind}</td><td>${ch.email ?? ''}</td>
+      <td>${names.get(ch.connectorId) ?? ch.connectorId}</td><td><code>${ch.licenseId}</code></td>
+      <td class="wrap">${ch.changes.join(', ')}</td>
+    </tr>`,
+  );
+  return html`<table>
+    <thead><tr><th>Observed</th><th>Kind</th><th>Email</th><th>Connector</th><th>License</th><th>Fields</th></tr></thead>
+    <tbody>${rows}</tbody>
+  </table>
+  <p class="more"><a href="/changes.csv?since=${RECENT_CHANGE_DAYS}d${accountParam(data, '&')}">Every change of the last ${RECENT_CHANGE_DAYS} days (CSV)</a></p>`;
+}
+
 function connectorTable(data: DashboardData) {
   if (data.connectors.length === 0)
     return html`<p class="empty">No connectors yet: run <code>licensewatch sync</code>.</p>`;
   const rows = data.connectors.map(
     (c) => html`<tr>
       <td>${c.name}${c.deletedAt ? html` <span class="st-expired">(gone upstream)</span>` : ''}</td>
-      <td><code>${c.id}</code></td><td class="num">${c.licenses}</td>
+      <td><code>${c.id}</code></td><td>${c.account}</td><td class="num">${c.licenses}</td>
       <td>${when(c.lastCompleteWalkAt) || html`<span class="empty">never</span>`}</td>
       <td class="st-${c.lastWalk?.status ?? 'none'}">${c.lastWalk?.status ?? ''}${c.lastWalk?.error ? `: ${c.lastWalk.error.message}` : ''}</td>
     </tr>`,
   );
   return html`<table>
-    <thead><tr><th>Connector</th><th>ID</th><th class="num">Live licenses</th><th>Last complete sync</th><th>Last walk</th></tr></thead>
+    <thead><tr><th>Connector</th><th>ID</th><th>Account</th><th class="num">Live licenses</th><th>Last complete sync</th><th>Last walk</th></tr></thead>
     <tbody>${rows}</tbody>
   </table>`;
 }
@@ -109,7 +171,7 @@ export function dashboardPage(data: DashboardData) {
   const windows = data.expiring.map(
     (w, i) => html`<details ${i === 0 ? 'open' : ''} data-window="${w.upTo}">
       <summary>${w.from === 0 ? `Next ${w.upTo} days` : `${w.from}–${w.upTo} days`} (${w.items.length})</summary>
-      ${licenseTable(w.items, names, 'status', { href: `/reports/expiring?withinDays=${w.upTo}&limit=1000`, label: `expiring within ${w.upTo} days` })}
+      ${licenseTable(w.items, names, 'status', { href: `/reports/expiring?withinDays=${w.upTo}&limit=1000${accountParam(data, '&')}`, label: `expiring within ${w.upTo} days` })}
     </details>`,
   );
   return html`<!doctype html>
@@ -123,10 +185,13 @@ export function dashboardPage(data: DashboardData) {
 <body>
   <header>
     <h1>licensewatch</h1>
-    <span class="meta">Celigo connector licenses, as of ${when(data.now.toISOString())}</span>
-    <nav><a href="/reports/expiring.csv?withinDays=90">Expiring (CSV)</a><a href="/reports/not-installed.csv">Not installed (CSV)</a><a href="/openapi.json">OpenAPI</a></nav>
+    <span class="meta">Celigo connector licenses${data.account ? ` of account ${data.account}` : ''}, as of ${when(data.now.toISOString())}</span>
+    <nav><a href="/reports/expiring.csv?withinDays=90${accountParam(data, '&')}">Expiring (CSV)</a><a href="/reports/not-installed.csv${accountParam(data, '?')}">Not installed (CSV)</a><a href="/changes.csv${accountParam(data, '?')}">Changes (CSV)</a><a href="/openapi.json">OpenAPI</a></nav>
   </header>
   <main>
+    ${searchForm(data)}
+    ${accountLinks(data)}
+    ${searchSection(data, names)}
     <div class="tiles">
       <div class="tile" id="tile-connectors"><div class="n">${data.connectors.length}</div><div class="l">Connectors</div></div>
       <div class="tile" id="tile-live"><div class="n">${data.liveLicenses}</div><div class="l">Live licenses</div></div>
@@ -137,7 +202,8 @@ export function dashboardPage(data: DashboardData) {
     <section id="chart"><h2>Live licenses by expiry month</h2>${expiryChart(data.byMonth)}</section>
     <section id="connectors"><h2>Connectors</h2>${connectorTable(data)}</section>
     <section id="expiring"><h2>Expiring soon</h2>${windows}</section>
-    <section id="not-installed"><h2>Not installed</h2>${licenseTable(data.notInstalled, names, 'created', { href: '/reports/not-installed?olderThanDays=0&limit=1000', label: 'all not installed' })}</section>
+    <section id="changes"><h2>Recent changes (last ${RECENT_CHANGE_DAYS} days)</h2>${changeTable(data, names)}</section>
+    <section id="not-installed"><h2>Not installed</h2>${licenseTable(data.notInstalled, names, 'created', { href: `/reports/not-installed?olderThanDays=0&limit=1000${accountParam(data, '&')}`, label: 'all not installed' })}</section>
     <section id="alerts"><h2>Recent alerts (last ${RECENT_ALERTS})</h2>${alertTable(data)}</section>
   </main>
 </body>

@@ -1,28 +1,39 @@
 // GET /: the one-page dashboard, rendered on the server from the ledger.
 import { createRoute, z } from '@hono/zod-openapi';
+import { checkAccount } from '#ledger/portfolio';
 import { dashboardData } from '../dashboard/data.ts';
 import { dashboardPage } from '../dashboard/page.ts';
 import type { App, AppDeps } from '../deps.ts';
 import { errorResponses } from '../openapi.ts';
+import { DashboardQuery } from '../schemas.ts';
 
 const dashboardRoute = createRoute({
   method: 'get',
   path: '/',
   tags: ['watch'],
   summary:
-    'The dashboard: connectors, licenses expiring in 30/60/90 days, not installed, recent alerts, a chart',
+    'The dashboard: a customer search, connectors, licenses expiring in 30/60/90 days, not installed, recent changes and alerts, a chart',
+  request: { query: DashboardQuery },
   responses: {
     200: {
       description: 'An HTML page (no scripts, no external assets).',
       content: { 'text/html': { schema: z.string() } },
     },
-    ...errorResponses(),
+    ...errorResponses(400),
   },
 });
 
 export function registerDashboardRoute(app: App, deps: AppDeps): void {
   app.openapi(dashboardRoute, async (c) => {
-    const page = dashboardPage(await dashboardData(deps.ledger, { expiringDays: deps.config?.expiringDays }));
-    return c.html(page, 200, { 'cache-control': 'no-store' });
+    const { q, account } = c.req.valid('query');
+    await checkAccount(deps.ledger, account, deps.accounts);
+    const data = await dashboardData(deps.ledger, {
+      expiringDays: deps.config?.expiringDays,
+      account,
+      q,
+      configuredAccounts: deps.accounts,
+    });
+    // A search term that is not an e-mail or @domain is the caller's mistake: the page says why, with a 400.
+    return c.html(dashboardPage(data), data.search?.error ? 400 : 200, { 'cache-control': 'no-store' });
   });
 }

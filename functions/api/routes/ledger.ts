@@ -1,5 +1,6 @@
 // Read routes over the ledger: connectors, a connector's licenses, one license, its history; alerts and sync runs.
 import { createRoute } from '@hono/zod-openapi';
+import { checkAccount } from '#ledger/portfolio';
 import { getConnector, getLicense, licenseHistory, listConnectors, listLicenses } from '#ledger/queries';
 import { listAlerts } from '#watch/evaluate';
 import type { App, AppDeps } from '../deps.ts';
@@ -7,6 +8,7 @@ import { notFound } from '../errors.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
 import { pageSorted } from '../paging.ts';
 import {
+  AccountPageQuery,
   AlertPage,
   ConnectorPage,
   ConnectorParams,
@@ -24,7 +26,7 @@ const listConnectorsRoute = createRoute({
   path: '/connectors',
   tags: ['ledger'],
   summary: 'Connectors in the ledger, with live license counts and their last sync',
-  request: { query: pageQuery(100) },
+  request: { query: AccountPageQuery(100) },
   responses: { 200: jsonContent(ConnectorPage, 'Connectors by name.'), ...errorResponses(400) },
 });
 
@@ -60,7 +62,7 @@ const alertsRoute = createRoute({
   path: '/alerts',
   tags: ['watch'],
   summary: 'Alerts raised, newest first',
-  request: { query: pageQuery(100) },
+  request: { query: AccountPageQuery(100) },
   responses: { 200: jsonContent(AlertPage, 'One page of alerts.'), ...errorResponses(400) },
 });
 
@@ -78,18 +80,23 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
   const expiringDays = deps.config?.expiringDays;
 
   app.openapi(listConnectorsRoute, async (c) => {
-    const { limit = 100, cursor } = c.req.valid('query');
-    const connectors = await listConnectors(ledger);
+    const { account, limit = 100, cursor } = c.req.valid('query');
+    await checkAccount(ledger, account, deps.accounts);
+    const connectors = (await listConnectors(ledger)).filter((x) => !account || x.account === account);
+    const scope = account ? `connectors|${account}` : 'connectors';
     return c.json(
-      pageSorted(connectors, (x) => [x.name, x.id], { limit, cursor, scope: 'connectors', width: 2 }),
+      pageSorted(connectors, (x) => [x.name, x.id], { limit, cursor, scope, width: 2 }),
       200,
     );
   });
 
   app.openapi(listLicensesRoute, async (c) => {
     const { cid } = c.req.valid('param');
-    const { includeDeleted, limit = 100, cursor } = c.req.valid('query');
-    if (!(await getConnector(ledger, cid))) throw notFound('connector', cid);
+    const { includeDeleted, account, limit = 100, cursor } = c.req.valid('query');
+    await checkAccount(ledger, account, deps.accounts);
+    const connector = await getConnector(ledger, cid);
+    // Of another account than the one asked for: not in the list the caller asked for.
+    if (!connector || (account && connector.account !== account)) throw notFound('connector', cid);
     const page = await listLicenses(ledger, cid, { includeDeleted, limit, cursor, expiringDays });
     return c.json(page, 200);
   });
@@ -111,8 +118,9 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
   });
 
   app.openapi(alertsRoute, async (c) => {
-    const { limit = 100, cursor } = c.req.valid('query');
-    return c.json(await listAlerts(ledger, { limit, cursor }), 200);
+    const { account, limit = 100, cursor } = c.req.valid('query');
+    await checkAccount(ledger, account, deps.accounts);
+    return c.json(await listAlerts(ledger, { limit, cursor, account }), 200);
   });
 
   app.openapi(syncRunsRoute, async (c) => {

@@ -1,23 +1,21 @@
-// Report routes: licenses expiring, expired and not installed, as JSON pages or as one CSV download each.
+// Report routes: licenses expiring, expired and not installed, as JSON pages or CSV pages (Link: rel="next").
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cursor as cursorCodec } from '#ledger/cursor';
-import type { LicenseView } from '#ledger/schemas';
+import { checkAccount } from '#ledger/portfolio';
+import type { LicenseView, Page } from '#ledger/schemas';
 import {
   expiredRange,
-  expiredWithin,
   expiringRange,
-  expiringWithin,
-  notInstalled,
+  notInstalledPage,
   type ReportRange,
-  type RulePage,
   rangePage,
   withinRange,
 } from '#watch/rules';
 import { licensesCsv } from '../csv.ts';
 import type { App, AppDeps, AppEnv } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
-import { keyTuple, pageSorted } from '../paging.ts';
+import { keyTuple } from '../paging.ts';
 import {
   ExpiredCsvQuery,
   ExpiredQuery,
@@ -29,12 +27,16 @@ import {
   REPORT_DEFAULTS,
 } from '../schemas.ts';
 
+/** Rows per CSV page: a few MB at most, well under Lambda's 6 MB response limit. */
+export const CSV_PAGE_ROWS = 5_000;
+
 const csvContent = (description: string) => ({
-  description: `${description} RFC 4180 CSV with a header row; every match, no paging.`,
+  description: `${description} RFC 4180 CSV, ${CSV_PAGE_ROWS} rows a page: the first page has the header row; while more follow, a \`Link: <...>; rel="next"\` header names the next page (pass its \`cursor\`).`,
   content: { 'text/csv': { schema: z.string() } },
 });
 
 const SOONEST_FIRST = 'Soonest expiry first.';
+const LONGEST_WAITING = 'Longest waiting first (oldest creation date).';
 
 const expiringRoute = createRoute({
   method: 'get',
@@ -74,7 +76,7 @@ const notInstalledRoute = createRoute({
   tags: ['reports'],
   summary: 'Live licenses created over olderThanDays days ago (default 7) and not installed yet',
   request: { query: NotInstalledQuery },
-  responses: { 200: jsonContent(LicensePage, SOONEST_FIRST), ...errorResponses(400) },
+  responses: { 200: jsonContent(LicensePage, LONGEST_WAITING), ...errorResponses(400) },
 });
 const notInstalledCsvRoute = createRoute({
   method: 'get',
@@ -82,14 +84,8 @@ const notInstalledCsvRoute = createRoute({
   tags: ['reports'],
   summary: 'The not-installed report as CSV',
   request: { query: NotInstalledCsvQuery },
-  responses: { 200: csvContent(SOONEST_FIRST), ...errorResponses(400) },
+  responses: { 200: csvContent(LONGEST_WAITING), ...errorResponses(400) },
 });
-
-/** The rules sort by (expires, id); pages cut the same order. */
-const reportKey = (view: LicenseView) => [view.expires ?? '', view.id];
-
-const pageOfReport = (views: LicenseView[], scope: string, limit = 100, cursor?: string) =>
-  pageSorted(views, reportKey, { limit, cursor, scope, width: 2 });
 
 /**
  * One page of an expiry report, read from the index itself (each page reads about `limit` items however big the
@@ -97,70 +93,100 @@ const pageOfReport = (views: LicenseView[], scope: string, limit = 100, cursor?:
  */
 async function expiryReportPage(
   deps: AppDeps,
-  scope: string,
+  list: string,
   range: ReportRange,
-  query: { limit?: number; cursor?: string },
+  query: { limit?: number; cursor?: string; account?: string },
   expiringDays?: number,
-) {
+): Promise<Page<LicenseView>> {
   const inRange = (p: unknown): p is [string, string] =>
     keyTuple(2)(p) && withinRange(range, p as [string, string]);
+  const { account } = query;
+  const scope = account ? `${list}|${account}` : list;
   const after = cursorCodec.decode(query.cursor, scope, inRange);
-  const page: RulePage = await rangePage(
+  const page = await rangePage(
     deps.ledger,
     range,
     { limit: query.limit ?? 100, after },
-    { expiringDays },
+    { expiringDays, account },
   );
   return { items: page.items, ...(page.next ? { nextCursor: cursorCodec.encode(scope, page.next) } : {}) };
 }
 
-function csvResponse(c: Context<AppEnv>, name: string, views: LicenseView[]): Response {
-  return c.body(licensesCsv(views), 200, {
-    'content-type': 'text/csv; charset=utf-8; header=present',
+/** A CSV page: the header row on the first page only (so pages concatenate), and a Link to the next one. */
+function csvResponse(c: Context<AppEnv>, name: string, page: Page<LicenseView>, first: boolean): Response {
+  const headers: Record<string, string> = {
+    'content-type': `text/csv; charset=utf-8; header=${first ? 'present' : 'absent'}`,
     'content-disposition': `attachment; filename="${name}.csv"`,
-  });
+  };
+  if (page.nextCursor) {
+    const next = new URL(c.req.url);
+    next.searchParams.set('cursor', page.nextCursor);
+    headers.link = `<${next.pathname}${next.search}>; rel="next"`;
+  }
+  const csv = licensesCsv(page.items);
+  return c.body(first ? csv : csv.slice(csv.indexOf('\r\n') + 2), 200, headers);
 }
 
 export function registerReportRoutes(app: App, deps: AppDeps): void {
   const { ledger } = deps;
-  const options = { expiringDays: deps.config?.expiringDays };
+  const viewDays = deps.config?.expiringDays;
+  const csvRows = deps.config?.csvPageRows ?? CSV_PAGE_ROWS;
   const { expiring, expired, notInstalled: olderThan } = REPORT_DEFAULTS;
+
+  type Query = { limit?: number; cursor?: string; account?: string };
+  /** The account a request keeps to, checked (an unknown one is 400 before anything is read). */
+  const accountOf = (query: Query) => checkAccount(ledger, query.account, deps.accounts);
+  const expiringPage = async (withinDays: number, query: Query) => {
+    const account = await accountOf(query);
+    const range = expiringRange(withinDays, ledger.now());
+    return expiryReportPage(
+      deps,
+      `expiring|${withinDays}`,
+      range,
+      { ...query, account },
+      viewDays ?? withinDays,
+    );
+  };
+  const expiredPage = async (withinDays: number, query: Query) => {
+    const account = await accountOf(query);
+    const range = expiredRange(withinDays, ledger.now());
+    return expiryReportPage(deps, `expired|${withinDays}`, range, { ...query, account }, viewDays);
+  };
+  const waitingPage = async (days: number, query: Query) =>
+    notInstalledPage(
+      ledger,
+      days,
+      { limit: query.limit ?? 100, cursor: query.cursor },
+      { expiringDays: viewDays, account: await accountOf(query) },
+    );
 
   app.openapi(expiringRoute, async (c) => {
     const { withinDays = expiring, ...query } = c.req.valid('query');
-    const range = expiringRange(withinDays, ledger.now());
-    const days = options.expiringDays ?? withinDays;
-    return c.json(await expiryReportPage(deps, `expiring|${withinDays}`, range, query, days), 200);
+    return c.json(await expiringPage(withinDays, query), 200);
   });
   app.openapi(expiringCsvRoute, async (c) => {
-    const { withinDays = expiring } = c.req.valid('query');
-    return csvResponse(c, `expiring-${withinDays}d`, await expiringWithin(ledger, withinDays, options));
+    const { withinDays = expiring, cursor, account } = c.req.valid('query');
+    const page = await expiringPage(withinDays, { limit: csvRows, cursor, account });
+    return csvResponse(c, `expiring-${withinDays}d`, page, !cursor);
   });
 
   app.openapi(expiredRoute, async (c) => {
     const { withinDays = expired, ...query } = c.req.valid('query');
-    const range = expiredRange(withinDays, ledger.now());
-    return c.json(
-      await expiryReportPage(deps, `expired|${withinDays}`, range, query, options.expiringDays),
-      200,
-    );
+    return c.json(await expiredPage(withinDays, query), 200);
   });
   app.openapi(expiredCsvRoute, async (c) => {
-    const { withinDays = expired } = c.req.valid('query');
-    return csvResponse(c, `expired-${withinDays}d`, await expiredWithin(ledger, withinDays, options));
+    const { withinDays = expired, cursor, account } = c.req.valid('query');
+    const page = await expiredPage(withinDays, { limit: csvRows, cursor, account });
+    return csvResponse(c, `expired-${withinDays}d`, page, !cursor);
   });
 
   app.openapi(notInstalledRoute, async (c) => {
-    const { olderThanDays = olderThan, limit, cursor } = c.req.valid('query');
-    const views = await notInstalled(ledger, olderThanDays, options);
-    return c.json(pageOfReport(views, `not-installed|${olderThanDays}`, limit, cursor), 200);
+    const { olderThanDays = olderThan, ...query } = c.req.valid('query');
+    return c.json(await waitingPage(olderThanDays, query), 200);
   });
   app.openapi(notInstalledCsvRoute, async (c) => {
-    const { olderThanDays = olderThan } = c.req.valid('query');
-    return csvResponse(
-      c,
-      `not-installed-${olderThanDays}d`,
-      await notInstalled(ledger, olderThanDays, options),
-    );
+    const { olderThanDays = olderThan, cursor, account } = c.req.valid('query');
+    const page = await waitingPage(olderThanDays, { limit: csvRows, cursor, account });
+    return csvResponse(c, `not-installed-${olderThanDays}d`, page, !cursor);
   });
 }

@@ -3,6 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { PartnerApi } from '#celigo/client';
 import { ID_RULE, isRecordId } from '#celigo/schemas';
+import { DEFAULT_ACCOUNT } from '#functions/config';
 import { getLicense } from '#ledger/queries';
 import type { LicenseView as View } from '#ledger/schemas';
 import { recordOutsideWalk } from '#ledger/snapshot';
@@ -71,10 +72,14 @@ const deleteLicenseRoute = createRoute({
 export function registerWriteRoutes(app: App, deps: AppDeps): void {
   const log = deps.log ?? (() => undefined);
 
-  /** The client, built on first use; any failure to build one is a configuration problem of this server. */
-  async function partnerApi(c: Context<AppEnv>): Promise<PartnerApi> {
+  /**
+   * The client of the connector's partner account (ids are unique across accounts, so the connector says which),
+   * built on first use; any failure to build one is a configuration problem of this server.
+   */
+  async function partnerApi(c: Context<AppEnv>, cid: string): Promise<PartnerApi> {
+    const account = (await deps.ledger.getConnector(cid))?.account ?? DEFAULT_ACCOUNT;
     try {
-      return await deps.partnerApi();
+      return await deps.partnerApi(account);
     } catch (error) {
       log(`partner api unavailable id=${c.get('requestId')}: ${(error as Error).message}`);
       throw apiError(
@@ -125,7 +130,7 @@ export function registerWriteRoutes(app: App, deps: AppDeps): void {
   app.openapi(createLicenseRoute, async (c) => {
     const { cid } = c.req.valid('param');
     const { email, expires, opts } = c.req.valid('json');
-    const raw = await (await partnerApi(c)).createLicense(cid, { email, expires, opts });
+    const raw = await (await partnerApi(c, cid)).createLicense(cid, { email, expires, opts });
     const view = (await record(c, cid, idOf(raw), raw))!;
     return c.json(view, 201, { location: `/licenses/${encodeURIComponent(view.id)}` });
   });
@@ -134,13 +139,13 @@ export function registerWriteRoutes(app: App, deps: AppDeps): void {
     const { cid, lid } = c.req.valid('param');
     const { expires, opts } = c.req.valid('json');
     const body = { ...(expires !== undefined ? { expires } : {}), ...(opts !== undefined ? { opts } : {}) };
-    const raw = await (await partnerApi(c)).updateLicense(cid, lid, body);
+    const raw = await (await partnerApi(c, cid)).updateLicense(cid, lid, body);
     return c.json((await record(c, cid, idOf(raw), raw))!, 200);
   });
 
   app.openapi(deleteLicenseRoute, async (c) => {
     const { cid, lid } = c.req.valid('param');
-    await (await partnerApi(c)).deleteLicense(cid, lid);
+    await (await partnerApi(c, cid)).deleteLicense(cid, lid);
     const view = await record(c, cid, lid, undefined);
     return view ? c.json(view, 200) : c.body(null, 204);
   });

@@ -1,30 +1,21 @@
 // The ledger table's whole vocabulary: everything the domain may ask of its store. ./dynamo is the one adapter.
-import type { ChangeKind, ConnectorRun, Page, RunSummary, WalkOutcome } from '../schemas.ts';
+import type { ConnectorRun, Page, RunSummary, WalkOutcome } from '../schemas.ts';
 import type {
   AlertClaim,
   ConnectorMeta,
+  ConnectorSnapshot,
   DeliveryLease,
   HeldDelivery,
   LicenseState,
   LicenseWrite,
   PageDigest,
+  StoredChange,
   StoredLicense,
   StoredVersion,
   WalkClaim,
 } from './records.ts';
 
-export type {
-  AlertClaim,
-  ConnectorMeta,
-  DeliveryLease,
-  HeldDelivery,
-  LicenseState,
-  LicenseWrite,
-  PageDigest,
-  StoredLicense,
-  StoredVersion,
-  WalkClaim,
-};
+export type * from './records.ts';
 
 export interface PageRequest {
   limit?: number;
@@ -37,6 +28,28 @@ export interface ExpiryRange {
   lower: string;
   upper: string;
   limit: number;
+  account?: string;
+}
+
+/** One customer's licenses: by e-mail (exact, case-insensitive) or by domain (exactly that one, no subdomains). */
+export interface CustomerQuery extends PageRequest {
+  /** Exactly one of the two. */
+  email?: string;
+  domain?: string;
+  includeDeleted?: boolean;
+  account?: string;
+}
+
+/** A window of the change feed, newest first: changes observed in [since, until]. */
+export interface ChangeRange extends PageRequest {
+  since: string;
+  until: string;
+  /** `since` as asked (`7d`): a cursor stays good while the window it names slides with the clock. */
+  sinceAsked?: string;
+  /** Also versions recorded by each connector's first walk. */
+  includeBaseline?: boolean;
+  connectorId?: string;
+  kind?: string;
   account?: string;
 }
 
@@ -56,14 +69,7 @@ export interface ConnectorStore {
   /** The connector's epoch now (0 before the first write outside a walk), read consistently. */
   connectorEpoch(connectorId: string): Promise<number>;
   /** Snapshotted: the connector record as listed now (a version only when it changed). */
-  recordConnector(c: {
-    connectorId: string;
-    raw: Record<string, unknown>;
-    hash: string;
-    observedAt: string;
-    change: ChangeKind;
-    account: string;
-  }): Promise<void>;
+  recordConnector(c: ConnectorSnapshot): Promise<void>;
   /** Deleted upstream: gone from a complete connector list. */
   markConnectorDeleted(connectorId: string, at: string): Promise<void>;
 }
@@ -101,13 +107,30 @@ export interface LicenseStore {
   /** Newest version first; consistent, so a write is read back at once. */
   licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
   expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
-  notInstalledBefore(createdBefore: string): AsyncIterable<StoredLicense>;
+  notInstalledBefore(createdBefore: string, account?: string): AsyncIterable<StoredLicense>;
+  /** Live licenses not installed, created before `createdBefore`, oldest first, one page. */
+  notInstalledPage(
+    createdBefore: string,
+    page: PageRequest & { scope: string; account?: string },
+  ): Promise<Page<StoredLicense>>;
   deletionsSince(since: string): AsyncIterable<{ licenseId: string; connectorId: string }>;
+}
+
+/** Across the portfolio: a customer's licenses, and the change feed. Both read the `lookup` index. */
+export interface PortfolioStore {
+  customerLicenses(query: CustomerQuery): Promise<Page<StoredLicense>>;
+  /** Newest first; a page reads about as many items as it returns (more when filtered by connector, kind, account). */
+  changesPage(range: ChangeRange): Promise<Page<StoredChange>>;
 }
 
 /** Sync runs. */
 export interface RunStore {
-  startRun(run: { runId: string; startedAt: string; connectors: number }): Promise<void>;
+  startRun(run: {
+    runId: string;
+    startedAt: string;
+    connectors: number;
+    accountErrors?: { account: string; code: string; message: string }[];
+  }): Promise<void>;
   /** Idempotent per unit: a repeat of a completed walk changes nothing; a walk after a failed one replaces it. */
   recordConnectorRun(run: ConnectorRun): Promise<void>;
   getRun(runId: string): Promise<RunSummary | undefined>;
@@ -118,10 +141,10 @@ export interface RunStore {
 /** Alerts raised, as listed. */
 export interface AlertLog {
   /**
-   * Alerts raised, newest first: each the alert with `status` (`pending` until every sink that claimed it accepted
-   * it, then `sent`), `sentAt`, and its `deliveries` per sink.
+   * Alerts raised, newest first, of one partner account if named: each the alert with `status` (`pending` while a
+   * delivery to one of its sinks failed and was not accepted since, else `sent`), `sentAt`, and its `deliveries`.
    */
-  listAlerts(page: PageRequest): Promise<Page<Record<string, unknown>>>;
+  listAlerts(page: PageRequest & { account?: string }): Promise<Page<Record<string, unknown>>>;
 }
 
 /** Deliveries held by one evaluation, per sink id. */
@@ -187,6 +210,7 @@ export interface LedgerStore
     ConnectorStore,
     WalkStore,
     LicenseStore,
+    PortfolioStore,
     RunStore,
     AlertLog,
     AlertDelivery {}

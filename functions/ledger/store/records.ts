@@ -1,5 +1,5 @@
 // What the store keeps, as the domain reads and writes it (no keys, no index attributes: those are the adapter's).
-import type { ChangeKind, WalkOutcome } from '../schemas.ts';
+import type { ChangeItemKind, ChangeKind, WalkOutcome } from '../schemas.ts';
 
 /** A connector's META item. */
 export interface ConnectorMeta {
@@ -18,6 +18,16 @@ export interface ConnectorMeta {
   lastWalk?: WalkOutcome;
 }
 
+/** A connector record as listed now, to snapshot. */
+export interface ConnectorSnapshot {
+  connectorId: string;
+  raw: Record<string, unknown>;
+  hash: string;
+  observedAt: string;
+  change: ChangeKind;
+  account: string;
+}
+
 /** The digest of one listing page as a walk recorded it, and what the page held that a skip must carry on. */
 export interface PageDigest {
   digest: string;
@@ -27,6 +37,8 @@ export interface PageDigest {
   invalid: number;
   /** Page-relative positions of records without a usable id (up to five), and how many there were. */
   unidentifiable: { count: number; positions: number[] };
+  /** The partner account the walk wrote the page's licenses under: a digest of another account proves nothing. */
+  account?: string;
 }
 
 /** What a walk holds once it has taken its connector's lease. */
@@ -38,6 +50,8 @@ export interface WalkClaim {
   provenEpoch?: number;
   pageCount?: number;
   digests: Map<number, PageDigest>;
+  /** A walk of this connector completed before: what this walk records is news, not the connector's baseline. */
+  walkedBefore: boolean;
 }
 
 /** Derived facts of a license record (indexed where it matters). */
@@ -77,6 +91,11 @@ export interface LicenseState {
   deleted: boolean;
   /** The epoch stamped on the current item (absent: written before epochs existed). */
   epoch?: number;
+  /** The partner account stamped on the current item. */
+  account: string;
+  email?: string;
+  /** Stored in an older shape of the store (index attributes missing): a walk re-puts it, same revision. */
+  outdated: boolean;
 }
 
 /** One version of a license. */
@@ -93,16 +112,34 @@ export interface StoredVersion {
   firstSeenAt?: string;
 }
 
+/** A version as the portfolio's change feed reads it (no record). */
+export interface StoredChange {
+  licenseId: string;
+  connectorId: string;
+  account: string;
+  email?: string;
+  observedAt: string;
+  kind: ChangeItemKind;
+  changes: string[];
+}
+
 /**
  * One license change to record: the current item (with its index attributes) and a version, together.
  * The write lands only while the stored revision is still `expectedRev` (undefined: nothing stored) and, for a
  * walk, while no write outside it stamped a later epoch than `walkEpoch` (the epoch read before any page).
+ * A `refresh` records no change: it brings an unchanged current item's stored shape and account up to date, at the
+ * same revision, with no version.
  */
 export interface LicenseWrite {
   connectorId: string;
   licenseId: string;
   account: string;
   change: ChangeKind;
+  /** What the change means to a partner (the change feed's `kind`). */
+  kind: ChangeItemKind;
+  /** Recorded by the connector's first walk: its baseline, left out of the change feed unless asked for. */
+  baseline: boolean;
+  refresh?: boolean;
   rev: number;
   expectedRev?: number;
   walkEpoch?: number;

@@ -8,9 +8,9 @@ const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? '' : 
 const dig = (r: Row, path: string) =>
   path.split('.').reduce<unknown>((o, k) => (o as Row | undefined)?.[k], r);
 
-export async function connectors(ctx: Context, opts: { json?: boolean }) {
+export async function connectors(ctx: Context, opts: { json?: boolean; account?: string }) {
   const format = formatOf(opts);
-  const records = (await collect((await ctx.partnerApi()).connectorPages())) as Row[];
+  const records = (await collect((await ctx.partnerApi(opts.account)).connectorPages())) as Row[];
   if (format === 'json') return printJson(records);
   printTable(records, [
     { header: 'ID', value: (r) => str(r._id) },
@@ -20,9 +20,13 @@ export async function connectors(ctx: Context, opts: { json?: boolean }) {
   ]);
 }
 
-export async function licenses(ctx: Context, connectorId: string, opts: { json?: boolean }) {
+export async function licenses(
+  ctx: Context,
+  connectorId: string,
+  opts: { json?: boolean; account?: string },
+) {
   const format = formatOf(opts);
-  const records = (await collect((await ctx.partnerApi()).licensePages(connectorId))) as Row[];
+  const records = (await collect((await ctx.partnerApi(opts.account)).licensePages(connectorId))) as Row[];
   if (format === 'json') return printJson(records);
   printTable(records, [
     { header: 'ID', value: (r) => str(r._id) },

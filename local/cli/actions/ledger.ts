@@ -1,5 +1,6 @@
 // `sync`, `connectors`, `licenses`, `license`, `history`, `delete-license`: fill the ledger, read it back, change it.
 import { licensesCsv } from '#api/csv';
+import { checkAccount } from '#ledger/portfolio';
 import { allLicenses, getLicense, licenseHistory, listConnectors } from '#ledger/queries';
 import type { LicenseView } from '#ledger/schemas';
 import { recordOutsideWalk } from '#ledger/snapshot';
@@ -27,8 +28,10 @@ export function printLicenses(items: LicenseView[], opts: { json?: boolean; csv?
 }
 
 export async function sync(ctx: Context, opts: { json?: boolean; concurrency: number }) {
-  const api = await ctx.partnerApi();
-  const { plan, runs, summary } = await runSync(await ctx.ledger(), api, { concurrency: opts.concurrency });
+  const accounts = { names: await ctx.accountNames(), api: (name: string) => ctx.partnerApi(name) };
+  const { plan, runs, summary } = await runSync(await ctx.ledger(), accounts, {
+    concurrency: opts.concurrency,
+  });
   const failed = runs.filter((r) => r.status === 'failed');
   const skipped = runs.filter((r) => r.status === 'skipped');
   if (opts.json) {
@@ -53,6 +56,10 @@ export async function sync(ctx: Context, opts: { json?: boolean; concurrency: nu
     );
   }
   for (const r of skipped) log(`connector ${r.connectorId}: skipped, another walk of it is in progress`);
+  for (const e of plan.accountErrors)
+    log(
+      `account ${e.account}: its connectors could not be listed (${e.code}: ${e.message}); none was walked`,
+    );
   for (const r of runs.filter((x) => x.unidentifiable)) {
     log(
       `connector ${r.connectorId}: ${r.unidentifiable!.count} record(s) without a usable _id (offsets ${r.unidentifiable!.offsets.join(', ')}); no deletion was marked`,
@@ -66,16 +73,23 @@ export async function sync(ctx: Context, opts: { json?: boolean; concurrency: nu
       2,
     );
   }
+  if (plan.accountErrors.length > 0) {
+    const first = plan.accountErrors[0]!;
+    throw new CliError('sync_failed', `account ${first.account} could not be listed: ${first.message}`, 2);
+  }
 }
 
-export async function connectors(ctx: Context, opts: { json?: boolean }) {
-  const items = await listConnectors(await ctx.ledger());
+export async function connectors(ctx: Context, opts: { json?: boolean; account?: string }) {
+  const ledger = await ctx.ledger();
+  const account = await checkAccount(ledger, opts.account, await ctx.accountNames());
+  const items = (await listConnectors(ledger)).filter((c) => !account || c.account === account);
   if (opts.json) return printJson({ items });
   printTable(
     items,
     [
       { header: 'CONNECTOR', value: (c) => c.id },
       { header: 'NAME', value: (c) => c.name },
+      { header: 'ACCOUNT', value: (c) => c.account },
       { header: 'LICENSES', value: (c) => c.licenses, align: 'right' },
       { header: 'LAST COMPLETE SYNC', value: (c) => c.lastCompleteWalkAt },
       { header: 'LAST WALK', value: (c) => (c.deletedAt ? 'deleted upstream' : c.lastWalk?.status) },
@@ -86,13 +100,16 @@ export async function connectors(ctx: Context, opts: { json?: boolean }) {
 
 export async function licenses(
   ctx: Context,
-  opts: { connector?: string; includeDeleted?: boolean; json?: boolean; csv?: boolean },
+  opts: { connector?: string; includeDeleted?: boolean; account?: string; json?: boolean; csv?: boolean },
 ) {
   formatOf(opts);
+  const ledger = await ctx.ledger();
+  const account = await checkAccount(ledger, opts.account, await ctx.accountNames());
   const items: LicenseView[] = [];
-  for await (const view of allLicenses(await ctx.ledger(), {
+  for await (const view of allLicenses(ledger, {
     connectorId: opts.connector,
     includeDeleted: opts.includeDeleted,
+    account,
   })) {
     items.push(view);
   }
@@ -164,7 +181,9 @@ export async function deleteLicense(
       `would delete license ${licenseId}${who} of connector ${connectorId} upstream, for good; run again with --yes`,
     );
   }
-  await (await ctx.partnerApi()).deleteLicense(connectorId, licenseId);
+  // Ids are unique across accounts: the connector's account is where the license lives.
+  const account = (await ledger.getConnector(connectorId))?.account;
+  await (await ctx.partnerApi(account)).deleteLicense(connectorId, licenseId);
   await recordOutsideWalk(ledger, connectorId, licenseId, undefined);
   const view = await getLicense(ledger, licenseId);
   if (opts.json) return printJson(view ?? { id: licenseId, connectorId, deleted: true });

@@ -6,7 +6,7 @@ import { webhookSink } from '#alerts/webhook';
 import { createApp } from '#api/app';
 import { createPartnerApi } from '#celigo/client';
 import { listConnectors } from '#ledger/queries';
-import { DEMO_TOKEN, startEmulator } from '#local/emulator/index';
+import { DEMO_TOKEN, DEMO_TOKEN_EU, startEmulator } from '#local/emulator/index';
 import { customersAct, loadUpstream, saveUpstream } from '#local/emulator/scenario';
 import { serveApp } from '#local/serve/server';
 import type { AlertSink } from '#watch/alert';
@@ -21,9 +21,10 @@ import { runSync } from '../run.ts';
 const SERVER_META_CACHE_MS = 5_000;
 
 export async function serve(ctx: Context, opts: { port: number; allowedHosts: string[] }) {
+  const accounts = await ctx.accountNames(); // a bad accounts file fails now, not at the first write
   const ledger = await ctx.ledger({ metaCacheMs: SERVER_META_CACHE_MS });
   // Built on the first write only: reads work with no token, and a write without one answers 503.
-  const app = createApp({ ledger, partnerApi: () => ctx.partnerApi(), log });
+  const app = createApp({ ledger, partnerApi: (account) => ctx.partnerApi(account), accounts, log });
   const server = await serveApp(app, { port: opts.port, allowedHosts: opts.allowedHosts, log });
   log(`licensewatch API on ${server.url} (dashboard ${server.url}/, OpenAPI ${server.url}/openapi.json)`);
   log('Ctrl-C to stop');
@@ -36,11 +37,14 @@ export async function emulator(opts: { port: number; latency: number; allowedHos
   const emu = await startEmulator({
     port: opts.port,
     token,
+    accounts: [{ token: DEMO_TOKEN_EU, dataSet: 'demo-eu' }],
     latencyMs: opts.latency,
     allowedHosts: opts.allowedHosts,
     log,
   });
-  log(`Partner API emulator on ${emu.url} (bearer token from CELIGO_API_TOKEN, default ${DEMO_TOKEN})`);
+  log(
+    `Partner API emulator on ${emu.url}: the US account's bearer token from CELIGO_API_TOKEN (default ${DEMO_TOKEN}), the EU account's ${DEMO_TOKEN_EU}`,
+  );
   log('Ctrl-C to stop');
   await untilSignal();
   await emu.close();
@@ -56,23 +60,39 @@ export async function demo(
   const returning = existsSync(upstreamFile);
 
   log('licensewatch demo: starting the Partner API emulator and the embedded DynamoDB Local...');
-  const emu = await startEmulator({ token: DEMO_TOKEN, dataSet: loadUpstream(upstreamFile, log) });
+  const upstream = loadUpstream(upstreamFile, log);
+  const emu = await startEmulator({
+    token: DEMO_TOKEN,
+    dataSet: upstream.us,
+    accounts: [{ token: DEMO_TOKEN_EU, dataSet: upstream.eu }],
+  });
   try {
     const activity = returning ? customersAct(emu) : [];
     saveUpstream(upstreamFile, emu);
-    const api = createPartnerApi({ apiUrl: emu.url, token: DEMO_TOKEN });
+    // Two partner accounts, as a partner with customers in both regions has: each its own client and rate budget.
+    const clients = {
+      us: createPartnerApi({ apiUrl: emu.url, token: DEMO_TOKEN }),
+      eu: createPartnerApi({ apiUrl: emu.url, token: DEMO_TOKEN_EU }),
+    };
+    const accounts = {
+      names: Object.keys(clients),
+      api: (name: string) => clients[name as keyof typeof clients],
+    };
     const ledger = await ctx.ledger({ metaCacheMs: SERVER_META_CACHE_MS });
-    log(`Partner API emulator: ${emu.url} · store: ${(await ctx.openStore()).description}`);
+    log(`Partner API emulator: ${emu.url} (accounts us, eu) · store: ${(await ctx.openStore()).description}`);
     for (const note of activity) log(`since the last run: ${note}`);
 
-    const { summary } = await runSync(ledger, api);
+    const { summary } = await runSync(ledger, accounts);
     const c = summary.counts;
     const connectors = await listConnectors(ledger);
     const out: string[] = [''];
+    const perAccount = accounts.names
+      .map((name) => `${name} ${connectors.filter((x) => x.account === name).length}`)
+      .join(', ');
     out.push(
       returning
-        ? `Sync: ${connectors.length} connectors, ${c.seen} licenses; since the last run: ${c.created} new, ${c.updated} changed, ${c.deleted} gone upstream.`
-        : `Sync: ${connectors.length} connectors, ${c.seen} licenses stored with their history.`,
+        ? `Sync: ${connectors.length} connectors (${perAccount}), ${c.seen} licenses; since the last run: ${c.created} new, ${c.updated} changed, ${c.deleted} gone upstream.`
+        : `Sync: ${connectors.length} connectors (${perAccount}), ${c.seen} licenses stored with their history.`,
     );
 
     const sinks: AlertSink[] = [consoleSink(() => undefined)];
@@ -111,12 +131,13 @@ export async function demo(
         : `Alerts raised now: ${alerts.items.length} (${[...byRule].map(([r, n]) => `${n} ${r}`).join(', ')}).`,
     );
 
-    const app = createApp({ ledger, partnerApi: () => api, log });
+    const app = createApp({ ledger, partnerApi: accounts.api, accounts: accounts.names, log });
     const server = await serveApp(app, { port: opts.port, allowedHosts: opts.allowedHosts, log });
     out.push(
       '',
       `HTTP API and dashboard: ${server.url}/`,
       `  try: curl ${server.url}/reports/expiring?withinDays=30   ·   OpenAPI: ${server.url}/openapi.json`,
+      `       curl '${server.url}/licenses?domain=acme-supply.example'   ·   curl '${server.url}/changes?since=7d&account=eu'`,
       'Ctrl-C to stop.',
     );
     process.stdout.write(`${out.join('\n')}\n`);

@@ -1,7 +1,8 @@
 // `report ...` and `alerts`: what needs attention, and alerts raised once each.
 import { consoleSink } from '#alerts/console';
 import { webhookSink } from '#alerts/webhook';
-import { DEFAULTS, parseSetting, setting } from '#functions/config';
+import { type AlertFormat, DEFAULTS, parseSetting, setting } from '#functions/config';
+import { checkAccount } from '#ledger/portfolio';
 import type { AlertSink } from '#watch/alert';
 import { DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
 import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
@@ -9,7 +10,13 @@ import type { Context } from '../context.ts';
 import { CliError, formatOf, log, printJson, printTable } from '../output.ts';
 import { printLicenses } from './ledger.ts';
 
-type ReportOptions = { withinDays?: number; olderThanDays?: number; json?: boolean; csv?: boolean };
+type ReportOptions = {
+  withinDays?: number;
+  olderThanDays?: number;
+  account?: string;
+  json?: boolean;
+  csv?: boolean;
+};
 
 export async function report(
   ctx: Context,
@@ -18,12 +25,13 @@ export async function report(
 ) {
   formatOf(opts);
   const ledger = await ctx.ledger();
+  const options = { account: await checkAccount(ledger, opts.account, await ctx.accountNames()) };
   const views =
     which === 'expiring'
-      ? await expiringWithin(ledger, opts.withinDays!)
+      ? await expiringWithin(ledger, opts.withinDays!, options)
       : which === 'expired'
-        ? await expiredWithin(ledger, opts.withinDays!)
-        : await notInstalled(ledger, opts.olderThanDays!);
+        ? await expiredWithin(ledger, opts.withinDays!, options)
+        : await notInstalled(ledger, opts.olderThanDays!, options);
   printLicenses(views, opts);
 }
 
@@ -33,11 +41,11 @@ const POINTER =
 
 export async function alerts(
   ctx: Context,
-  opts: { json?: boolean; thresholds: string; webhookUrl?: string; alertFormat: string },
+  opts: { json?: boolean; thresholds: string; webhookUrl?: string; alertFormat: AlertFormat },
 ) {
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseSetting(setting.thresholds, opts.thresholds, '--thresholds');
-  const format = parseSetting(setting.alertFormat, opts.alertFormat, '--alert-format');
+  const format = opts.alertFormat;
   const sinks: AlertSink[] = [consoleSink()];
   if (opts.webhookUrl) {
     if (!/^https?:\/\//.test(opts.webhookUrl))

@@ -11,11 +11,13 @@ export function registerFetch(program: Command, context: () => Context): void {
   fetch
     .command('connectors')
     .description('list every connector')
+    .option('--account <name>', 'the partner account to ask (needed with several)')
     .option('--json', 'print the raw records as one JSON array')
     .action(async (opts) => (await actions()).connectors(context(), opts));
   fetch
     .command('licenses <connectorId>')
     .description('list every license of a connector')
+    .option('--account <name>', 'the partner account to ask (needed with several)')
     .option('--json', 'print the raw records as one JSON array')
     .action(async (connectorId: string, opts) => (await actions()).licenses(context(), connectorId, opts));
 }

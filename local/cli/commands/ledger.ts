@@ -1,7 +1,7 @@
 // Declares `sync`, `connectors`, `licenses`, `license`, `history`, `delete-license`; actions load on use.
-import type { Command } from 'commander';
-import { parseSetting, setting } from '#functions/config';
+import { type Command, Option } from 'commander';
 import type { Context } from '../context.ts';
+import { parsedBy } from '../settings.ts';
 
 const actions = () => import('../actions/ledger.ts');
 
@@ -12,17 +12,15 @@ export function registerLedger(program: Command, context: () => Context): void {
       "walk every connector's licenses and record what changed (exit 2 if any connector failed; a connector another walk holds is skipped)",
     )
     .option('--json', 'print the run summary as JSON')
-    .option(
-      '--concurrency <n>',
-      'connectors walked at once',
-      (v) => parseSetting(setting.positiveInt, v, '--concurrency'),
-      4,
+    .addOption(
+      parsedBy(new Option('--concurrency <n>', 'connectors walked at once').default(4), (s) => s.positiveInt),
     )
     .action(async (opts) => (await actions()).sync(context(), opts));
 
   program
     .command('connectors')
     .description('connectors in the ledger, with their live license counts')
+    .option('--account <name>', "only this partner account's")
     .option('--json', 'print { items } as JSON')
     .action(async (opts) => (await actions()).connectors(context(), opts));
 
@@ -31,6 +29,7 @@ export function registerLedger(program: Command, context: () => Context): void {
     .description('licenses in the ledger (live ones unless --include-deleted)')
     .option('--connector <id>', 'only this connector')
     .option('--include-deleted', 'also licenses gone upstream')
+    .option('--account <name>', "only this partner account's")
     .option('--json', 'print { items } as JSON')
     .option('--csv', 'print CSV with a header row')
     .action(async (opts) => (await actions()).licenses(context(), opts));

@@ -1,13 +1,18 @@
 // Declares `report expiring|expired|not-installed` and `alerts`; actions load on use.
 import { type Command, Option } from 'commander';
-import { DEFAULTS, parseSetting, setting } from '#functions/config';
+import { DEFAULTS } from '#functions/defaults';
 import type { Context } from '../context.ts';
+import { parsedBy } from '../settings.ts';
 
 const actions = () => import('../actions/watch.ts');
-const days = (flag: string, fallback: number) => (value: string) =>
-  parseSetting(setting.days(fallback), value, flag);
+/** A number of days, parsed by the shared parser when the command runs; blank means the default. */
+const days = (flags: string, description: string, fallback: number) =>
+  parsedBy(new Option(flags, description).default(fallback), (s) => s.days(fallback));
 const formats = (cmd: Command) =>
-  cmd.option('--json', 'print { items } as JSON').option('--csv', 'print CSV with a header row');
+  cmd
+    .option('--account <name>', "only this partner account's")
+    .option('--json', 'print { items } as JSON')
+    .option('--csv', 'print CSV with a header row');
 
 export function registerWatch(program: Command, context: () => Context): void {
   const report = program.command('report').description('licenses that need attention');
@@ -16,33 +21,21 @@ export function registerWatch(program: Command, context: () => Context): void {
     report
       .command('expiring')
       .description('live licenses expiring within N days, soonest first')
-      .addOption(
-        new Option('--within-days <n>', 'days ahead')
-          .default(DEFAULTS.expiringDays)
-          .argParser(days('--within-days', DEFAULTS.expiringDays)),
-      ),
+      .addOption(days('--within-days <n>', 'days ahead', DEFAULTS.expiringDays)),
   ).action(async (opts) => (await actions()).report(context(), 'expiring', opts));
 
   formats(
     report
       .command('expired')
       .description('live licenses that expired within the last N days')
-      .addOption(
-        new Option('--within-days <n>', 'days back')
-          .default(DEFAULTS.expiredWithinDays)
-          .argParser(days('--within-days', DEFAULTS.expiredWithinDays)),
-      ),
+      .addOption(days('--within-days <n>', 'days back', DEFAULTS.expiredWithinDays)),
   ).action(async (opts) => (await actions()).report(context(), 'expired', opts));
 
   formats(
     report
       .command('not-installed')
       .description('live licenses created more than N days ago and not installed yet')
-      .addOption(
-        new Option('--older-than-days <n>', 'minimum age in days')
-          .default(DEFAULTS.notInstalledDays)
-          .argParser(days('--older-than-days', DEFAULTS.notInstalledDays)),
-      ),
+      .addOption(days('--older-than-days <n>', 'minimum age in days', DEFAULTS.notInstalledDays)),
   ).action(async (opts) => (await actions()).report(context(), 'not-installed', opts));
 
   program
@@ -59,13 +52,15 @@ export function registerWatch(program: Command, context: () => Context): void {
       new Option('--webhook-url <url>', 'Slack-compatible webhook for new alerts').env('ALERT_WEBHOOK_URL'),
     )
     .addOption(
-      new Option(
-        '--alert-format <format>',
-        "the webhook's messages: digest (one per run) or each (per alert)",
-      )
-        .env('ALERT_FORMAT')
-        .default(DEFAULTS.alertFormat)
-        .argParser((v) => v),
+      parsedBy(
+        new Option(
+          '--alert-format <format>',
+          "the webhook's messages: digest (one per run) or each (per alert)",
+        )
+          .env('ALERT_FORMAT')
+          .default(DEFAULTS.alertFormat),
+        (s) => s.alertFormat,
+      ),
     )
     .action(async (opts) => (await actions()).alerts(context(), opts));
 }

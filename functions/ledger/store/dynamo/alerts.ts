@@ -3,8 +3,7 @@
 import type { PageRequest } from '../port.ts';
 import type { AlertKey, SinkDeliveryState } from '../records.ts';
 import { FEED, key } from './keys.ts';
-import { type Item, stripKeys, type Table, type TransactItem } from './query.ts';
-import { feedPage } from './runs.ts';
+import { feedPage, type Item, stripKeys, type Table, type TransactItem } from './query.ts';
 
 /**
  * One sink's delivery of an alert, in the attribute `sink:<sinkId>` of its claim item: written when the sink
@@ -110,5 +109,10 @@ export function toAlertRecord(item: Item): Record<string, unknown> {
   return { ...alert, status: pending ? 'pending' : 'sent', ...(sentAt ? { sentAt } : {}), deliveries };
 }
 
-export const listAlerts = (table: Table, page: PageRequest) =>
-  feedPage(table, FEED.alerts, page, 100, toAlertRecord);
+export const listAlerts = (table: Table, page: PageRequest & { account?: string }) =>
+  feedPage(
+    table,
+    { feed: FEED.alerts, newestFirst: true, account: page.account },
+    { limit: page.limit ?? 100, cursor: page.cursor },
+    toAlertRecord,
+  );

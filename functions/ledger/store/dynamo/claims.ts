@@ -2,8 +2,9 @@
 // several at once) with a projection of just what tells, so a repeat evaluation with nothing new writes nothing.
 import type { AlertClaim } from '../records.ts';
 import { claimedFor, sinkAttr } from './alerts.ts';
+import { batchGetAll, keyString } from './bulk.ts';
 import { key } from './keys.ts';
-import { batchGetAll, keyString, type Table } from './query.ts';
+import type { Table } from './query.ts';
 
 export async function unclaimed(
   table: Table,

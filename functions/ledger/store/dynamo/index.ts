@@ -8,6 +8,7 @@ import type {
   ConnectorStore,
   LedgerStore,
   LicenseStore,
+  PortfolioStore,
   RunStore,
   WalkStore,
 } from '../port.ts';
@@ -16,9 +17,11 @@ import * as alerts from './alerts.ts';
 import { unclaimed } from './claims.ts';
 import { FEED } from './keys.ts';
 import { migrateLegacyOutbox } from './legacy.ts';
+import * as reads from './license-reads.ts';
 import * as licenses from './licenses.ts';
 import * as meta from './meta.ts';
 import * as outbox from './outbox.ts';
+import * as portfolio from './portfolio.ts';
 import { queryAll, type Table } from './query.ts';
 import * as runs from './runs.ts';
 import * as sinkLease from './sink-lease.ts';
@@ -98,16 +101,24 @@ export function walkFacet({ table, now }: Site): WalkStore {
 
 export function licenseFacet({ table }: Site): LicenseStore {
   return {
-    licenseStates: (cid) => licenses.licenseStates(table, cid),
-    currentLicense: (cid, lid) => licenses.currentLicense(table, cid, lid),
+    licenseStates: (cid) => reads.licenseStates(table, cid),
+    currentLicense: (cid, lid) => reads.currentLicense(table, cid, lid),
     writeLicenses: (writes) => licenses.writeLicenses(table, writes),
     writeOutsideWalk: (write, epochSeen, liveDelta) =>
       licenses.writeOutsideWalk(table, write, epochSeen, liveDelta),
-    listLicenses: (cid, options) => licenses.listLicenses(table, cid, options),
-    licenseVersions: (lid, page) => licenses.licenseVersions(table, lid, page),
-    expiryPage: (range) => licenses.expiryPage(table, range),
-    notInstalledBefore: (cutoff) => licenses.notInstalledBefore(table, cutoff),
-    deletionsSince: (since) => licenses.deletionsSince(table, since),
+    listLicenses: (cid, options) => reads.listLicenses(table, cid, options),
+    licenseVersions: (lid, page) => reads.licenseVersions(table, lid, page),
+    expiryPage: (range) => reads.expiryPage(table, range),
+    notInstalledBefore: (cutoff, account) => reads.notInstalledBefore(table, cutoff, account),
+    notInstalledPage: (cutoff, page) => reads.notInstalledPage(table, cutoff, page),
+    deletionsSince: (since) => reads.deletionsSince(table, since),
+  };
+}
+
+export function portfolioFacet({ table }: Site): PortfolioStore {
+  return {
+    customerLicenses: (query) => portfolio.customerLicenses(table, query),
+    changesPage: (range) => portfolio.changesPage(table, range),
   };
 }
 
@@ -154,6 +165,7 @@ export function createDynamoStore(
     ...connectorFacet(at),
     ...walkFacet(at),
     ...licenseFacet(at),
+    ...portfolioFacet(at),
     ...runFacet(at),
     ...alertLogFacet(at),
     ...alertDeliveryFacet(at),

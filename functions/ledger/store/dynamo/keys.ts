@@ -75,3 +75,38 @@ export function alertKeyOf(alertId: string): AlertKey {
   const rule = parts.pop() ?? '';
   return { licenseId: parts.join('#'), rule, cycle, threshold };
 }
+
+/**
+ * The shape of current items and page digests this version writes. 2: current items carry the `lookup` index's
+ * attributes and `sv`. An item (or digest) of an older shape is brought up to date by the next walk.
+ */
+export const STORE_SHAPE = 2;
+export const isOutdated = (sv: unknown) => typeof sv !== 'number' || sv < STORE_SHAPE;
+
+// `#` separates the e-mail from the license id in the sort key; escaping it (and `%`) keeps an e-mail that
+// contains one from ever matching another address's prefix.
+const escapeEmail = (email: string) => email.replaceAll('%', '%25').replaceAll('#', '%23');
+
+/** Partitions and sort keys of the overloaded `lookup` index: customers (current items) and the change feed (versions). */
+export const lookup = {
+  customerPk: (domain: string) => `CUST#${domain.toLowerCase()}`,
+  /** Every sort key of one e-mail address begins with this. */
+  emailPrefix: (email: string) => `${escapeEmail(email.toLowerCase())}#`,
+  /** A current item's lookup attributes: by its e-mail's domain, then e-mail and id; none without an `@`. */
+  customer(email: string | undefined, lid: string): { lookup_pk: string; lookup_sk: string } | undefined {
+    const at = email?.lastIndexOf('@') ?? -1;
+    if (!email || at < 0) return undefined;
+    return {
+      lookup_pk: lookup.customerPk(email.slice(at + 1)),
+      lookup_sk: `${lookup.emailPrefix(email)}${lid}`,
+    };
+  },
+  /** Change feed partitions by month of observation; a connector's baseline apart, so leaving it out reads none of it. */
+  changeMonth: (month: string, baseline: boolean) => `${baseline ? 'CHGB' : 'CHG'}#${month}`,
+  change(observedAt: string, lid: string, rev: number, baseline: boolean) {
+    return {
+      lookup_pk: lookup.changeMonth(observedAt.slice(0, 7), baseline),
+      lookup_sk: `${observedAt}#${lid}#${pad(rev, 8)}`,
+    };
+  },
+};

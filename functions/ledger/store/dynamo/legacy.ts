@@ -3,8 +3,9 @@
 // this run's sinks (matched by name: sns, webhook, console). Names this run has no sink for stay behind.
 import type { HeldBySink } from '../port.ts';
 import type { HeldDelivery } from '../records.ts';
+import { sendGuarded } from './bulk.ts';
 import { alertKeyOf, key } from './keys.ts';
-import { type Item, queryAll, sendGuarded, type Table, type TransactItem } from './query.ts';
+import { type Item, queryAll, type Table, type TransactItem } from './query.ts';
 
 /** Entries moved per transaction: each adds its update and its alert to one batch per sink. */
 const ENTRIES_PER_TRANSACTION = 30;

@@ -1,10 +1,10 @@
 // A connector's META item and its life, as named transitions: snapshotted, walk started, heartbeat, epoch
 // advanced, page digest written, walk ended (completed or failed), deleted upstream, written outside a walk.
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { ChangeKind } from '../../schemas.ts';
+import { DEFAULT_ACCOUNT } from '#functions/config';
 import type { WalkEnd } from '../port.ts';
-import type { ConnectorMeta, PageDigest, WalkClaim } from '../records.ts';
-import { FEED, key } from './keys.ts';
+import type { ConnectorMeta, ConnectorSnapshot, PageDigest, WalkClaim } from '../records.ts';
+import { FEED, isOutdated, key, STORE_SHAPE } from './keys.ts';
 import {
   type Item,
   isConditionFailure,
@@ -33,8 +33,7 @@ export const VIEW_PROJECTION = {
   ExpressionAttributeNames: { '#name': 'name', '#hash': 'hash' },
 };
 
-/** Connectors written before accounts existed belong to the one account there was. */
-export const DEFAULT_ACCOUNT = 'default';
+export { DEFAULT_ACCOUNT };
 
 export function toConnectorMeta(item: Item): ConnectorMeta {
   const meta = stripKeys<ConnectorMeta>(item);
@@ -73,17 +72,7 @@ export function readMeta(table: Table, cid: string, consistent = false) {
     .then((res) => res.Item);
 }
 
-export async function snapshotted(
-  table: Table,
-  c: {
-    connectorId: string;
-    raw: Record<string, unknown>;
-    hash: string;
-    observedAt: string;
-    change: ChangeKind;
-    account: string;
-  },
-): Promise<void> {
+export async function snapshotted(table: Table, c: ConnectorSnapshot): Promise<void> {
   const rawJson = JSON.stringify(c.raw);
   await update(table, c.connectorId, {
     UpdateExpression:
@@ -159,14 +148,22 @@ export async function walkStarted(
   }
   const a = item ?? {};
   const digests = new Map<number, PageDigest>();
-  for (const [index, d] of Object.entries((a.pages ?? {}) as Record<string, PageDigest>))
-    digests.set(Number(index), d);
+  for (const [index, d] of Object.entries((a.pages ?? {}) as Record<string, PageDigest & { sv?: number }>)) {
+    // A digest written by an older shape of the store vouches for items of that shape: the page is compared again,
+    // which brings its items up to date.
+    if (isOutdated(d.sv)) continue;
+    const { sv: _sv, ...digest } = d;
+    digests.set(Number(index), digest);
+  }
+  const lastWalk = a.lastWalk as { status?: string } | undefined;
   return {
     meta: a.type === 'connector' ? toConnectorMeta(a) : undefined,
     epoch: (a.epoch as number | undefined) ?? 0,
     provenEpoch: a.provenEpoch as number | undefined,
     pageCount: a.pageCount as number | undefined,
     digests,
+    // Connectors walked before this attribute existed show it by their last complete walk.
+    walkedBefore: Boolean(a.firstWalkCompletedAt || a.lastCompleteWalkAt || lastWalk?.status === 'completed'),
   };
 }
 
@@ -208,7 +205,7 @@ export async function pageDigestWritten(
       UpdateExpression: 'SET pages.#index = :digest',
       ConditionExpression: HELD,
       ExpressionAttributeNames: { '#index': String(index) },
-      ExpressionAttributeValues: { ':me': owner, ':digest': digest },
+      ExpressionAttributeValues: { ':me': owner, ':digest': { ...digest, sv: STORE_SHAPE } },
     }),
   );
 }
@@ -221,12 +218,16 @@ export async function walkEnded(table: Table, cid: string, owner: string, end: W
   const remove = ['walkOwner', 'walkUntil'];
   const done = end.completed;
   if (done) {
-    set.push('liveCount = :live', 'pageCount = :pages');
+    set.push(
+      'liveCount = :live',
+      'pageCount = :pages',
+      'firstWalkCompletedAt = if_not_exists(firstWalkCompletedAt, :at)',
+    );
     values[':live'] = done.liveCount;
     values[':pages'] = done.pageCount;
+    values[':at'] = end.outcome.at;
     if (done.proven) {
       set.push('lastCompleteWalkAt = :at', 'provenEpoch = :epoch');
-      values[':at'] = end.outcome.at;
       values[':epoch'] = done.epoch;
       remove.push('pagesDirty');
     }

@@ -4,17 +4,9 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlertClaim, HeldDelivery } from '../records.ts';
 import { type SinkEntry, writeEntry } from './alerts.ts';
+import { sendGuarded, TRANSACTION_ITEMS, transactGuarded } from './bulk.ts';
 import { alertKeyOf, key, PREFIX } from './keys.ts';
-import {
-  type Item,
-  isConditionFailure,
-  queryAll,
-  sendGuarded,
-  type Table,
-  TRANSACTION_ITEMS,
-  type TransactItem,
-  transactGuarded,
-} from './query.ts';
+import { type Item, isConditionFailure, queryAll, type Table, type TransactItem } from './query.ts';
 import { OWNER } from './sink-lease.ts';
 
 /** A batch lists at most 99 deliveries (its item and their claims fit one transaction) in at most ~300 KB. */

@@ -1,16 +1,15 @@
-// Shared DynamoDB plumbing of the adapter: the table handle, queries paged or drained, batched reads, guards'
-// failures, retries, and guarded writes sent many to a transaction.
+// Shared DynamoDB plumbing of the adapter: the table handle, queries paged or drained, guards' failures, retries.
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
+import { DEFAULT_ACCOUNT } from '#functions/config';
 import { cursor } from '../../cursor.ts';
 import type { Page } from '../../schemas.ts';
+import { INDEX } from './table.ts';
 
 export interface Table {
   doc: DynamoDBDocumentClient;
@@ -124,110 +123,111 @@ export function transact(table: Table, items: TransactItem[]) {
 
 /** An item without its keys and index attributes: what the domain reads. */
 export function stripKeys<T>(item: Item): T {
-  const { PK: _pk, SK: _sk, feed_pk: _fp, feed_sk: _fs, exp_pk: _ep, exp_sk: _es, type: _t, ...rest } = item;
+  const {
+    PK: _pk,
+    SK: _sk,
+    feed_pk: _fp,
+    feed_sk: _fs,
+    exp_pk: _ep,
+    exp_sk: _es,
+    lookup_pk: _lp,
+    lookup_sk: _ls,
+    sv: _sv,
+    type: _t,
+    ...rest
+  } = item;
   return rest as T;
 }
 
-/** DynamoDB's limits: keys per BatchGetItem, actions per TransactWriteItems. */
-export const BATCH_GET_KEYS = 100;
-export const TRANSACTION_ITEMS = 100;
-/** Calls sent at once by one reader or writer: enough to hide round trips, few enough to stay polite to the table. */
-export const IN_FLIGHT = 4;
-
-export type ItemKey = { PK: string; SK: string };
-export const keyString = (k: ItemKey) => `${k.PK}\u0000${k.SK}`;
-
 /**
- * Reads items by key with BatchGetItem, 100 keys a call and a few calls at once, asking again for what DynamoDB
- * left unprocessed. Items found, by keyString; the projection must include PK and SK.
+ * Conditions that keep only some items of a Query (ANDed): each costs reads, as DynamoDB evaluates them after
+ * reading. `account` also matches items without one when it is `default`.
  */
-export async function batchGetAll(
-  table: Table,
-  keys: ItemKey[],
-  options: { projection?: string; names?: Record<string, string>; consistent?: boolean } = {},
-): Promise<Map<string, Item>> {
-  const found = new Map<string, Item>();
-  const unique = [...new Map(keys.map((k) => [keyString(k), { PK: k.PK, SK: k.SK }])).values()];
-  const limit = pLimit(IN_FLIGHT * 2);
-  const groups: ItemKey[][] = [];
-  for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) groups.push(unique.slice(i, i + BATCH_GET_KEYS));
-  await Promise.all(
-    groups.map((group) =>
-      limit(async () => {
-        let pending: Item[] = group;
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-          const res = await table.doc.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [table.name]: {
-                  Keys: pending,
-                  ConsistentRead: options.consistent,
-                  ...(options.projection ? { ProjectionExpression: options.projection } : {}),
-                  ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
-                },
-              },
-            }),
-          );
-          for (const item of res.Responses?.[table.name] ?? []) found.set(keyString(item as ItemKey), item);
-          pending = res.UnprocessedKeys?.[table.name]?.Keys ?? [];
-          if (attempt > 8 && pending.length)
-            throw new Error('BatchGetItem left keys unprocessed after 9 tries');
-        }
-      }),
-    ),
-  );
-  return found;
-}
-
-/**
- * Sends independent guarded writes, up to 100 to a transaction and a few transactions at once. A transaction
- * cancelled by some writes' guards goes again without them (they lost to another writer: that is their answer).
- * Resolves with the ids of the writes that landed.
- */
-export async function transactGuarded<Id>(
-  table: Table,
-  writes: { id: Id; item: TransactItem }[],
-): Promise<Id[]> {
-  const landed: Id[] = [];
-  const limit = pLimit(IN_FLIGHT);
-  const groups: (typeof writes)[] = [];
-  for (let i = 0; i < writes.length; i += TRANSACTION_ITEMS)
-    groups.push(writes.slice(i, i + TRANSACTION_ITEMS));
-  await Promise.all(
-    groups.map((group) =>
-      limit(async () => {
-        let left = group;
-        while (left.length > 0) {
-          const codes = await sendGuarded(
-            table,
-            left.map((w) => w.item),
-          );
-          if (!codes) {
-            landed.push(...left.map((w) => w.id));
-            return;
-          }
-          left = left.filter((_, i) => codes[i] !== 'ConditionalCheckFailed');
-        }
-      }),
-    ),
-  );
-  return landed;
-}
-
-/**
- * Sends one transaction, again while it only lost races; undefined when it landed, else the cancellation codes
- * (one per item) when guards failed. Any other failure throws.
- */
-export async function sendGuarded(table: Table, items: TransactItem[]): Promise<string[] | undefined> {
-  try {
-    await retryConflicts(() => transact(table, items));
-    return undefined;
-  } catch (error) {
-    const codes = cancellationCodes(error);
-    if (!codes?.includes('ConditionalCheckFailed')) throw error;
-    if (codes.some((c) => !['None', 'ConditionalCheckFailed', 'TransactionConflict'].includes(c)))
-      throw error;
-    return codes;
+export function filterOf(parts: {
+  live?: boolean;
+  account?: string;
+  equals?: Record<string, string | undefined>;
+}): Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  const terms: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (parts.live) terms.push('attribute_not_exists(deletedAt)');
+  if (parts.account !== undefined) {
+    names['#account'] = 'account';
+    values[':account'] = parts.account;
+    terms.push(
+      parts.account === DEFAULT_ACCOUNT
+        ? '(attribute_not_exists(#account) OR #account = :account)'
+        : '#account = :account',
+    );
   }
+  Object.entries(parts.equals ?? {}).forEach(([attribute, value], i) => {
+    if (value === undefined) return;
+    names[`#f${i}`] = attribute;
+    values[`:f${i}`] = value;
+    terms.push(`#f${i} = :f${i}`);
+  });
+  if (terms.length === 0) return {};
+  return {
+    FilterExpression: terms.join(' AND '),
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+  };
+}
+
+/** Two partial Query inputs as one: expression names and values merged. */
+export function withFilter<T extends Omit<QueryCommandInput, 'TableName'>>(
+  input: T,
+  filter: ReturnType<typeof filterOf>,
+): T {
+  return {
+    ...input,
+    ...(filter.FilterExpression ? { FilterExpression: filter.FilterExpression } : {}),
+    ...(input.ExpressionAttributeNames || filter.ExpressionAttributeNames
+      ? {
+          ExpressionAttributeNames: { ...input.ExpressionAttributeNames, ...filter.ExpressionAttributeNames },
+        }
+      : {}),
+    ...(input.ExpressionAttributeValues || filter.ExpressionAttributeValues
+      ? {
+          ExpressionAttributeValues: {
+            ...input.ExpressionAttributeValues,
+            ...filter.ExpressionAttributeValues,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * One page of a partition of the `feed` index (runs, alerts, not-installed licenses): in sort-key order or newest
+ * first, optionally only sort keys before `before`, of one partner account if named (a filter). A cursor must
+ * stay in the same partition and bound.
+ */
+export function feedPage<T>(
+  table: Table,
+  feed: { feed: string; newestFirst: boolean; before?: string; scope?: string; account?: string },
+  page: { limit: number; cursor?: string },
+  map: (item: Item) => T,
+): Promise<Page<T>> {
+  const bounded = feed.before !== undefined;
+  return queryPage(
+    table,
+    {
+      input: withFilter(
+        {
+          IndexName: INDEX.feed.name,
+          KeyConditionExpression: bounded ? 'feed_pk = :pk AND feed_sk < :before' : 'feed_pk = :pk',
+          ExpressionAttributeValues: { ':pk': feed.feed, ...(bounded ? { ':before': feed.before } : {}) },
+          ScanIndexForward: !feed.newestFirst,
+        },
+        filterOf({ account: feed.account }),
+      ),
+      scope: `${feed.scope ?? `feed|${feed.feed}`}${feed.account === undefined ? '' : `|${feed.account}`}`,
+      keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
+      inRange: (start) => start.feed_pk === feed.feed && (!bounded || start.feed_sk! < feed.before!),
+    },
+    page,
+    map,
+  );
 }

@@ -1,25 +1,30 @@
 // Sync run records: a summary per run and an item per connector walked, folded together in one transaction.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { COUNT_NAMES, type ConnectorRun, type Page, type RunSummary, zeroCounts } from '../../schemas.ts';
+import { COUNT_NAMES, type ConnectorRun, type RunSummary, zeroCounts } from '../../schemas.ts';
 import type { PageRequest } from '../port.ts';
 import { FEED, key, PREFIX } from './keys.ts';
 import {
   cancellationCodes,
+  feedPage,
   type Item,
   isConditionFailure,
   queryAll,
-  queryPage,
   stripKeys,
   type Table,
   transact,
 } from './query.ts';
-import { INDEX } from './table.ts';
 
 export async function startRun(
   table: Table,
-  run: { runId: string; startedAt: string; connectors: number },
+  run: {
+    runId: string;
+    startedAt: string;
+    connectors: number;
+    accountErrors?: { account: string; code: string; message: string }[];
+  },
 ): Promise<void> {
-  // Status and finish time are derived on read from the counts (see toRunSummary).
+  // Status and finish time are derived on read from the counts (see toRunSummary); no account errors, no attribute.
+  const { accountErrors, ...rest } = run;
   await table.doc.send(
     new PutCommand({
       TableName: table.name,
@@ -28,7 +33,8 @@ export async function startRun(
         type: 'run',
         feed_pk: FEED.runs,
         feed_sk: `${run.startedAt}#${run.runId}`,
-        ...run,
+        ...rest,
+        ...(accountErrors?.length ? { accountErrors } : {}),
         completed: 0,
         failed: 0,
         skipped: 0,
@@ -133,7 +139,8 @@ function toRunSummary(item: Item): RunSummary {
   return {
     ...rest,
     skipped,
-    status: done ? (rest.failed > 0 ? 'failed' : 'completed') : 'running',
+    // An account that could not be listed fails the run, whatever its walks did.
+    status: done ? (rest.failed > 0 || rest.accountErrors?.length ? 'failed' : 'completed') : 'running',
     ...(done && finishedAt ? { finishedAt } : {}),
   };
 }
@@ -157,31 +164,10 @@ export async function connectorRuns(table: Table, runId: string): Promise<Connec
   return out;
 }
 
-/** A feed of the `feed` index (runs, alerts), newest first. */
-export function feedPage<T>(
-  table: Table,
-  feed: string,
-  page: PageRequest,
-  fallback: number,
-  map: (item: Item) => T,
-): Promise<Page<T>> {
-  return queryPage(
-    table,
-    {
-      input: {
-        IndexName: INDEX.feed.name,
-        KeyConditionExpression: 'feed_pk = :pk',
-        ExpressionAttributeValues: { ':pk': feed },
-        ScanIndexForward: false,
-      },
-      scope: `feed|${feed}`,
-      keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
-      inRange: (start) => start.feed_pk === feed,
-    },
-    { limit: page.limit ?? fallback, cursor: page.cursor },
-    map,
-  );
-}
-
 export const listRuns = (table: Table, page: PageRequest) =>
-  feedPage(table, FEED.runs, page, 50, toRunSummary);
+  feedPage(
+    table,
+    { feed: FEED.runs, newestFirst: true },
+    { limit: page.limit ?? 50, cursor: page.cursor },
+    toRunSummary,
+  );

@@ -16,6 +16,12 @@ export const INDEX = {
   byExpiry: { name: 'byExpiry', pk: 'exp_pk', sk: 'exp_sk' },
   /** Time-ordered feeds: connectors, not-installed licenses, sync runs, alerts, deletions. */
   feed: { name: 'feed', pk: 'feed_pk', sk: 'feed_sk' },
+  /**
+   * Overloaded, so one deploy adds it (CloudFormation adds one GSI per update): current items by customer
+   * (`CUST#<domain>` / `<email>#<licenseId>`) and versions by time (`CHG#<YYYY-MM>` or `CHGB#` for a connector's
+   * baseline / `<observedAt>#<licenseId>#<rev>`).
+   */
+  lookup: { name: 'lookup', pk: 'lookup_pk', sk: 'lookup_sk' },
 } as const;
 
 type Index = (typeof INDEX)[keyof typeof INDEX];

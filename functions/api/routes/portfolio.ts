@@ -1,0 +1,108 @@
+// Routes across the portfolio: find a customer's licenses, and what changed (JSON pages, or CSV pages with a Link).
+import { createRoute, z } from '@hono/zod-openapi';
+import { checkAccount, findLicenses, listChanges } from '#ledger/portfolio';
+import { changesCsv } from '../csv.ts';
+import type { App, AppDeps } from '../deps.ts';
+import { errorResponses, jsonContent } from '../openapi.ts';
+import { ChangePage, ChangesCsvQuery, ChangesQuery, FindQuery, LicensePage } from '../schemas.ts';
+
+const DEFAULT_SINCE = '7d';
+
+const findRoute = createRoute({
+  method: 'get',
+  path: '/licenses',
+  tags: ['ledger'],
+  summary: "One customer's licenses: by e-mail (any case) or by domain (not its subdomains)",
+  description:
+    'Exactly one of `email` and `domain`. Live licenses unless `includeDeleted=true`; by e-mail, then license id. Served by the `lookup` index.',
+  request: { query: FindQuery },
+  responses: { 200: jsonContent(LicensePage, 'One page of licenses.'), ...errorResponses(400) },
+});
+
+const CHANGES_DESCRIPTION =
+  "One item per recorded version, newest first; `kind` from the field diff (deleted, created, installed, uninstalled, renewed, expiry-shortened, edition-changed, updated). Versions of each connector's first walk are its baseline and are left out unless `includeBaseline=true`. Filters on connector, kind and account may make a page read more items than it returns.";
+
+const changesRoute = createRoute({
+  method: 'get',
+  path: '/changes',
+  tags: ['ledger'],
+  summary: 'What changed across the portfolio since a time (default the last 7 days)',
+  description: CHANGES_DESCRIPTION,
+  request: { query: ChangesQuery },
+  responses: { 200: jsonContent(ChangePage, 'One page of changes, newest first.'), ...errorResponses(400) },
+});
+
+const changesCsvRoute = createRoute({
+  method: 'get',
+  path: '/changes.csv',
+  tags: ['ledger'],
+  summary: 'The changes as CSV, a page at a time',
+  description: `${CHANGES_DESCRIPTION} Up to \`limit\` rows (default 1000) per response, each with a header row; while more follow, a \`Link: <...>; rel="next"\` header names the next page.`,
+  request: { query: ChangesCsvQuery },
+  responses: {
+    200: {
+      description: 'RFC 4180 CSV with a header row.',
+      headers: z.object({
+        link: z.string().optional().meta({ description: 'The next page: `<url>; rel="next"`.' }),
+      }),
+      content: { 'text/csv': { schema: z.string() } },
+    },
+    ...errorResponses(400),
+  },
+});
+
+export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
+  const { ledger } = deps;
+  const expiringDays = deps.config?.expiringDays;
+
+  app.openapi(findRoute, async (c) => {
+    const { email, domain, includeDeleted, account, limit = 100, cursor } = c.req.valid('query');
+    await checkAccount(ledger, account, deps.accounts);
+    const customer = email !== undefined ? { email } : { domain: domain! };
+    const page = await findLicenses(ledger, customer, {
+      includeDeleted,
+      account,
+      limit,
+      cursor,
+      expiringDays,
+    });
+    return c.json(page, 200);
+  });
+
+  /** The feed's query from the request's (`since` is resolved against the ledger's clock, never in the future). */
+  async function changeQuery(query: z.infer<typeof ChangesQuery>) {
+    const { since = DEFAULT_SINCE, connector, kind, includeBaseline, account, limit, cursor } = query;
+    await checkAccount(ledger, account, deps.accounts);
+    return {
+      since,
+      connectorId: connector,
+      kind,
+      includeBaseline,
+      account,
+      limit,
+      cursor,
+    };
+  }
+
+  app.openapi(changesRoute, async (c) => {
+    const query = await changeQuery(c.req.valid('query'));
+    return c.json(await listChanges(ledger, { ...query, limit: query.limit ?? 100 }), 200);
+  });
+
+  app.openapi(changesCsvRoute, async (c) => {
+    const valid = c.req.valid('query');
+    const query = await changeQuery(valid);
+    const page = await listChanges(ledger, { ...query, limit: query.limit ?? 1000 });
+    const headers: Record<string, string> = {
+      'content-type': 'text/csv; charset=utf-8; header=present',
+      'content-disposition': 'attachment; filename="changes.csv"',
+    };
+    if (page.nextCursor) {
+      // The same query, the next page: the request's own parameters (since as given) with the new cursor.
+      const next = new URL(c.req.url);
+      next.searchParams.set('cursor', page.nextCursor);
+      headers.link = `<${next.pathname}${next.search}>; rel="next"`;
+    }
+    return c.body(changesCsv(page.items), 200, headers);
+  });
+}

@@ -1,0 +1,11 @@
+// The kinds of change a partner sees (GET /changes, `licensewatch changes`), in a module light enough for --help.
+export const CHANGE_ITEM_KINDS = [
+  'created',
+  'renewed',
+  'expiry-shortened',
+  'edition-changed',
+  'installed',
+  'uninstalled',
+  'deleted',
+  'updated',
+] as const;

@@ -1,0 +1,208 @@
+// License reads: a connector's states and current items, versions, and the expiry index and feeds the rules read.
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Page } from '../../schemas.ts';
+import type { ExpiryRange, PageRequest } from '../port.ts';
+import type { LicenseState, StoredLicense, StoredVersion } from '../records.ts';
+import { expiryMonth, FEED, idOf, isOutdated, key, PREFIX } from './keys.ts';
+import { DEFAULT_ACCOUNT } from './meta.ts';
+import {
+  feedPage,
+  filterOf,
+  type Item,
+  queryAll,
+  queryPage,
+  stripKeys,
+  type Table,
+  withFilter,
+} from './query.ts';
+import { INDEX } from './table.ts';
+
+export function toStoredLicense(item: Item): StoredLicense {
+  return {
+    ...stripKeys<StoredLicense>(item),
+    account: (item.account as string | undefined) ?? DEFAULT_ACCOUNT,
+  };
+}
+
+export async function licenseStates(table: Table, cid: string): Promise<Map<string, LicenseState>> {
+  const states = new Map<string, LicenseState>();
+  for await (const item of queryAll<{
+    SK: string;
+    hash: string;
+    rev: number;
+    deletedAt?: string;
+    ep?: number;
+    account?: string;
+    email?: string;
+    sv?: number;
+  }>(table, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+    ExpressionAttributeValues: { ':pk': key.connector(cid).PK, ':p': PREFIX.license },
+    ProjectionExpression: 'SK, #h, rev, deletedAt, ep, account, email, sv',
+    ExpressionAttributeNames: { '#h': 'hash' },
+    ConsistentRead: true,
+  })) {
+    states.set(idOf(item.SK, PREFIX.license), {
+      hash: item.hash,
+      rev: item.rev,
+      deleted: Boolean(item.deletedAt),
+      ...(item.ep !== undefined ? { epoch: item.ep } : {}),
+      account: item.account ?? DEFAULT_ACCOUNT,
+      ...(item.email !== undefined ? { email: item.email } : {}),
+      outdated: isOutdated(item.sv),
+    });
+  }
+  return states;
+}
+
+export async function currentLicense(
+  table: Table,
+  cid: string,
+  lid: string,
+): Promise<StoredLicense | undefined> {
+  const res = await table.doc.send(
+    new GetCommand({ TableName: table.name, Key: key.license(cid, lid), ConsistentRead: true }),
+  );
+  return res.Item ? toStoredLicense(res.Item) : undefined;
+}
+
+export function listLicenses(
+  table: Table,
+  cid: string,
+  options: PageRequest & { includeDeleted?: boolean },
+): Promise<Page<StoredLicense>> {
+  const pk = key.connector(cid).PK;
+  return queryPage(
+    table,
+    {
+      input: {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': pk, ':p': PREFIX.license },
+        ...(options.includeDeleted ? {} : { FilterExpression: 'attribute_not_exists(deletedAt)' }),
+      },
+      scope: `licenses|${cid}|${options.includeDeleted ? 'all' : 'live'}`,
+      keyFields: ['PK', 'SK'],
+      inRange: (start) => start.PK === pk && start.SK!.startsWith(PREFIX.license),
+    },
+    { limit: options.limit ?? 100, cursor: options.cursor },
+    toStoredLicense,
+  );
+}
+
+export function licenseVersions(table: Table, lid: string, page: PageRequest): Promise<Page<StoredVersion>> {
+  const pk = key.licenseVersion(lid, 0).PK;
+  return queryPage(
+    table,
+    {
+      input: {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
+        ExpressionAttributeValues: { ':pk': pk, ':v': PREFIX.version },
+        ScanIndexForward: false,
+        // Read-your-writes: an update through the API answers the view it just recorded, never the one before.
+        ConsistentRead: true,
+      },
+      scope: `history|${lid}`,
+      keyFields: ['PK', 'SK'],
+      inRange: (start) => start.PK === pk && start.SK!.startsWith(PREFIX.version),
+    },
+    { limit: page.limit ?? 100, cursor: page.cursor },
+    (item) => ({
+      ...stripKeys<StoredVersion>(item),
+      licenseId: lid,
+      changes: (item.changes as string[] | undefined) ?? [],
+      account: (item.account as string | undefined) ?? DEFAULT_ACCOUNT,
+    }),
+  );
+}
+
+/** Months (`YYYY-MM`) touched by [from, to], so a date range becomes one Query per month partition. */
+export function monthsBetween(from: Date, to: Date): string[] {
+  const months: string[] = [];
+  const at = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
+  while (at.getTime() <= to.getTime()) {
+    months.push(at.toISOString().slice(0, 7));
+    at.setUTCMonth(at.getUTCMonth() + 1);
+  }
+  return months;
+}
+
+/**
+ * Live licenses with lower < exp_sk <= upper, soonest first, reading only about `limit` items: month partitions in
+ * order, each from just after the lower bound.
+ */
+export async function expiryPage(
+  table: Table,
+  range: ExpiryRange,
+): Promise<{ items: StoredLicense[]; more: boolean }> {
+  const items: StoredLicense[] = [];
+  const months = monthsBetween(new Date(range.lower.slice(0, 24)), new Date(range.upper.slice(0, 24)));
+  for (const month of months.map(expiryMonth)) {
+    let start: Item | undefined;
+    do {
+      const res = await table.doc.send(
+        new QueryCommand({
+          ...withFilter(
+            {
+              IndexName: INDEX.byExpiry.name,
+              KeyConditionExpression: 'exp_pk = :m AND exp_sk BETWEEN :lo AND :hi',
+              ExpressionAttributeValues: { ':m': month, ':lo': range.lower, ':hi': range.upper },
+            },
+            filterOf({ account: range.account }),
+          ),
+          TableName: table.name,
+          Limit: range.limit + 1 - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) {
+        // BETWEEN is inclusive; the lower bound is the last key already handed out.
+        if ((item.exp_sk as string) > range.lower) items.push(toStoredLicense(item));
+      }
+      start = res.LastEvaluatedKey;
+    } while (start && items.length <= range.limit);
+    if (items.length > range.limit) break;
+  }
+  return { items: items.slice(0, range.limit), more: items.length > range.limit };
+}
+
+export async function* notInstalledBefore(
+  table: Table,
+  createdBefore: string,
+  account?: string,
+): AsyncGenerator<StoredLicense> {
+  const input = {
+    IndexName: INDEX.feed.name,
+    KeyConditionExpression: 'feed_pk = :pk AND feed_sk < :cutoff',
+    ExpressionAttributeValues: { ':pk': FEED.notInstalled, ':cutoff': createdBefore },
+  };
+  for await (const item of queryAll(table, withFilter(input, filterOf({ account })))) {
+    yield toStoredLicense(item);
+  }
+}
+
+/** Live licenses not installed, created before `createdBefore`, longest waiting first: one page of the feed. */
+export function notInstalledPage(
+  table: Table,
+  createdBefore: string,
+  page: PageRequest & { scope: string; account?: string },
+): Promise<Page<StoredLicense>> {
+  const feed = {
+    feed: FEED.notInstalled,
+    newestFirst: false,
+    before: createdBefore,
+    scope: page.scope,
+    account: page.account,
+  };
+  return feedPage(table, feed, { limit: page.limit ?? 100, cursor: page.cursor }, toStoredLicense);
+}
+
+export async function* deletionsSince(table: Table, since: string) {
+  for await (const version of queryAll<{ PK: string; connectorId: string }>(table, {
+    IndexName: INDEX.feed.name,
+    KeyConditionExpression: 'feed_pk = :pk AND feed_sk >= :since',
+    ExpressionAttributeValues: { ':pk': FEED.deleted, ':since': since },
+    ProjectionExpression: 'PK, connectorId',
+  })) {
+    yield { licenseId: idOf(version.PK, PREFIX.license), connectorId: version.connectorId };
+  }
+}
