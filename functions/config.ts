@@ -2,9 +2,10 @@
 // with their environment twins (parseSetting). Their defaults live in defaults.ts (re-exported here), which infra,
 // the API and the CLI's flag declarations read.
 import { z } from 'zod';
-import { apiUrlOf, DEFAULTS, MAX_DAYS } from './defaults.ts';
+import { ALERT_FORMATS, apiUrlOf, DEFAULTS, MAX_DAYS } from './defaults.ts';
 
-export { apiUrlOf, DAY_MS, DEFAULTS, MAX_DAYS, REGION_URLS } from './defaults.ts';
+export type { AlertFormat } from './defaults.ts';
+export { ALERT_FORMATS, apiUrlOf, DAY_MS, DEFAULTS, MAX_DAYS, REGION_URLS } from './defaults.ts';
 
 /**
  * The partner account of a deployment configured without an accounts list, and of every connector and license
@@ -51,6 +52,10 @@ export const setting = {
   positiveInt: z.preprocess(
     blank,
     z.coerce.number().int('must be a whole number >= 1').positive('must be a whole number >= 1').optional(),
+  ),
+  alertFormat: z.preprocess(
+    blank,
+    z.enum(ALERT_FORMATS, { error: `must be ${ALERT_FORMATS.join(' or ')}` }).default(DEFAULTS.alertFormat),
   ),
   /** "30,14,7,1,0" -> [30, 14, 7, 1, 0]: whole days, no duplicates, largest first. */
   thresholds: z.preprocess(
@@ -139,6 +144,10 @@ export const configSchema = z
     /** The webhook URL is a credential (Slack's embed a token), so in AWS it lives in a secret too. */
     ALERT_WEBHOOK_SECRET_ARN: setting.text,
     ALERT_WEBHOOK_URL: setting.text,
+    /** The webhook's format: `digest` (default) or `each`. SNS always gets both, told apart by `format`. */
+    ALERT_FORMAT: setting.alertFormat,
+    /** The HTTP API's base URL, for the pointer to the full report in digests. */
+    ALERT_REPORT_URL: setting.text,
     ALERT_THRESHOLDS: setting.thresholds,
     EXPIRING_DAYS: setting.days(DEFAULTS.expiringDays),
     EXPIRED_WITHIN_DAYS: setting.days(DEFAULTS.expiredWithinDays),
@@ -166,6 +175,8 @@ export const configSchema = z
       topicArn: env.ALERT_TOPIC_ARN,
       webhookSecretId: env.ALERT_WEBHOOK_SECRET_ARN,
       webhookUrl: env.ALERT_WEBHOOK_SECRET_ARN ? undefined : env.ALERT_WEBHOOK_URL,
+      format: env.ALERT_FORMAT,
+      reportUrl: env.ALERT_REPORT_URL,
     },
     /** The watch rules' settings, in the shape `evaluateAlerts` takes. */
     watch: {

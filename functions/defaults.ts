@@ -17,7 +17,19 @@ export const DEFAULTS = {
   notInstalledDays: 7,
   /** How far back the deleted rule looks; each deletion still alerts once. */
   deletedWithinDays: 7,
+  /** How a webhook gets alerts: one digest per evaluation (for people), or a message per alert (for machines). */
+  alertFormat: 'digest',
+  /**
+   * How long an evaluation holds a sink (renewed while it runs): longer than the alerts Lambda may run (its timeout,
+   * infra/constructs/alerting.ts), so a sink is taken over only from an evaluation that is gone.
+   */
+  alertLeaseMs: 15 * 60_000,
+  /** The CLI's lease on its sinks (renewed while it runs): a run interrupted by Ctrl-C holds them this long at most. */
+  cliAlertLeaseMs: 2 * 60_000,
 } as const;
+
+export const ALERT_FORMATS = ['digest', 'each'] as const;
+export type AlertFormat = (typeof ALERT_FORMATS)[number];
 
 export const MAX_DAYS = 3650;
 

@@ -3,7 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { resolveApiUrl } from '#celigo/client';
-import { accountName, duplicates, loadConfig } from '#functions/config';
+import { ALERT_FORMATS, accountName, duplicates, loadConfig } from '#functions/config';
 
 /** Every context key the app reads, with its default. cdk.json holds the same list. */
 export const CONTEXT_DEFAULTS = {
@@ -29,6 +29,8 @@ export const CONTEXT_DEFAULTS = {
   accounts: [] as unknown[],
   /** Name of an existing secret holding a Slack-compatible webhook URL; empty: no webhook. */
   webhookSecretName: '',
+  /** The webhook's messages: `digest` (one per evaluation, for people) or `each` (per alert, for machines). */
+  webhookFormat: 'digest',
   /** `iam` (SigV4, the default) or `jwt` (then jwtIssuer and jwtAudience are required). */
   apiAuth: 'iam',
   jwtIssuer: '',
@@ -126,6 +128,7 @@ const settingsSchema = z
     opsEmail: email,
     tokenSecretName: text,
     webhookSecretName: text,
+    webhookFormat: z.enum(ALERT_FORMATS, { error: `expected ${ALERT_FORMATS.join(' or ')}` }),
     apiAuth: z.enum(['iam', 'jwt']),
     jwtIssuer: text,
     jwtAudience: text.transform((s) =>

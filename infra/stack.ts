@@ -43,6 +43,8 @@ export class LicenseWatchStack extends Stack {
     this.sync = new SyncPipeline(this, 'Sync', { ledger: this.ledger, partners, settings, logRetention });
     this.alerting = new Alerting(this, 'Alerting', { ledger: this.ledger, settings, topicKey, logRetention });
     this.http = new HttpApiEndpoint(this, 'Api', { ledger: this.ledger, partners, settings, logRetention });
+    // Digests point their readers at the API's reports.
+    this.alerting.evaluator.fn.addEnvironment('ALERT_REPORT_URL', this.http.url);
 
     const errors = (fn: IFunction) => fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' });
     this.ops = new OpsAlarms(this, 'Ops', {

@@ -1,14 +1,15 @@
-// Console sink: one readable line per alert, for the CLI and local runs.
-import type { Alert, AlertSink } from '#watch/alert';
+// Console sink: one readable line per alert, for the CLI and local runs; its state is kept like any sink's, so a
+// second run prints nothing it printed before.
+import type { AlertSink, Delivery } from '#watch/alert';
 
 export function consoleSink(
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): AlertSink {
   return {
-    name: 'console',
-    async deliver(alerts: Alert[]) {
+    id: 'console',
+    async deliver({ alerts, accepted }: Delivery) {
       for (const alert of alerts) write(`ALERT ${alert.rule}: ${alert.message}`);
-      return alerts.map((a) => a.alertId);
+      accepted(alerts.map((a) => a.alertId));
     },
   };
 }

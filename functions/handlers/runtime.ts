@@ -98,7 +98,8 @@ export function workerStoreFor(config: Config): SyncDeps['ledger'] {
 }
 
 export function alertsStoreFor(config: Config): ViewStore & AlertDelivery {
-  const s = siteFor(config);
+  // An evaluation reads each connector's META once per rule page, for lastSeenAt, which no alert carries.
+  const s = siteFor(config, { metaCacheMs: 60_000 });
   return { now: s.now, ...connectorFacet(s), ...licenseFacet(s), ...alertDeliveryFacet(s) };
 }
 

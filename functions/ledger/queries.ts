@@ -48,9 +48,10 @@ export async function toViews(
   options: ReadOptions = {},
 ): Promise<LicenseView[]> {
   const walks = new Map<string, string | undefined>();
-  for (const cid of new Set(items.filter((i) => !i.deletedAt).map((i) => i.connectorId))) {
-    walks.set(cid, (await ledger.getConnector(cid))?.lastCompleteWalkAt);
-  }
+  const cids = [...new Set(items.filter((i) => !i.deletedAt).map((i) => i.connectorId))];
+  await Promise.all(
+    cids.map(async (cid) => walks.set(cid, (await ledger.getConnector(cid))?.lastCompleteWalkAt)),
+  );
   const now = ledger.now();
   return items.map((item) =>
     toLicenseView(item, {

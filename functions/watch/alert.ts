@@ -31,15 +31,52 @@ export const alertSchema = z.object({
 });
 export type Alert = z.infer<typeof alertSchema>;
 
+/** One sink's share of an alert's delivery, as listed. */
+export const sinkDelivery = z.object({
+  sink: z
+    .string()
+    .meta({ description: 'The sink: `sns:<topic arn>`, `webhook:<hash of the URL>` or `console`.' }),
+  state: z.enum(['pending', 'accepted']),
+  attempts: z.number().int().meta({ description: 'Deliveries tried and not accepted.' }),
+  acceptedAt: timestamp.optional(),
+  lastError: z.string().optional(),
+});
+
 /** An alert as listed: with its delivery status. */
 export const alertRecord = alertSchema.extend({
-  status: z.string().meta({ description: '`pending` until every sink accepted it, then `sent`.' }),
+  status: z.string().meta({
+    description:
+      '`pending` while a delivery to one of its sinks failed and was not accepted since, else `sent`.',
+  }),
   sentAt: timestamp.optional(),
+  deliveries: z.array(sinkDelivery).optional().meta({
+    description: 'Per sink that accepted it or failed to (absent on alerts raised before sinks had ids).',
+  }),
 });
 export type AlertRecord = z.infer<typeof alertRecord>;
 
-export interface AlertSink {
-  readonly name: string;
-  /** Delivers alerts; resolves with the ids the destination accepted. Throwing means none were accepted. */
-  deliver(alerts: Alert[]): Promise<string[]>;
+/** One delivery to a sink: the alerts due to it in this evaluation, and where to report what it accepted. */
+export interface Delivery {
+  /** The evaluation delivering; alerts accepted are recorded as this evaluation's. */
+  evaluationId: string;
+  alerts: Alert[];
+  /**
+   * Reports alerts the destination accepted, as it accepts them (after each message or batch), so they are recorded
+   * even when a later message fails. An alert never reported stays pending and is delivered again later.
+   */
+  accepted(alertIds: string[]): void;
 }
+
+/**
+ * A destination for alerts. Its id names what it delivers to, and delivery state is kept per id: `sns:<topic arn>`,
+ * `webhook:<first 16 hex of the URL's sha256>`, `console`. Delivery is at least once per sink: a message may be
+ * sent again (after a crash, or a receiver that failed after accepting), and carries alert ids to drop repeats by.
+ */
+export interface AlertSink {
+  readonly id: string;
+  /** Delivers, reporting acceptance as it goes; throwing leaves whatever was not reported pending. */
+  deliver(delivery: Delivery): Promise<void>;
+}
+
+/** A sink's kind, from its id: `sns`, `webhook` or `console` (the names outbox entries used before sink ids). */
+export const sinkKind = (sinkId: string) => sinkId.split(':', 1)[0]!;

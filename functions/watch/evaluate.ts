@@ -1,180 +1,160 @@
-// Alert evaluation: run the rules, claim each new alert once (conditional write), deliver, retry what failed.
-import { DEFAULTS } from '#functions/config';
-import type { LicenseView, Page } from '#ledger/schemas';
-import type { AlertClaim, AlertDelivery, AlertLog, ViewStore } from '#ledger/store/port';
-import { type Alert, type AlertRecord, type AlertSink, alertRecord, type RuleName } from './alert.ts';
-import { deletedWithin, expiredWithin, expiringWithin, notInstalled } from './rules.ts';
+// Alert evaluation: run the rules, claim each (alert, sink) pair once, deliver per sink, retry what a sink left.
+import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { Page } from '#ledger/schemas';
+import type { AlertClaim, AlertDelivery, AlertLog, HeldDelivery, ViewStore } from '#ledger/store/port';
+import { type Alert, type AlertRecord, type AlertSink, alertRecord, sinkKind } from './alert.ts';
+import { DEFAULT_WATCH_CONFIG, forEachCandidate, type WatchConfig } from './candidates.ts';
+import { alertOf, deliverToSink, type SinkOutcome } from './delivery.ts';
 
-export interface WatchConfig {
-  /** Alert schedule in days before expiry, e.g. [30, 14, 7, 1, 0]. */
-  thresholds: number[];
-  expiringDays: number;
-  expiredWithinDays: number;
-  notInstalledDays: number;
-  /** How far back the deleted rule looks; each deletion still alerts once. */
-  deletedWithinDays: number;
-  /** How long a claimed delivery is reserved for the evaluation that claimed it. */
-  leaseMs: number;
-}
-
-export const DEFAULT_WATCH_CONFIG: WatchConfig = {
-  thresholds: DEFAULTS.thresholds.split(',').map(Number),
-  expiringDays: DEFAULTS.expiringDays,
-  expiredWithinDays: DEFAULTS.expiredWithinDays,
-  notInstalledDays: DEFAULTS.notInstalledDays,
-  deletedWithinDays: DEFAULTS.deletedWithinDays,
-  leaseMs: 120_000,
-};
-
-/** The tightest schedule threshold a license at `days` has crossed, or undefined when it crossed none. */
-export function tightestThreshold(days: number, thresholds: number[]): number | undefined {
-  return [...thresholds].sort((a, b) => a - b).find((t) => days <= t);
-}
-
-/** An alert with the key of its claim; the id is stable, so the same alert always has the same id. */
-interface Candidate {
-  alert: Alert;
-  key: AlertClaim['key'];
-}
-
-/** The alerts the rules call for now. */
-export async function candidateAlerts(ledger: ViewStore, config: WatchConfig): Promise<Candidate[]> {
-  const raisedAt = ledger.now().toISOString();
-  const out: Candidate[] = [];
-  const add = (
-    rule: RuleName,
-    view: LicenseView,
-    cycle: string,
-    threshold: number | undefined,
-    message: string,
-  ) => {
-    const key = {
-      licenseId: view.id,
-      rule,
-      cycle,
-      threshold: threshold === undefined ? '-' : String(threshold),
-    };
-    out.push({
-      key,
-      alert: {
-        alertId: `${key.licenseId}#${rule}#${cycle}#${key.threshold}`,
-        rule,
-        licenseId: view.id,
-        connectorId: view.connectorId,
-        account: view.account,
-        threshold,
-        expires: view.expires,
-        daysToExpiry: view.daysToExpiry,
-        email: view.email,
-        edition: view.edition,
-        deletedAt: view.deletedAt,
-        raisedAt,
-        message,
-      },
-    });
-  };
-  const who = (v: LicenseView) =>
-    `${v.email ?? 'unknown user'} (license ${v.id}, connector ${v.connectorId})`;
-
-  const horizon = Math.max(...config.thresholds);
-  for (const view of await expiringWithin(ledger, horizon, { expiringDays: config.expiringDays })) {
-    const threshold = tightestThreshold(view.daysToExpiry!, config.thresholds);
-    if (threshold === undefined) continue;
-    const when = view.daysToExpiry === 0 ? 'within a day' : `in ${view.daysToExpiry} day(s)`;
-    add('expiring', view, view.expires!, threshold, `${who(view)} expires ${when}, on ${view.expires}`);
-  }
-  for (const view of await expiredWithin(ledger, config.expiredWithinDays)) {
-    add('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`);
-  }
-  for (const view of await notInstalled(ledger, config.notInstalledDays)) {
-    const message = `${who(view)} was created on ${view.created} and is not installed yet`;
-    add('not-installed', view, 'once', config.notInstalledDays, message);
-  }
-  for (const view of await deletedWithin(ledger, config.deletedWithinDays)) {
-    add(
-      'deleted',
-      view,
-      view.deletedAt!,
-      undefined,
-      `${who(view)} is gone upstream (noticed ${view.deletedAt})`,
-    );
-  }
-  return out;
-}
+export type { WatchConfig } from './candidates.ts';
+export { candidateAlerts, DEFAULT_WATCH_CONFIG, tightestThreshold } from './candidates.ts';
 
 export interface EvaluationResult {
-  /** Alerts raised by this evaluation (new), with the sinks that have not accepted them yet. */
+  /** Alerts new to at least one of this run's sinks, with the sinks that have not accepted them yet. */
   items: (Alert & { pendingSinks: string[] })[];
-  /** Earlier alerts whose delivery was retried now. */
+  /** Earlier alerts whose delivery was retried now (a failed sink, a crashed or stalled evaluation). */
   retried: number;
-  /** Alerts still waiting for a sink after this evaluation. */
+  /** Alerts still waiting for one of this run's sinks after this evaluation. */
   pending: number;
+  /** Per sink: how many alerts it was given, accepted, and left pending; `busy` when another evaluation had it. */
+  sinks: { sink: string; due: number; accepted: number; pending: number; busy?: true }[];
   errors: { sink: string; message: string }[];
+  /** This evaluation's id: the owner of its leases. */
+  evaluationId: string;
+}
+
+/** Today's outbox names its sinks `sns`, `webhook`, `console`: the first of this run's sinks of each kind. */
+function legacyNames(sinks: AlertSink[]): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const s of sinks) {
+    const kind = sinkKind(s.id);
+    if (['sns', 'webhook', 'console'].includes(kind)) names[kind] ??= s.id;
+  }
+  return names;
 }
 
 /**
- * Evaluates the rules and delivers each new alert once. An alert is claimed with a conditional write (so two
- * evaluations at once raise it once) together with an outbox entry; the entry goes only when every sink
- * accepted it, and a later evaluation retries what is left.
+ * Evaluates the rules and delivers each alert once per sink. One evaluation at a time delivers to a sink (it holds
+ * the sink's lease); it first takes what the sink's outbox still holds, then reads the claims of the alerts the rules
+ * call for in batches and puts only those new to the sink in its outbox, delivers, and records what the sink
+ * accepted on each alert's claim. Delivery is at least once per sink, deduplicable by alert id.
  */
 export async function evaluateAlerts(deps: {
   ledger: ViewStore & AlertDelivery;
   sinks: AlertSink[];
   config?: Partial<WatchConfig>;
+  evaluationId?: string;
 }): Promise<EvaluationResult> {
   const { ledger, sinks } = deps;
   const config = { ...DEFAULT_WATCH_CONFIG, ...deps.config };
-  const now = ledger.now().getTime();
-  const sinkNames = sinks.map((s) => s.name);
-  const lease = { leaseUntil: now + config.leaseMs, attempts: 0 };
+  const sinkIds = sinks.map((s) => s.id);
+  const twice = sinkIds.find((id, i) => sinkIds.indexOf(id) !== i);
+  if (twice) throw new Error(`two sinks deliver to ${twice}: they would share one delivery state`);
+  const owner = deps.evaluationId ?? randomUUID();
+  const started = ledger.now();
+  const now = started.getTime();
+  const lease = { owner, until: now + config.leaseMs };
 
-  const claimed: AlertClaim[] = [];
-  for (const { alert, key } of await candidateAlerts(ledger, config)) {
-    const claim = { key, alertId: alert.alertId, raisedAt: alert.raisedAt, alert, pending: sinkNames };
-    if (await ledger.claimAlert(claim, lease)) claimed.push(claim);
+  // A sink another evaluation is delivering to is left to it; with none left, there is nothing to read.
+  const taken = await Promise.allSettled(sinks.map((s) => ledger.acquireSink(s.id, lease, now)));
+  const active = sinks.filter((_, i) => taken[i]!.status === 'fulfilled' && taken[i]!.value);
+  const failed = taken.find((t) => t.status === 'rejected');
+  if (failed || active.length === 0) {
+    await Promise.all(active.map((s) => ledger.releaseSink(s.id, owner)));
+    if (failed) throw failed.reason;
+    return summary(sinks, [], new Map(), new Map(), owner);
   }
+  // Renewed while this evaluation runs: a long one keeps its sinks, one that died frees them within leaseMs.
+  const heartbeat = setInterval(() => {
+    const until = ledger.now().getTime() + config.leaseMs;
+    for (const s of active) void ledger.renewSink(s.id, { owner, until }).catch(() => undefined);
+  }, config.leaseMs / 3);
+  heartbeat.unref();
+  try {
+    // The outbox first, then what the old single outbox still holds (moved in as batches of this evaluation's own).
+    const again = new Map<string, HeldDelivery[]>();
+    for (const sink of active) again.set(sink.id, await ledger.takeOverOutbox(sink.id, owner));
+    const migrated = await ledger.migrateLegacyOutbox(legacyNames(active), owner, now);
+    for (const [sinkId, list] of migrated) again.get(sinkId)!.push(...list);
 
-  // Deliveries left over from earlier evaluations whose lease ran out (a failed sink, or a crash).
-  const retries: AlertClaim[] = [];
-  const claimedIds = new Set(claimed.map((c) => c.alertId));
-  for await (const entry of ledger.pendingDeliveries()) {
-    if (claimedIds.has(entry.alertId) || entry.lease.leaseUntil > now) continue;
-    if (await ledger.takeDelivery(entry.alertId, entry.lease, lease)) retries.push(entry);
-  }
-
-  const work = [...claimed, ...retries];
-  const errors: EvaluationResult['errors'] = [];
-  const accepted = new Map<string, Set<string>>(); // alertId -> sinks that accepted it
-  // Every sink gets its own try: one failing destination never blocks the others.
-  await Promise.all(
-    sinks.map(async (sink) => {
-      const due = work.filter((w) => w.pending.includes(sink.name)).map((w) => w.alert as Alert);
-      if (due.length === 0) return;
-      try {
-        for (const id of await sink.deliver(due)) {
-          if (!accepted.has(id)) accepted.set(id, new Set());
-          accepted.get(id)!.add(sink.name);
-        }
-      } catch (error) {
-        errors.push({ sink: sink.name, message: (error as Error).message });
-      }
-    }),
-  );
-
-  let pending = 0;
-  const items: EvaluationResult['items'] = [];
-  const sentAt = new Date(now).toISOString();
-  for (const entry of work) {
-    const left = entry.pending.filter((s) => !accepted.get(entry.alertId)?.has(s));
-    if (left.length === 0) await ledger.deliveryDone(entry, sentAt);
-    else {
-      pending++;
-      const error = errors.map((e) => `${e.sink}: ${e.message}`).join('; ') || 'not accepted';
-      await ledger.deliveryLeft(entry.alertId, left, error);
+    // Claims are read chunk by chunk while the rules read on.
+    const activeIds = active.map((s) => s.id);
+    const reads: Promise<Map<string, AlertClaim[]>>[] = [];
+    const limit = pLimit(2);
+    await forEachCandidate(ledger, config, (chunk) => {
+      const claims = chunk.map(({ key, alert }) => ({
+        key,
+        alertId: alert.alertId,
+        raisedAt: alert.raisedAt,
+        alert,
+      }));
+      const read = limit(() => ledger.unclaimed(claims, activeIds));
+      // Awaited below; handled now too, in case the rules fail before that.
+      read.catch(() => undefined);
+      reads.push(read);
+    });
+    const unclaimed = new Map<string, AlertClaim[]>(activeIds.map((id) => [id, []]));
+    for (const read of await Promise.all(reads))
+      for (const [sinkId, list] of read) unclaimed.get(sinkId)!.push(...list);
+    const fresh = new Map<string, HeldDelivery[]>();
+    for (const sink of active) {
+      const waiting = new Set(again.get(sink.id)!.map((d) => d.alertId));
+      const due = unclaimed.get(sink.id)!.filter((c) => !waiting.has(c.alertId));
+      fresh.set(sink.id, await ledger.openDeliveries(sink.id, owner, due, started.toISOString(), now));
     }
-    if (claimedIds.has(entry.alertId)) items.push({ ...(entry.alert as Alert), pendingSinks: left });
+
+    // Every sink gets its own try: one failing destination never holds back the others.
+    const timestamp = () => ledger.now().toISOString();
+    const settled = await Promise.allSettled(
+      active.map((sink) =>
+        deliverToSink(ledger, sink, [...again.get(sink.id)!, ...fresh.get(sink.id)!], {
+          owner,
+          now: timestamp,
+        }),
+      ),
+    );
+    // The store failing (not a sink) fails the evaluation, once every sink's delivery has ended.
+    const broken = settled.find((o) => o.status === 'rejected');
+    if (broken) throw broken.reason;
+    const outcomes = settled.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    return summary(sinks, outcomes, fresh, again, owner);
+  } finally {
+    clearInterval(heartbeat);
+    await Promise.all(active.map((s) => ledger.releaseSink(s.id, owner)));
   }
-  return { items, retried: retries.length, pending, errors };
+}
+
+function summary(
+  sinks: AlertSink[],
+  outcomes: SinkOutcome[],
+  fresh: Map<string, HeldDelivery[]>,
+  again: Map<string, HeldDelivery[]>,
+  evaluationId: string,
+): EvaluationResult {
+  const bySink = new Map(outcomes.map((o) => [o.sink, o]));
+  const accepted = new Map(outcomes.map((o) => [o.sink, new Set(o.accepted)]));
+  const raised = new Map<string, Alert>();
+  for (const [, list] of fresh) for (const d of list) raised.set(d.alertId, alertOf(d));
+  const newTo = new Map([...fresh].map(([sink, list]) => [sink, new Set(list.map((d) => d.alertId))]));
+  const items = [...raised.values()].map((alert) => ({
+    ...alert,
+    pendingSinks: [...newTo]
+      .filter(([sink, ids]) => ids.has(alert.alertId) && !accepted.get(sink)?.has(alert.alertId))
+      .map(([sink]) => sink),
+  }));
+  return {
+    items,
+    retried: new Set([...again.values()].flat().map((d) => d.alertId)).size,
+    pending: new Set(outcomes.flatMap((o) => o.pending)).size,
+    sinks: sinks.map((s) => {
+      const o = bySink.get(s.id);
+      if (!o) return { sink: s.id, due: 0, accepted: 0, pending: 0, busy: true as const };
+      return { sink: s.id, due: o.due.length, accepted: o.accepted.length, pending: o.pending.length };
+    }),
+    errors: outcomes.flatMap((o) => (o.error ? [{ sink: o.sink, message: o.error }] : [])),
+    evaluationId,
+  };
 }
 
 /** Alerts raised, newest first, paged (GET /alerts). */

@@ -116,10 +116,35 @@ export async function notInstalled(
   olderThanDays: number,
   options: RuleOptions = {},
 ): Promise<LicenseView[]> {
-  const items: StoredLicense[] = [];
-  for await (const item of ledger.notInstalledBefore(createdBefore(ledger, olderThanDays), options.account))
+  const views: LicenseView[] = [];
+  // One page: its views read each connector's META once.
+  await notInstalledPages(
+    ledger,
+    olderThanDays,
+    Number.POSITIVE_INFINITY,
+    (page) => views.push(...page),
+    options,
+  );
+  return views;
+}
+
+/** The same licenses in pages of about `size` as the index is read, for callers that stream (alert evaluation). */
+export async function notInstalledPages(
+  ledger: ViewStore,
+  olderThanDays: number,
+  size: number,
+  onPage: (views: LicenseView[]) => void,
+  options: RuleOptions = {},
+): Promise<void> {
+  let items: StoredLicense[] = [];
+  for await (const item of ledger.notInstalledBefore(createdBefore(ledger, olderThanDays), options.account)) {
     items.push(item);
-  return toViews(ledger, items, options);
+    if (items.length >= size) {
+      onPage(await toViews(ledger, items, options));
+      items = [];
+    }
+  }
+  if (items.length > 0) onPage(await toViews(ledger, items, options));
 }
 
 /** One page of the not-installed rule, longest waiting first. */

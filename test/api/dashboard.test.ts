@@ -29,7 +29,7 @@ beforeAll(async () => {
   await h.sync();
   await evaluateAlerts({
     ledger: h.ledger,
-    sinks: [{ name: 'test', deliver: async (alerts) => alerts.map((a) => a.alertId) }],
+    sinks: [{ id: 'test', deliver: async ({ alerts, accepted }) => accepted(alerts.map((a) => a.alertId)) }],
   });
 }, 120_000);
 afterAll(() => h?.close());

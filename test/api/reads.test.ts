@@ -36,7 +36,11 @@ beforeAll(async () => {
   deletedId = h.emu.licenses(cid)[5]!._id;
   h.emu.deleteLicense(cid, deletedId);
   await h.sync();
-  await evaluateAlerts({ ledger: h.ledger, sinks: [] });
+  // An alert is listed once a sink took it (or failed to).
+  await evaluateAlerts({
+    ledger: h.ledger,
+    sinks: [{ id: 'test', deliver: async ({ alerts, accepted }) => accepted(alerts.map((a) => a.alertId)) }],
+  });
 }, 60_000);
 afterAll(() => h?.close());
 

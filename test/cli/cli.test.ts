@@ -177,7 +177,9 @@ describe('watch through the CLI', () => {
   it('raises alerts once: a second run raises nothing', async () => {
     const first = await cli(['alerts', '--json'], env);
     expect(first.code).toBe(0);
-    const items = JSON.parse(first.stdout).items;
+    const doc = JSON.parse(first.stdout);
+    expect(doc).toMatchObject({ retried: 0, pending: 0, sinks: [{ sink: 'console' }] });
+    const items = doc.items;
     expect(items.length).toBeGreaterThan(0);
     expect(items[0]).toMatchObject({
       licenseId: expect.any(String),
@@ -187,5 +189,17 @@ describe('watch through the CLI', () => {
     expect(first.stderr).toMatch(/ALERT/);
     const again = JSON.parse((await cli(['alerts', '--json'], env)).stdout);
     expect(again.items).toEqual([]);
+  });
+
+  it('refuses a bad --alert-format or ALERT_FORMAT in one line, before opening the store', async () => {
+    for (const [args, extra] of [
+      [['alerts', '--alert-format', 'digests'], {}],
+      [['alerts'], { ALERT_FORMAT: 'every' }],
+    ] as const) {
+      const r = await cli([...args], { ...env, ...extra, LICENSEWATCH_STORE: 'http://127.0.0.1:9' });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/--alert-format must be digest or each, got (digests|every)/);
+    }
   });
 });

@@ -1,9 +1,10 @@
-// The alerts handler over a ledger synced from the emulator into DynamoDB Local: each alert reaches SNS and a real
-// webhook once, a second run raises nothing, and a failed webhook delivery fails the run and is retried next time.
+// The alerts handler over a ledger synced from the emulator into DynamoDB Local: each alert reaches SNS (a digest and
+// a message of its own) and a real webhook (a digest) once, a second run raises nothing, and a failed webhook
+// delivery fails the run and is retried next time.
 import './quiet.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, type PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPartnerApi } from '#celigo/client';
 import { loadConfig } from '#functions/config';
@@ -25,15 +26,23 @@ let ledger: Ledger;
 let webhook: Server;
 let webhookUrl: string;
 let webhookStatus = 200;
-const webhookPosts: { alerts: { licenseId: string; rule: string }[] }[] = [];
+const webhookPosts: { format: string; alertIds: string[]; total: number; text: string }[] = [];
 const published: { topic: string; rule: string; licenseId: string }[] = [];
+const digests: { topic: string; alertIds: string[]; total: number }[] = [];
 
-/** SNS at its edge: records each PublishBatch entry and accepts it. */
+/** SNS at its edge: records each digest (Publish) and per-alert entry (PublishBatch), and accepts them. */
 const fakeSns = {
-  async send(command: PublishBatchCommand) {
+  async send(command: PublishBatchCommand | PublishCommand) {
+    if (!(command instanceof PublishBatchCommand)) {
+      const { input } = command;
+      expect(input.MessageAttributes?.format?.StringValue).toBe('digest');
+      digests.push({ topic: input.TopicArn!, ...JSON.parse(JSON.parse(input.Message!).default) });
+      return { MessageId: 'digest' };
+    }
     const entries = command.input.PublishBatchRequestEntries ?? [];
     for (const e of entries) {
       const alert = JSON.parse(e.Message!);
+      expect(e.MessageAttributes!.format!.StringValue).toBe('alert');
       published.push({
         topic: command.input.TopicArn!,
         rule: e.MessageAttributes!.rule!.StringValue!,
@@ -50,6 +59,7 @@ const sync = async () => {
 };
 
 let handler: ReturnType<typeof makeHandler>;
+let tableName: string;
 const run = () =>
   handler(scheduledEvent('LicenseWatch-AlertingSchedule'), lambdaContext('LicenseWatch-Alerts'));
 
@@ -71,7 +81,9 @@ beforeAll(async () => {
   connector = emu.addConnector();
   emu.addLicense(connector._id, { expires: new Date(Date.now() + 5 * DAY + 3_600_000).toISOString() });
   emu.addLicense(connector._id); // healthy: a year to go
-  const { client, tableName } = await freshTable('alerts');
+  const table = await freshTable('alerts');
+  const { client } = table;
+  tableName = table.tableName;
   ledger = createDynamoStore(client, tableName);
   await sync();
 
@@ -98,11 +110,15 @@ describe('alerts handler', () => {
     const first = await run();
     expect(first.raised).toBe(1);
     expect(published).toMatchObject([{ topic: TOPIC, rule: 'expiring' }]);
+    expect(digests).toMatchObject([{ topic: TOPIC, total: 1 }]);
     expect(webhookPosts).toHaveLength(1);
-    expect(webhookPosts[0]!.alerts.map((a) => a.licenseId)).toEqual([published[0]!.licenseId]);
+    expect(webhookPosts[0]).toMatchObject({ format: 'digest', total: 1 });
+    expect(webhookPosts[0]!.alertIds[0]!.startsWith(`${published[0]!.licenseId}#expiring#`)).toBe(true);
+    expect(webhookPosts[0]!.text).toContain(`--table ${tableName}`);
 
     expect(await run()).toMatchObject({ raised: 0, pending: 0 });
     expect(published).toHaveLength(1);
+    expect(digests).toHaveLength(1);
     expect(webhookPosts).toHaveLength(1);
   });
 
@@ -119,7 +135,7 @@ describe('alerts handler', () => {
     webhookStatus = 200;
     expect(await run()).toMatchObject({ raised: 0, retried: 1, pending: 0 });
     expect(webhookPosts).toHaveLength(2);
-    expect(webhookPosts[1]!.alerts.map((a) => a.licenseId)).toEqual([soon._id]);
+    expect(webhookPosts[1]!.alertIds.map((id) => id.split('#')[0])).toEqual([soon._id]);
     expect(published.filter((p) => p.licenseId === soon._id)).toHaveLength(1);
   });
 });

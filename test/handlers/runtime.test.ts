@@ -16,7 +16,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       tableName: 'ledger',
       partnerApi: { accounts: [{ name: 'default', apiUrl: 'https://api.integrator.io/v1' }] },
-      alerts: {},
+      alerts: { format: 'digest' },
       watch: { thresholds: [30, 14, 7, 1, 0], expiringDays: 30, expiredWithinDays: 30, notInstalledDays: 7 },
     });
   });
@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       WORK_QUEUE_URL: 'https://sqs/q',
       ALERT_TOPIC_ARN: 'arn:topic',
       ALERT_WEBHOOK_URL: 'https://hooks.example.com/x',
+      ALERT_FORMAT: 'each',
+      ALERT_REPORT_URL: 'https://api.example.com/',
       ALERT_THRESHOLDS: '7, 30,7 ,0',
       EXPIRING_DAYS: '45',
       EXPIRED_WITHIN_DAYS: '',
@@ -42,7 +44,12 @@ describe('loadConfig', () => {
       concurrency: 4,
       requestsPerSecond: 25,
     });
-    expect(config.alerts).toEqual({ topicArn: 'arn:topic', webhookUrl: 'https://hooks.example.com/x' });
+    expect(config.alerts).toEqual({
+      topicArn: 'arn:topic',
+      webhookUrl: 'https://hooks.example.com/x',
+      format: 'each',
+      reportUrl: 'https://api.example.com/',
+    });
     expect(config.watch).toEqual({
       thresholds: [30, 7, 0],
       expiringDays: 45,
@@ -53,9 +60,17 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable in one error', () => {
-    const attempt = () => loadConfig({ ALERT_THRESHOLDS: '30,x', EXPIRING_DAYS: '-1', PARTNER_API_RPS: '0' });
+    const attempt = () =>
+      loadConfig({
+        ALERT_FORMAT: 'digests',
+        ALERT_THRESHOLDS: '30,x',
+        EXPIRING_DAYS: '-1',
+        PARTNER_API_RPS: '0',
+      });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/TABLE_NAME: is required.*ALERT_THRESHOLDS.*EXPIRING_DAYS.*PARTNER_API_RPS/);
+    expect(attempt).toThrow(
+      /TABLE_NAME: is required.*ALERT_FORMAT: must be digest or each.*ALERT_THRESHOLDS.*EXPIRING_DAYS.*PARTNER_API_RPS/,
+    );
   });
 });
 

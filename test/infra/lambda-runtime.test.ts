@@ -124,9 +124,19 @@ function localEnvironment(name: FunctionName): Record<string, string> {
     'AWS::SNS::Topic': TOPIC_ARN,
     'AWS::SecretsManager::Secret': SECRET_ARN,
   };
+  // The API's URL (a Join over the API's id) only appears in digests' text.
+  const refsIn = (v: Json): string[] =>
+    JSON.stringify(v)
+      .match(/"Ref":"[^"]+"/g)
+      ?.map((r) => r.slice(7, -1)) ?? [];
+  const joined = (v: Json) =>
+    v?.['Fn::Join'] && refsIn(v).some((r) => resourceTypes[r] === 'AWS::ApiGatewayV2::Api')
+      ? 'https://api.execute-api.invalid/'
+      : undefined;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(deployed[name].environment)) {
-    const local = typeof value === 'string' ? value : standIns[resourceTypes[value?.Ref] ?? ''];
+    const local =
+      typeof value === 'string' ? value : (standIns[resourceTypes[value?.Ref] ?? ''] ?? joined(value));
     if (local === undefined)
       throw new Error(`${name}: no local stand-in for ${key}=${JSON.stringify(value)}`);
     env[key] = local;

@@ -297,7 +297,7 @@ describe('alert and ops topics', () => {
     });
   });
 
-  it('subscribe the e-mail addresses given as context, and none by default', () => {
+  it('subscribe the e-mail addresses given as context (alerts: digests only), and none by default', () => {
     expect(resources(s.template, 'AWS::SNS::Subscription')).toHaveLength(0);
     const withEmail = synthStack({
       alertEmail: 'licenses@example.com',
@@ -310,6 +310,7 @@ describe('alert and ops topics', () => {
       Protocol: 'email',
       Endpoint: 'licenses@example.com',
       TopicArn: { Ref: alertTopic },
+      FilterPolicy: { format: ['digest'] },
     });
     expect(subs).toContainEqual({
       Protocol: 'email',

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { consoleSink } from '#alerts/console';
-import { webhookSink } from '#alerts/webhook';
+import { webhookSink, webhookSinkId } from '#alerts/webhook';
 import type { DataSet, LicenseRecord } from '#local/emulator/index';
 import type { Alert, AlertSink } from '#watch/alert';
 import { evaluateAlerts, listAlerts, tightestThreshold } from '#watch/evaluate';
@@ -170,14 +170,14 @@ describe('rules', () => {
 });
 
 /** A sink that remembers what it accepted. */
-function memorySink(name = 'memory'): AlertSink & { got: Alert[] } {
+function memorySink(id = 'memory'): AlertSink & { got: Alert[] } {
   const got: Alert[] = [];
   return {
-    name,
+    id,
     got,
-    deliver: async (alerts) => {
+    deliver: async ({ alerts, accepted }) => {
       got.push(...alerts);
-      return alerts.map((a) => a.alertId);
+      accepted(alerts.map((a) => a.alertId));
     },
   };
 }
@@ -248,7 +248,7 @@ describe('alerts', () => {
   it('a webhook that fails then recovers gets each alert exactly once; the console is not held back', async () => {
     await start([L.fiveDays, L.halfDay, L.justExpired]);
     let failing = true;
-    const received: { text: string; alerts: Alert[] }[] = [];
+    const received: { text: string; alertIds: string[]; alerts: Alert[] }[] = [];
     const server = createServer(async (req: IncomingMessage, res) => {
       let body = '';
       for await (const chunk of req) body += chunk;
@@ -262,11 +262,14 @@ describe('alerts', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?token=secret-in-url`;
     const lines: string[] = [];
-    const sinks = () => [consoleSink((l) => lines.push(l)), webhookSink(url, { retries: 1, backoffMs: 5 })];
+    const sinks = () => [
+      consoleSink((l) => lines.push(l)),
+      webhookSink(url, { format: 'each', retries: 1, backoffMs: 5 }),
+    ];
     try {
       const first = await evaluateAlerts({ ledger: h.ledger, sinks: sinks() });
       expect(first.items).toHaveLength(3);
-      expect(first.items.every((a) => a.pendingSinks.join() === 'webhook')).toBe(true);
+      expect(first.items.every((a) => a.pendingSinks.join() === webhookSinkId(url))).toBe(true);
       expect(first.errors[0]!.message).toMatch(/503/);
       expect(first.errors[0]!.message).not.toContain('secret-in-url');
       expect(lines).toHaveLength(3);
@@ -280,7 +283,8 @@ describe('alerts', () => {
       expect(received[0]!.alerts.map((a) => a.licenseId).sort()).toEqual(
         sorted(L.fiveDays, L.halfDay, L.justExpired),
       );
-      expect(received[0]!.text).toMatch(/3 new alert/);
+      expect(received[0]!.alertIds.sort()).toEqual(received[0]!.alerts.map((a) => a.alertId).sort());
+      expect(received[0]!.text).toMatch(/3 alert/);
       expect(lines).toHaveLength(3); // the console got them once, at the first run
       expect((await listAlerts(h.ledger)).items.every((a) => a.status === 'sent')).toBe(true);
     } finally {

@@ -5,6 +5,7 @@ import type {
   ConnectorMeta,
   ConnectorSnapshot,
   DeliveryLease,
+  HeldDelivery,
   LicenseState,
   LicenseWrite,
   PageDigest,
@@ -139,17 +140,69 @@ export interface RunStore {
 
 /** Alerts raised, as listed. */
 export interface AlertLog {
-  /** Alerts raised, newest first: each the alert with `status` and `sentAt`; of one partner account if named. */
+  /**
+   * Alerts raised, newest first, of one partner account if named: each the alert with `status` (`pending` while a
+   * delivery to one of its sinks failed and was not accepted since, else `sent`), `sentAt`, and its `deliveries`.
+   */
   listAlerts(page: PageRequest & { account?: string }): Promise<Page<Record<string, unknown>>>;
 }
 
-/** Alert delivery: a claim per alert, and an outbox entry per claimed delivery until its sink accepts it. */
+/** Deliveries held by one evaluation, per sink id. */
+export type HeldBySink = Map<string, HeldDelivery[]>;
+
+/**
+ * Alert delivery, per (alert, sink). One evaluation at a time delivers to a sink: it holds the sink's lease. What it
+ * is about to deliver goes first into the sink's outbox (batches, with the alerts), so a later evaluation finds
+ * what was not accepted without reading every claim; what the sink accepts is recorded on the alert's claim item.
+ * Every write of a delivery is guarded on its batch's owner, so an evaluation that lost its lease changes nothing.
+ */
 export interface AlertDelivery {
-  claimAlert(claim: AlertClaim, lease: DeliveryLease): Promise<boolean>;
-  pendingDeliveries(): AsyncIterable<AlertClaim & { lease: DeliveryLease }>;
-  takeDelivery(alertId: string, seen: DeliveryLease, lease: DeliveryLease): Promise<boolean>;
-  deliveryDone(claim: AlertClaim, at: string): Promise<void>;
-  deliveryLeft(alertId: string, left: string[], error: string): Promise<void>;
+  /** Takes the sink's lease when nobody holds it (or the holder's ran out); false while another evaluation does. */
+  acquireSink(sinkId: string, lease: DeliveryLease, now: number): Promise<boolean>;
+  /** Extends the lease to `lease.until` while `lease.owner` still holds it; false when it was lost. */
+  renewSink(sinkId: string, lease: DeliveryLease): Promise<boolean>;
+  /** Hands the lease back, if `owner` still holds it. */
+  releaseSink(sinkId: string, owner: string): Promise<void>;
+  /**
+   * Outbox entries written before deliveries were kept per sink (their sinks named `sns`, `webhook`, `console`),
+   * moved into the outboxes of the sinks in `sinkByName` (whose leases `owner` holds) and held by `owner`. Names
+   * without a sink here stay behind for a run that has one.
+   */
+  migrateLegacyOutbox(sinkByName: Record<string, string>, owner: string, now: number): Promise<HeldBySink>;
+  /** What the sink's outbox still holds (a failed delivery, a crashed or stalled evaluation), now held by `owner`. */
+  takeOverOutbox(sinkId: string, owner: string): Promise<HeldDelivery[]>;
+  /** Of these alerts, those each sink has not been given: claims read in batches, nothing written. */
+  unclaimed(claims: AlertClaim[], sinkIds: string[]): Promise<Map<string, AlertClaim[]>>;
+  /**
+   * Puts alerts new to the sink into its outbox while `owner` holds its lease, and holds them: none when the lease
+   * was lost meanwhile.
+   */
+  openDeliveries(
+    sinkId: string,
+    owner: string,
+    claims: AlertClaim[],
+    at: string,
+    now: number,
+  ): Promise<HeldDelivery[]>;
+  /**
+   * Records deliveries of one outbox batch the sink accepted, while `owner` holds the batch; the ids recorded.
+   * `closes`: these are the last deliveries the batch lists, so it goes too.
+   */
+  recordAccepted(
+    sinkId: string,
+    owner: string,
+    deliveries: HeldDelivery[],
+    closes: boolean,
+    at: string,
+  ): Promise<string[]>;
+  /** Leaves deliveries the sink did not accept in the outbox for the next evaluation, attempt and error noted. */
+  releaseDeliveries(
+    sinkId: string,
+    owner: string,
+    deliveries: HeldDelivery[],
+    error: string,
+    at: string,
+  ): Promise<void>;
 }
 
 export interface LedgerStore

@@ -167,12 +167,33 @@ export interface AlertClaim {
   alertId: string;
   raisedAt: string;
   alert: Record<string, unknown>;
-  /** Sinks that have not accepted it yet. */
-  pending: string[];
 }
 
+/** Who holds a sink's lease, and until when (ms since the epoch): an evaluation's id and its lease's end. */
 export interface DeliveryLease {
-  leaseUntil: number;
+  owner: string;
+  until: number;
+}
+
+/**
+ * One alert's delivery to one sink, held by this evaluation: the alert, its claim key, and the outbox batch that
+ * lists it until the sink accepts it (opaque to the domain; `batchSize` says how many deliveries that batch lists,
+ * so the one who records the last of them can remove it; `attempts` counts the deliveries tried before).
+ */
+export interface HeldDelivery {
+  alertId: string;
+  key: AlertKey;
+  alert: Record<string, unknown>;
+  batch: string;
+  batchSize: number;
   attempts: number;
+}
+
+/** A claim's delivery state for one sink, as listed with the alert. */
+export interface SinkDeliveryState {
+  sink: string;
+  state: 'pending' | 'accepted';
+  attempts: number;
+  acceptedAt?: string;
   lastError?: string;
 }

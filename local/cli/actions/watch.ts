@@ -1,7 +1,7 @@
 // `report ...` and `alerts`: what needs attention, and alerts raised once each.
 import { consoleSink } from '#alerts/console';
 import { webhookSink } from '#alerts/webhook';
-import { parseSetting, setting } from '#functions/config';
+import { type AlertFormat, DEFAULTS, parseSetting, setting } from '#functions/config';
 import { checkAccount } from '#ledger/portfolio';
 import type { AlertSink } from '#watch/alert';
 import { DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
@@ -35,26 +35,43 @@ export async function report(
   printLicenses(views, opts);
 }
 
+/** Where a digest's reader finds the full list, from the CLI. */
+const POINTER =
+  '`licensewatch report expiring|expired|not-installed`, or GET /alerts on `licensewatch serve`';
+
 export async function alerts(
   ctx: Context,
-  opts: { json?: boolean; thresholds: string; webhookUrl?: string },
+  opts: { json?: boolean; thresholds: string; webhookUrl?: string; alertFormat: AlertFormat },
 ) {
+  // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseSetting(setting.thresholds, opts.thresholds, '--thresholds');
+  const format = opts.alertFormat;
   const sinks: AlertSink[] = [consoleSink()];
   if (opts.webhookUrl) {
     if (!/^https?:\/\//.test(opts.webhookUrl))
       throw new CliError('bad_flag', 'the webhook URL must start with http:// or https://');
-    sinks.push(webhookSink(opts.webhookUrl));
+    sinks.push(webhookSink(opts.webhookUrl, { format, pointer: POINTER }));
   }
   const result = await evaluateAlerts({
-    ledger: await ctx.ledger(),
+    // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
+    ledger: await ctx.ledger({ metaCacheMs: 60_000 }),
     sinks,
-    config: { ...DEFAULT_WATCH_CONFIG, thresholds },
+    config: { ...DEFAULT_WATCH_CONFIG, thresholds, leaseMs: DEFAULTS.cliAlertLeaseMs },
   });
   for (const e of result.errors)
     log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
+  for (const s of result.sinks.filter((x) => x.busy))
+    log(
+      `alert delivery to ${s.sink} skipped: another evaluation holds it (an interrupted run holds it ` +
+        `for up to ${DEFAULTS.cliAlertLeaseMs / 60_000} minutes)`,
+    );
   if (opts.json) {
-    printJson({ items: result.items, retried: result.retried, pending: result.pending });
+    printJson({
+      items: result.items,
+      retried: result.retried,
+      pending: result.pending,
+      sinks: result.sinks,
+    });
   } else {
     printTable(
       result.items,

@@ -51,5 +51,16 @@ export function registerWatch(program: Command, context: () => Context): void {
     .addOption(
       new Option('--webhook-url <url>', 'Slack-compatible webhook for new alerts').env('ALERT_WEBHOOK_URL'),
     )
+    .addOption(
+      parsedBy(
+        new Option(
+          '--alert-format <format>',
+          "the webhook's messages: digest (one per run) or each (per alert)",
+        )
+          .env('ALERT_FORMAT')
+          .default(DEFAULTS.alertFormat),
+        (s) => s.alertFormat,
+      ),
+    )
     .action(async (opts) => (await actions()).alerts(context(), opts));
 }

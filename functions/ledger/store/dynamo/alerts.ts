@@ -1,122 +1,112 @@
-// Alert claims (one item per alert, conditional on its absence) and the outbox of deliveries not yet accepted.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+// Claim items as stored and as listed: one item per alert (`LICENSE#<lid>` / `ALERT#<rule>#<cycle>#<threshold>`, in
+// the ALERTS feed), holding each sink's delivery in an attribute of its own, `sink:<sinkId>`.
 import type { PageRequest } from '../port.ts';
-import type { AlertClaim, DeliveryLease } from '../records.ts';
+import type { AlertKey, SinkDeliveryState } from '../records.ts';
 import { FEED, key } from './keys.ts';
-import { feedPage, isConditionFailure, queryAll, stripKeys, type Table, transact } from './query.ts';
+import { feedPage, type Item, stripKeys, type Table, type TransactItem } from './query.ts';
 
-/** Claims an alert and opens its outbox entry, in one transaction; false when it was claimed before. */
-export async function claimAlert(table: Table, claim: AlertClaim, lease: DeliveryLease): Promise<boolean> {
-  try {
-    await transact(table, [
-      {
-        Put: {
-          TableName: table.name,
-          Item: {
-            ...key.alert(claim.key),
-            type: 'alert',
-            feed_pk: FEED.alerts,
-            feed_sk: `${claim.raisedAt}#${claim.alertId}`,
-            ...claim.alert,
-            status: 'pending',
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Put: {
-          TableName: table.name,
-          Item: {
-            ...key.outbox(claim.alertId),
-            alertKey: claim.key,
-            alert: claim.alert,
-            pending: claim.pending,
-            ...lease,
-          },
-        },
-      },
-    ]);
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+/**
+ * One sink's delivery of an alert, in the attribute `sink:<sinkId>` of its claim item: written when the sink
+ * accepted it, or when a delivery failed (so the alert is listed as pending). An attribute per sink, not a map, so
+ * any sink's write creates the item or adds to it alike, and two sinks never race over one map.
+ */
+export interface SinkEntry {
+  state: 'pending' | 'accepted';
+  attempts: number;
+  acceptedAt?: string;
+  failedAt?: string;
+  lastError?: string;
 }
 
-export async function* pendingDeliveries(
+const SINK_ATTR = 'sink:';
+export const sinkAttr = (sinkId: string) => `${SINK_ATTR}${sinkId}`;
+
+/**
+ * Whether a claim item already stands for a sink. Items written before deliveries were kept per sink carry `status`
+ * (`pending` / `sent`): those were claimed for every sink then, and count as delivered to every sink (a delivery
+ * still pending from then is in the old outbox, and is moved to the sink's own).
+ */
+export function claimedFor(item: Item, sinkId: string): boolean {
+  return item.status !== undefined || item[sinkAttr(sinkId)] !== undefined;
+}
+
+/**
+ * Writes one sink's entry on an alert's claim item, creating the item when it is the first: the alert's fields
+ * and feed position are set only if absent. Unguarded: the caller's transaction is guarded on the batch's owner.
+ */
+export function writeEntry(
   table: Table,
-): AsyncGenerator<AlertClaim & { lease: DeliveryLease }> {
-  for await (const item of queryAll(table, {
-    KeyConditionExpression: 'PK = :pk',
-    ExpressionAttributeValues: { ':pk': key.outbox('').PK },
-    ConsistentRead: true,
-  })) {
-    const alert = item.alert as Record<string, unknown>;
-    yield {
-      key: (item.alertKey as AlertClaim['key'] | undefined) ?? legacyKey(item.SK as string, alert),
-      alertId: item.SK as string,
-      raisedAt: alert.raisedAt as string,
-      alert,
-      pending: item.pending as string[],
-      lease: {
-        leaseUntil: item.leaseUntil as number,
-        attempts: item.attempts as number,
-        ...(item.lastError ? { lastError: item.lastError as string } : {}),
-      },
-    };
-  }
-}
-
-/** Takes over a delivery whose lease the caller saw run out; false when another evaluation took it first. */
-export async function takeDelivery(table: Table, alertId: string, seen: DeliveryLease, lease: DeliveryLease) {
-  try {
-    await table.doc.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: key.outbox(alertId),
-        UpdateExpression: 'SET leaseUntil = :lease',
-        ConditionExpression: 'leaseUntil = :seen',
-        ExpressionAttributeValues: { ':lease': lease.leaseUntil, ':seen': seen.leaseUntil },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
-export async function deliveryDone(table: Table, claim: AlertClaim, at: string): Promise<void> {
-  await transact(table, [
-    {
-      Update: {
-        TableName: table.name,
-        Key: key.alert(claim.key),
-        UpdateExpression: 'SET #status = :sent, sentAt = :at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':at': at },
-      },
-    },
-    { Delete: { TableName: table.name, Key: key.outbox(claim.alertId) } },
-  ]);
-}
-
-export async function deliveryLeft(
-  table: Table,
-  alertId: string,
-  left: string[],
-  error: string,
-): Promise<void> {
-  await table.doc.send(
-    new UpdateCommand({
+  alertKey: AlertKey,
+  alert: Record<string, unknown>,
+  sinkId: string,
+  entry: SinkEntry,
+): TransactItem {
+  const names: Record<string, string> = { '#sink': sinkAttr(sinkId), '#type': 'type' };
+  const values: Record<string, unknown> = {
+    ':entry': entry,
+    ':type': 'alert',
+    ':feed': FEED.alerts,
+    ':at': `${alert.raisedAt}#${alert.alertId}`,
+  };
+  const sets = [
+    '#sink = :entry',
+    '#type = if_not_exists(#type, :type)',
+    'feed_pk = if_not_exists(feed_pk, :feed)',
+    'feed_sk = if_not_exists(feed_sk, :at)',
+  ];
+  Object.entries(alert).forEach(([field, value], i) => {
+    if (value === undefined) return;
+    names[`#f${i}`] = field;
+    values[`:f${i}`] = value;
+    sets.push(`#f${i} = if_not_exists(#f${i}, :f${i})`);
+  });
+  return {
+    Update: {
       TableName: table.name,
-      Key: key.outbox(alertId),
-      // The lease is released at once so the next evaluation retries without waiting.
-      UpdateExpression:
-        'SET pending = :left, leaseUntil = :zero, attempts = attempts + :one, lastError = :err',
-      ExpressionAttributeValues: { ':left': left, ':zero': 0, ':one': 1, ':err': error },
-    }),
-  );
+      Key: key.alert(alertKey),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** The alert a claim item holds: the item without its keys, index attributes and delivery state. */
+export function alertOfClaim(item: Item): Record<string, unknown> {
+  const { status: _status, sentAt: _sentAt, ...rest } = stripKeys<Item>(item);
+  return Object.fromEntries(Object.entries(rest).filter(([name]) => !name.startsWith(SINK_ATTR)));
+}
+
+/**
+ * An alert as listed: `pending` while a sink's delivery failed and was not accepted since, else `sent` at the last
+ * acceptance. Items written before deliveries were kept per sink keep the status and time written then until a
+ * sink records anything on them.
+ */
+export function toAlertRecord(item: Item): Record<string, unknown> {
+  const alert = alertOfClaim(item);
+  const deliveries: SinkDeliveryState[] = Object.entries(item)
+    .filter(([name]) => name.startsWith(SINK_ATTR))
+    .map(([name, value]) => {
+      const e = value as SinkEntry;
+      return {
+        sink: name.slice(SINK_ATTR.length),
+        state: e.state,
+        attempts: e.attempts ?? 0,
+        ...(e.acceptedAt ? { acceptedAt: e.acceptedAt } : {}),
+        ...(e.lastError && e.state === 'pending' ? { lastError: e.lastError } : {}),
+      };
+    })
+    .sort((a, b) => a.sink.localeCompare(b.sink));
+  if (deliveries.length === 0) {
+    return { ...alert, status: item.status ?? 'sent', ...(item.sentAt ? { sentAt: item.sentAt } : {}) };
+  }
+  const pending = deliveries.some((d) => d.state === 'pending');
+  const lastAccepted = deliveries
+    .map((d) => d.acceptedAt ?? '')
+    .sort()
+    .at(-1);
+  const sentAt = pending ? undefined : lastAccepted || (item.sentAt as string | undefined);
+  return { ...alert, status: pending ? 'pending' : 'sent', ...(sentAt ? { sentAt } : {}), deliveries };
 }
 
 export const listAlerts = (table: Table, page: PageRequest & { account?: string }) =>
@@ -124,17 +114,5 @@ export const listAlerts = (table: Table, page: PageRequest & { account?: string 
     table,
     { feed: FEED.alerts, newestFirst: true, account: page.account },
     { limit: page.limit ?? 100, cursor: page.cursor },
-    (item) => stripKeys<Record<string, unknown>>(item),
+    toAlertRecord,
   );
-
-/**
- * Outbox entries written before keys were stored beside them: the key from the alert's own fields. The id is
- * `<licenseId>#<rule>#<cycle>#<threshold>`; cycle and threshold contain no `#`, so they are the last two parts.
- */
-function legacyKey(alertId: string, alert: Record<string, unknown>): AlertClaim['key'] {
-  const licenseId = String(alert.licenseId);
-  const rule = String(alert.rule);
-  const tail = alertId.slice(`${licenseId}#${rule}#`.length);
-  const cut = tail.lastIndexOf('#');
-  return { licenseId, rule, cycle: tail.slice(0, cut), threshold: tail.slice(cut + 1) };
-}

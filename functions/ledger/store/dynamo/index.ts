@@ -14,13 +14,17 @@ import type {
 } from '../port.ts';
 import type { ConnectorMeta } from '../records.ts';
 import * as alerts from './alerts.ts';
+import { unclaimed } from './claims.ts';
 import { FEED } from './keys.ts';
+import { migrateLegacyOutbox } from './legacy.ts';
 import * as reads from './license-reads.ts';
 import * as licenses from './licenses.ts';
 import * as meta from './meta.ts';
+import * as outbox from './outbox.ts';
 import * as portfolio from './portfolio.ts';
 import { queryAll, type Table } from './query.ts';
 import * as runs from './runs.ts';
+import * as sinkLease from './sink-lease.ts';
 import { INDEX } from './table.ts';
 
 export { LeaseLostError } from './meta.ts';
@@ -49,7 +53,8 @@ export function site(doc: DynamoDBDocumentClient, tableName: string, options: Dy
 
 export function connectorFacet({ table, options }: Site): ConnectorStore {
   const cacheMs = options.metaCacheMs ?? 0;
-  const cache = new Map<string, { at: number; meta: ConnectorMeta | undefined }>();
+  // The read itself is kept, so callers asking at once (a rule's pages viewed together) share one GetItem.
+  const cache = new Map<string, { at: number; meta: Promise<ConnectorMeta | undefined> }>();
   return {
     async listConnectors() {
       const out: ConnectorMeta[] = [];
@@ -63,14 +68,18 @@ export function connectorFacet({ table, options }: Site): ConnectorStore {
       }
       return out;
     },
-    async getConnector(cid, { consistent = false } = {}) {
+    getConnector(cid, { consistent = false } = {}) {
       const hit = cache.get(cid);
       if (!consistent && hit && Date.now() - hit.at < cacheMs) return hit.meta;
-      const item = await meta.readMeta(table, cid, consistent);
       // A META item without a connector record yet (an API write to a connector never listed) is no connector.
-      const found = item?.type === 'connector' ? meta.toConnectorMeta(item) : undefined;
-      if (cacheMs > 0) cache.set(cid, { at: Date.now(), meta: found });
-      return found;
+      const read = meta
+        .readMeta(table, cid, consistent)
+        .then((item) => (item?.type === 'connector' ? meta.toConnectorMeta(item) : undefined));
+      if (cacheMs > 0) {
+        cache.set(cid, { at: Date.now(), meta: read });
+        read.catch(() => cache.delete(cid));
+      }
+      return read;
     },
     async connectorEpoch(cid) {
       return ((await meta.readMeta(table, cid, true))?.epoch as number | undefined) ?? 0;
@@ -129,11 +138,18 @@ export function alertLogFacet({ table }: Site): AlertLog {
 
 export function alertDeliveryFacet({ table }: Site): AlertDelivery {
   return {
-    claimAlert: (claim, lease) => alerts.claimAlert(table, claim, lease),
-    pendingDeliveries: () => alerts.pendingDeliveries(table),
-    takeDelivery: (alertId, seen, lease) => alerts.takeDelivery(table, alertId, seen, lease),
-    deliveryDone: (claim, at) => alerts.deliveryDone(table, claim, at),
-    deliveryLeft: (alertId, left, error) => alerts.deliveryLeft(table, alertId, left, error),
+    acquireSink: (sinkId, lease, now) => sinkLease.acquireSink(table, sinkId, lease, now),
+    renewSink: (sinkId, lease) => sinkLease.renewSink(table, sinkId, lease),
+    releaseSink: (sinkId, owner) => sinkLease.releaseSink(table, sinkId, owner),
+    migrateLegacyOutbox: (sinkByName, owner, now) => migrateLegacyOutbox(table, sinkByName, owner, now),
+    takeOverOutbox: (sinkId, owner) => outbox.takeOverOutbox(table, sinkId, owner),
+    unclaimed: (claims, sinkIds) => unclaimed(table, claims, sinkIds),
+    openDeliveries: (sinkId, owner, claims, at, now) =>
+      outbox.openDeliveries(table, sinkId, owner, claims, at, now),
+    recordAccepted: (sinkId, owner, deliveries, closes, at) =>
+      outbox.recordAccepted(table, sinkId, owner, deliveries, closes, at),
+    releaseDeliveries: (sinkId, owner, deliveries, error, at) =>
+      outbox.releaseDeliveries(table, sinkId, owner, deliveries, error, at),
   };
 }
 

@@ -8,6 +8,8 @@ export const PREFIX = {
   version: 'V#',
   alert: 'ALERT#',
   run: 'RUN#',
+  outbox: 'OUTBOX#',
+  batch: 'BATCH#',
 } as const;
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -31,7 +33,14 @@ export const key = {
     PK: `${PREFIX.license}${k.licenseId}`,
     SK: `${PREFIX.alert}${k.rule}#${k.cycle}#${k.threshold}`,
   }),
-  outbox: (alertId: string) => ({ PK: 'OUTBOX', SK: alertId }),
+  /** Today's single outbox, one entry per alert with the names of the sinks still due: read only to migrate it. */
+  legacyOutbox: (alertId: string) => ({ PK: 'OUTBOX', SK: alertId }),
+  /** A sink's outbox: its lease (one evaluation delivers to a sink at a time), and its batches of deliveries. */
+  sinkLease: (sinkId: string) => ({ PK: `${PREFIX.outbox}${sinkId}`, SK: 'LEASE' }),
+  outboxBatch: (sinkId: string, batch: string) => ({
+    PK: `${PREFIX.outbox}${sinkId}`,
+    SK: `${PREFIX.batch}${batch}`,
+  }),
   runSummary: (runId: string) => ({ PK: `${PREFIX.run}${runId}`, SK: 'SUMMARY' }),
   runConnector: (runId: string, cid: string) => ({
     PK: `${PREFIX.run}${runId}`,
@@ -54,6 +63,18 @@ export const FEED = {
 
 /** Partition of the byExpiry index holding licenses that expire in the given month: `EXP#2026-11`. */
 export const expiryMonth = (iso: string) => `EXP#${iso.slice(0, 7)}`;
+
+/**
+ * An alert's claim key from its id, `<licenseId>#<rule>#<cycle>#<threshold>`: rule, cycle (an ISO date or `once`)
+ * and threshold contain no `#`, so they are the last three parts and the license id is what is left.
+ */
+export function alertKeyOf(alertId: string): AlertKey {
+  const parts = alertId.split('#');
+  const threshold = parts.pop() ?? '';
+  const cycle = parts.pop() ?? '';
+  const rule = parts.pop() ?? '';
+  return { licenseId: parts.join('#'), rule, cycle, threshold };
+}
 
 /**
  * The shape of current items and page digests this version writes. 2: current items carry the `lookup` index's

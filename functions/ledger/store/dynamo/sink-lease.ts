@@ -1,0 +1,62 @@
+// A sink's lease, `OUTBOX#<sinkId>` / `LEASE`: one evaluation at a time delivers to a sink. It names its owner (the
+// evaluation's id) and runs until leaseUntil; it is renewed while its evaluation runs and handed back at the end.
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryLease } from '../records.ts';
+import { key } from './keys.ts';
+import { isConditionFailure, type Table } from './query.ts';
+
+export const OWNER = { '#owner': 'owner' } as const;
+
+export async function acquireSink(table: Table, sinkId: string, lease: DeliveryLease, now: number) {
+  try {
+    await table.doc.send(
+      new PutCommand({
+        TableName: table.name,
+        Item: { ...key.sinkLease(sinkId), owner: lease.owner, leaseUntil: lease.until },
+        ConditionExpression: 'attribute_not_exists(PK) OR leaseUntil <= :now OR #owner = :owner',
+        ExpressionAttributeNames: OWNER,
+        ExpressionAttributeValues: { ':now': now, ':owner': lease.owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export async function renewSink(table: Table, sinkId: string, lease: DeliveryLease): Promise<boolean> {
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: key.sinkLease(sinkId),
+        UpdateExpression: 'SET leaseUntil = :until',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: OWNER,
+        ExpressionAttributeValues: { ':until': lease.until, ':owner': lease.owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export async function releaseSink(table: Table, sinkId: string, owner: string): Promise<void> {
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: key.sinkLease(sinkId),
+        UpdateExpression: 'SET leaseUntil = :zero',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: OWNER,
+        ExpressionAttributeValues: { ':zero': 0, ':owner': owner },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}

@@ -1,0 +1,140 @@
+// The alerts the rules call for now: one per license, rule, cycle (expiry date or deletion) and threshold crossed.
+import { DEFAULTS } from '#functions/config';
+import type { LicenseView } from '#ledger/schemas';
+import type { AlertClaim, ViewStore } from '#ledger/store/port';
+import type { Alert, RuleName } from './alert.ts';
+import { deletedWithin, expiredWithin, expiringWithin, notInstalledPages } from './rules.ts';
+
+export interface WatchConfig {
+  /** Alert schedule in days before expiry, e.g. [30, 14, 7, 1, 0]. */
+  thresholds: number[];
+  expiringDays: number;
+  expiredWithinDays: number;
+  notInstalledDays: number;
+  /** How far back the deleted rule looks; each deletion still alerts once. */
+  deletedWithinDays: number;
+  /**
+   * How long a claimed delivery is reserved for the evaluation that claimed it: longer than any evaluation may run
+   * (the alerts Lambda's timeout), so a delivery is taken over only from an evaluation that is gone.
+   */
+  leaseMs: number;
+}
+
+export const DEFAULT_WATCH_CONFIG: WatchConfig = {
+  thresholds: DEFAULTS.thresholds.split(',').map(Number),
+  expiringDays: DEFAULTS.expiringDays,
+  expiredWithinDays: DEFAULTS.expiredWithinDays,
+  notInstalledDays: DEFAULTS.notInstalledDays,
+  deletedWithinDays: DEFAULTS.deletedWithinDays,
+  leaseMs: DEFAULTS.alertLeaseMs,
+};
+
+/** The tightest schedule threshold a license at `days` has crossed, or undefined when it crossed none. */
+export function tightestThreshold(days: number, thresholds: number[]): number | undefined {
+  return [...thresholds].sort((a, b) => a - b).find((t) => days <= t);
+}
+
+/** An alert with the key of its claim; the id is stable, so the same alert always has the same id. */
+export interface Candidate {
+  alert: Alert;
+  key: AlertClaim['key'];
+}
+
+/** The alerts the rules call for now, all together. */
+export async function candidateAlerts(ledger: ViewStore, config: WatchConfig): Promise<Candidate[]> {
+  const out: Candidate[] = [];
+  await forEachCandidate(ledger, config, (chunk) => out.push(...chunk));
+  return out;
+}
+
+/** Candidates in pages of about this many: what the caller can start on while the rules read on. */
+const CHUNK = 1_000;
+
+/**
+ * The alerts the rules call for now, handed over in chunks as the rules read them (the rules run at once, the
+ * not-installed one page by page), so the caller's reads of their claims overlap the rules' own reads.
+ */
+export async function forEachCandidate(
+  ledger: ViewStore,
+  config: WatchConfig,
+  onChunk: (candidates: Candidate[]) => void,
+): Promise<void> {
+  const raisedAt = ledger.now().toISOString();
+  const candidate = (
+    rule: RuleName,
+    view: LicenseView,
+    cycle: string,
+    threshold: number | undefined,
+    message: string,
+  ): Candidate => {
+    const key = {
+      licenseId: view.id,
+      rule,
+      cycle,
+      threshold: threshold === undefined ? '-' : String(threshold),
+    };
+    return {
+      key,
+      alert: {
+        alertId: `${key.licenseId}#${rule}#${cycle}#${key.threshold}`,
+        rule,
+        licenseId: view.id,
+        connectorId: view.connectorId,
+        account: view.account,
+        threshold,
+        expires: view.expires,
+        daysToExpiry: view.daysToExpiry,
+        email: view.email,
+        edition: view.edition,
+        deletedAt: view.deletedAt,
+        raisedAt,
+        message,
+      },
+    };
+  };
+  const who = (v: LicenseView) =>
+    `${v.email ?? 'unknown user'} (license ${v.id}, connector ${v.connectorId})`;
+  const horizon = Math.max(...config.thresholds);
+
+  await Promise.all([
+    expiringWithin(ledger, horizon, { expiringDays: config.expiringDays }).then((views) =>
+      onChunk(
+        views.flatMap((view) => {
+          const threshold = tightestThreshold(view.daysToExpiry!, config.thresholds);
+          if (threshold === undefined) return [];
+          const when = view.daysToExpiry === 0 ? 'within a day' : `in ${view.daysToExpiry} day(s)`;
+          const message = `${who(view)} expires ${when}, on ${view.expires}`;
+          return [candidate('expiring', view, view.expires!, threshold, message)];
+        }),
+      ),
+    ),
+    expiredWithin(ledger, config.expiredWithinDays).then((views) =>
+      onChunk(
+        views.map((view) =>
+          candidate('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`),
+        ),
+      ),
+    ),
+    notInstalledPages(ledger, config.notInstalledDays, CHUNK, (views) =>
+      onChunk(
+        views.map((view) => {
+          const message = `${who(view)} was created on ${view.created} and is not installed yet`;
+          return candidate('not-installed', view, 'once', config.notInstalledDays, message);
+        }),
+      ),
+    ),
+    deletedWithin(ledger, config.deletedWithinDays).then((views) =>
+      onChunk(
+        views.map((view) =>
+          candidate(
+            'deleted',
+            view,
+            view.deletedAt!,
+            undefined,
+            `${who(view)} is gone upstream (noticed ${view.deletedAt})`,
+          ),
+        ),
+      ),
+    ),
+  ]);
+}
