@@ -14,14 +14,50 @@ export interface Latency {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Mean response size, bytes. */
+  meanBytes: number;
 }
 
 /** Serves the table, then loads each route for `seconds` with `connections` clients, cycling through the given ids. */
+/** What the lookups cycle through: licenses, their customers' addresses and domains, connectors. */
+export interface Sample {
+  licenseIds: string[];
+  emails: string[];
+  domains: string[];
+  connectorIds: string[];
+}
+
+/** Every GET route that answers JSON, at its default page size, each request's parameters taken in turn from the sample. */
+export function jsonRoutes(s: Sample): [string, (i: number) => string][] {
+  const at = <T>(xs: T[], i: number) => xs[i % xs.length]!;
+  const q = encodeURIComponent;
+  return [
+    ['GET /connectors', () => '/connectors'],
+    ['GET /connectors/{cid}/licenses', (i) => `/connectors/${at(s.connectorIds, i)}/licenses`],
+    ['GET /licenses/{id}', (i) => `/licenses/${at(s.licenseIds, i)}`],
+    ['GET /licenses/{id}/history', (i) => `/licenses/${at(s.licenseIds, i)}/history`],
+    ['GET /licenses?email=', (i) => `/licenses?email=${q(at(s.emails, i))}`],
+    ['GET /licenses?domain=', (i) => `/licenses?domain=${q(at(s.domains, i))}`],
+    ['GET /changes', () => '/changes'],
+    ['GET /changes?includeBaseline=true', () => '/changes?includeBaseline=true'],
+    ['GET /reports/expiring?withinDays=30', () => '/reports/expiring?withinDays=30'],
+    ['GET /reports/expired?withinDays=30', () => '/reports/expired?withinDays=30'],
+    ['GET /reports/not-installed', () => '/reports/not-installed'],
+    ['GET /alerts', () => '/alerts'],
+    ['GET /sync-runs', () => '/sync-runs'],
+  ];
+}
+
 export async function apiLatency(
   endpoint: string,
   table: string,
-  licenseIds: string[],
-  { seconds = 10, connections = 10 } = {},
+  sample: Sample,
+  {
+    seconds = 10,
+    connections = 10,
+    only,
+    limits = [],
+  }: { seconds?: number; connections?: number; only?: RegExp; limits?: number[] } = {},
 ): Promise<Latency[]> {
   const child = spawn(
     process.execPath,
@@ -40,10 +76,17 @@ export async function apiLatency(
       });
       child.on('exit', () => reject(new Error(`serve exited: ${err}`)));
     });
-    const routes: [string, (i: number) => string][] = [
-      ['GET /licenses/{id}', (i) => `/licenses/${licenseIds[i % licenseIds.length]}`],
-      ['GET /licenses/{id}/history', (i) => `/licenses/${licenseIds[i % licenseIds.length]}/history`],
-      ['GET /reports/expiring?withinDays=30', () => '/reports/expiring?withinDays=30'],
+    const chosen = jsonRoutes(sample).filter(([route]) => !only || only.test(route));
+    // `limits`: each list route again at these page sizes, to see what a default would cost.
+    const lists = chosen.filter(([route]) => !route.includes('{id}'));
+    const routes = [
+      ...chosen,
+      ...limits.flatMap((n) =>
+        lists.map(([route, path]): [string, (i: number) => string] => [
+          `${route}${route.includes('?') ? '&' : '?'}limit=${n}`,
+          (i) => `${path(i)}${path(i).includes('?') ? '&' : '?'}limit=${n}`,
+        ]),
+      ),
     ];
     const out: Latency[] = [];
     for (const [route, path] of routes) {
@@ -68,6 +111,7 @@ export async function apiLatency(
         p50: result.latency.p50,
         p95: result.latency.p97_5 !== undefined ? percentile(result, 95) : result.latency.p90,
         p99: result.latency.p99,
+        meanBytes: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
         errors: result.errors,
         non2xx: result.non2xx,
       });

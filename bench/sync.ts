@@ -4,7 +4,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedDynamo } from '#local/store/embedded';
-import { apiLatency, type Latency } from './api.ts';
+import { buildCli } from '../scripts/cli-build.js';
+import { buildState } from '../scripts/cli-stamp.js';
+import { apiLatency, type Latency, type Sample } from './api.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -12,6 +14,7 @@ const latency = Number(args.get('latency') ?? 30);
 const concurrency = Number(args.get('concurrency') ?? 8);
 // Optional V8 old-space cap (MB) for every variant alike, e.g. --heap=128: shows what is live data and what is lazy GC.
 const heapFlags = args.get('heap') ? [`--max-old-space-size=${args.get('heap')}`] : [];
+const apiOnly = args.get('api-only') === 'true';
 const sizes = (args.get('sizes') ?? '10x1200,50x2000')
   .split(',')
   .map((s) => s.split('x').map(Number) as [number, number]);
@@ -103,19 +106,25 @@ function runWorker(variant: string, apiUrl: string, endpoint: string, table: str
   });
 }
 
-/** License ids spread over the ledger's connectors, for the API benchmark's lookups. */
-async function sampleLicenseIds(endpoint: string, table: string, count: number): Promise<string[]> {
+/** License ids, addresses and domains spread over the ledger's connectors, for the API benchmark's lookups. */
+async function sampleLedger(endpoint: string, table: string, count: number): Promise<Sample> {
   const { localClients } = await import('#local/store/connect');
   const { createDynamoStore } = await import('#ledger/store/dynamo/index');
   const { listConnectors, listLicenses } = await import('#ledger/queries');
   const ledger = createDynamoStore(localClients(endpoint).client, table);
   const connectors = await listConnectors(ledger);
-  const ids: string[] = [];
+  const licenses = [];
   for (const c of connectors) {
     const page = await listLicenses(ledger, c.id, { limit: Math.ceil(count / connectors.length) });
-    ids.push(...page.items.map((l) => l.id));
+    licenses.push(...page.items);
   }
-  return ids;
+  const emails = licenses.flatMap((l) => (l.email ? [l.email] : []));
+  return {
+    licenseIds: licenses.map((l) => l.id),
+    emails,
+    domains: [...new Set(emails.map((e) => e.split('@')[1]!))],
+    connectorIds: connectors.map((c) => c.id),
+  };
 }
 
 function ask<T>(child: ChildProcess, message: object, reply: string): Promise<T> {
@@ -130,6 +139,11 @@ function ask<T>(child: ChildProcess, message: object, reply: string): Promise<T>
   });
 }
 
+// The CLI variant runs the prebuilt CLI, as a user's does: a stale build would send it through tsx.
+if (buildState() !== 'fresh') {
+  process.stderr.write('dist/cli/ does not match the sources: building it first\n');
+  await buildCli();
+}
 const dynamo = await startEmbeddedDynamo({});
 const results: Record<string, unknown>[] = [];
 let api: { size: string; latency: Latency[] } | undefined;
@@ -175,28 +189,37 @@ try {
         `${name.padEnd(16)} ${String(f.wallMs).padStart(7)} ms  written ${String(f.written).padStart(7)}  read ${String(f.read).padStart(7)}  api ${String(f.apiRequests).padStart(5)}  rss ${f.peakRssMb} MB`,
       );
     };
-    await step('floor', 'floor', t('floor'), 3);
+    // `--api-only=true`: build the ledger (a first sync and a 1% change, so /changes has news) and measure the API.
+    const full = !apiOnly;
+    if (full) await step('floor', 'floor', t('floor'), 3);
     await step('oursFirst', 'ours', ours);
-    await step('naiveFirst', 'naive', naive);
-    await step('cliFirst', 'cli', cli);
-    await step('oursUnchanged', 'ours', ours, 3);
-    await step('naiveUnchanged', 'naive', naive);
-    await step('cliUnchanged', 'cli', cli, 3);
+    if (full) {
+      await step('naiveFirst', 'naive', naive);
+      await step('bareFirst', 'bare', t('bare'));
+      await step('cliFirst', 'cli', cli);
+      await step('oursUnchanged', 'ours', ours, 3);
+      await step('naiveUnchanged', 'naive', naive);
+      await step('cliUnchanged', 'cli', cli, 3);
+    }
     const { changed } = await ask<{ changed: number }>(emu, { type: 'change', fraction: 0.01 }, 'changed');
     row.changedLicenses = changed;
     await step('ours1pct', 'ours', ours);
-    await step('naive1pct', 'naive', naive);
-    await step('cli1pct', 'cli', cli);
+    if (full) {
+      await step('naive1pct', 'naive', naive);
+      await step('cli1pct', 'cli', cli);
+    }
     emu.send({ type: 'stop' });
-    results.push(row);
+    if (full) results.push(row);
     // API latency over the largest ledger the run built (100,000 licenses with the default sizes).
     if (
       connectors * perConnector === Math.max(...sizes.map(([c, p]) => c * p)) &&
       args.get('api') !== 'false'
     ) {
-      const ids = await sampleLicenseIds(dynamo.endpoint, ours, 500);
+      const sample = await sampleLedger(dynamo.endpoint, ours, 500);
       log(`API latency on ${label} (autocannon, 10 connections, 10 s per route)...`);
-      api = { size: label, latency: await apiLatency(dynamo.endpoint, ours, ids) };
+      const only = args.get('routes') ? new RegExp(args.get('routes')!) : undefined;
+      const limits = args.get('limits') ? args.get('limits')!.split(',').map(Number) : [];
+      api = { size: label, latency: await apiLatency(dynamo.endpoint, ours, sample, { only, limits }) };
       for (const l of api.latency) {
         log(
           `${l.route.padEnd(36)} p50 ${l.p50} ms  p95 ${l.p95} ms  p99 ${l.p99} ms  ${l.rps} req/s  non-2xx ${l.non2xx}`,
@@ -217,6 +240,9 @@ const summary = results.map((row) => {
   const s = {
     size: row.size,
     firstVsNaive: ratio(f(row, 'oursFirst').wallMs, f(row, 'naiveFirst').wallMs),
+    // What the secondary indexes add to a first sync (ours / ours on a table without them).
+    firstVsBare: ratio(f(row, 'oursFirst').wallMs, f(row, 'bareFirst').wallMs),
+    bareFirstVsNaive: ratio(f(row, 'bareFirst').wallMs, f(row, 'naiveFirst').wallMs),
     unchangedVsNaive: ratio(f(row, 'oursUnchanged').wallMs, f(row, 'naiveUnchanged').wallMs),
     unchangedVsFloor: ratio(f(row, 'oursUnchanged').wallMs, floor),
     unchangedWritesPerConnector: ratio(f(row, 'oursUnchanged').written, connectors),
@@ -271,13 +297,15 @@ const out = {
   api,
 };
 mkdirSync(here('./results'), { recursive: true });
-writeFileSync(here('./results/sync-latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+const file = apiOnly ? 'api-latest.json' : 'sync-latest.json';
+writeFileSync(here(`./results/${file}`), `${JSON.stringify(out, null, 2)}\n`);
 for (const s of summary) {
   log(
     `\n${s.size}: ours/naive first ${s.firstVsNaive}x, unchanged ${s.unchangedVsNaive}x; ours/floor unchanged ${s.unchangedVsFloor}x; ` +
       `unchanged writes/connector ${s.unchangedWritesPerConnector}; 1% change writes/changed license ${s.onePctWritesPerChanged} (+5/connector); ` +
-      `peak RSS ${s.peakRssMb} MB`,
+      `peak RSS ${s.peakRssMb} MB; first: ours/ours without indexes ${s.firstVsBare}x, without indexes/naive ${s.bareFirstVsNaive}x; ` +
+      `CLI/naive first ${s.cliFirstVsNaive}x, unchanged ${s.cliUnchangedVsNaive}x; CLI peak RSS ${s.cliPeakRssMb} MB`,
   );
   for (const [name, ok] of Object.entries(s.targets)) log(`  ${ok ? 'met ' : 'MISS'} ${name}`);
 }
-log(`\nwritten to bench/results/sync-latest.json`);
+log(`\nwritten to bench/results/${file}`);

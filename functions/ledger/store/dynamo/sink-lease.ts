@@ -25,7 +25,8 @@ export async function acquireSink(table: Table, sinkId: string, lease: DeliveryL
   }
 }
 
-export async function renewSink(table: Table, sinkId: string, lease: DeliveryLease): Promise<boolean> {
+/** Sets the lease's end while `owner` still holds it; false when it has passed to another evaluation. */
+async function setLeaseEnd(table: Table, sinkId: string, owner: string, until: number): Promise<boolean> {
   try {
     await table.doc.send(
       new UpdateCommand({
@@ -34,7 +35,7 @@ export async function renewSink(table: Table, sinkId: string, lease: DeliveryLea
         UpdateExpression: 'SET leaseUntil = :until',
         ConditionExpression: '#owner = :owner',
         ExpressionAttributeNames: OWNER,
-        ExpressionAttributeValues: { ':until': lease.until, ':owner': lease.owner },
+        ExpressionAttributeValues: { ':until': until, ':owner': owner },
       }),
     );
     return true;
@@ -44,19 +45,10 @@ export async function renewSink(table: Table, sinkId: string, lease: DeliveryLea
   }
 }
 
+export const renewSink = (table: Table, sinkId: string, lease: DeliveryLease): Promise<boolean> =>
+  setLeaseEnd(table, sinkId, lease.owner, lease.until);
+
+/** Hands the lease back (it ends now), unless another evaluation holds it already. */
 export async function releaseSink(table: Table, sinkId: string, owner: string): Promise<void> {
-  try {
-    await table.doc.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: key.sinkLease(sinkId),
-        UpdateExpression: 'SET leaseUntil = :zero',
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: OWNER,
-        ExpressionAttributeValues: { ':zero': 0, ':owner': owner },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  await setLeaseEnd(table, sinkId, owner, 0);
 }
