@@ -58,7 +58,7 @@ function evaluateIn(endpoint: string, table: string): Promise<Figures> {
       ['--import', 'tsx', here('./alerts-worker.ts'), endpoint, table, String(snsLatencyMs)],
       {
         maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' },
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`evaluation failed: ${stderr.split('\n').slice(-8).join(' ')}`));

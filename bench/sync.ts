@@ -96,7 +96,7 @@ function runWorker(variant: string, apiUrl: string, endpoint: string, table: str
       ],
       {
         maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' },
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`${variant} failed: ${stderr.split('\n').slice(-5).join(' ')}`));
@@ -139,6 +139,8 @@ function ask<T>(child: ChildProcess, message: object, reply: string): Promise<T>
   });
 }
 
+// The AWS SDK's Node 22 notice, from this process's own client (the CLI and the workers hide it too).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // The CLI variant runs the prebuilt CLI, as a user's does: a stale build would send it through tsx.
 if (buildState() !== 'fresh') {
   process.stderr.write('dist/cli/ does not match the sources: building it first\n');

@@ -18,10 +18,9 @@ import {
 import { INDEX } from './table.ts';
 
 export function toStoredLicense(item: Item): StoredLicense {
-  return {
-    ...stripKeys<StoredLicense>(item),
-    account: (item.account as string | undefined) ?? DEFAULT_ACCOUNT,
-  };
+  const license = stripKeys<StoredLicense>(item);
+  license.account ??= DEFAULT_ACCOUNT;
+  return license;
 }
 
 export async function licenseStates(table: Table, cid: string): Promise<Map<string, LicenseState>> {
