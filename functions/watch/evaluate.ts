@@ -66,9 +66,16 @@ export async function evaluateAlerts(deps: {
     return summary(sinks, [], new Map(), new Map(), owner);
   }
   // Renewed while this evaluation runs: a long one keeps its sinks, one that died frees them within leaseMs.
+  // A renewal still on its way when the evaluation ends is awaited before the release, or it would land after it
+  // and hold the sink for another lease.
+  const renewals = new Set<Promise<unknown>>();
   const heartbeat = setInterval(() => {
     const until = ledger.now().getTime() + config.leaseMs;
-    for (const s of active) void ledger.renewSink(s.id, { owner, until }).catch(() => undefined);
+    for (const s of active) {
+      const renewal = ledger.renewSink(s.id, { owner, until }).catch(() => undefined);
+      renewals.add(renewal);
+      void renewal.finally(() => renewals.delete(renewal));
+    }
   }, config.leaseMs / 3);
   heartbeat.unref();
   try {
@@ -99,8 +106,14 @@ export async function evaluateAlerts(deps: {
       for (const [sinkId, list] of read) unclaimed.get(sinkId)!.push(...list);
     const fresh = new Map<string, HeldDelivery[]>();
     for (const sink of active) {
+      // Held already (taken over), or met in an earlier chunk (a page of an index can repeat an item that moved in
+      // it while the rules read): once per evaluation.
       const waiting = new Set(again.get(sink.id)!.map((d) => d.alertId));
-      const due = unclaimed.get(sink.id)!.filter((c) => !waiting.has(c.alertId));
+      const due = unclaimed.get(sink.id)!.filter((c) => {
+        if (waiting.has(c.alertId)) return false;
+        waiting.add(c.alertId);
+        return true;
+      });
       fresh.set(sink.id, await ledger.openDeliveries(sink.id, owner, due, started.toISOString(), now));
     }
 
@@ -121,6 +134,7 @@ export async function evaluateAlerts(deps: {
     return summary(sinks, outcomes, fresh, again, owner);
   } finally {
     clearInterval(heartbeat);
+    await Promise.all(renewals);
     await Promise.all(active.map((s) => ledger.releaseSink(s.id, owner)));
   }
 }

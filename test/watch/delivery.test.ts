@@ -2,6 +2,7 @@
 // at once deliver each alert once per sink, a console run leaves SNS its alerts, and a repeat writes only its leases.
 import { describe, expect, it } from 'vitest';
 import { snsSink } from '#alerts/sns';
+import type { StoredLicense } from '#ledger/store/records';
 import { evaluateAlerts, listAlerts } from '#watch/evaluate';
 import { fakeSns } from '../alerts/fake-sns.ts';
 import { alertLedger, idsOf, memorySink } from './alert-ledger.ts';
@@ -140,5 +141,29 @@ describe('write cost', () => {
     expect(writeCalls(h.meter.calls)).toBe(8);
     // One write per (alert, sink) on the claims, plus one per batch.
     expect(h.meter.writtenByKind['LICENSE/ALERT']).toBe(10);
+  });
+});
+
+describe('an alert met twice in one evaluation', () => {
+  it('is delivered once, also when the rule hands it over again in a later chunk', async () => {
+    const h = await alertLedger(2);
+    // The not-installed index answering one license again and again (an item that moved in the index while the
+    // rule paged it): more than a chunk of 1,000, so it comes back in a second chunk.
+    const repeating = {
+      ...h.ledger,
+      async *notInstalledBefore(...args: Parameters<typeof h.ledger.notInstalledBefore>) {
+        let first: StoredLicense | undefined;
+        for await (const item of h.ledger.notInstalledBefore(...args)) {
+          first ??= item;
+          yield item;
+        }
+        for (let i = 0; i < 1_000; i++) yield first!;
+      },
+    };
+    const sink = memorySink('console');
+    const result = await evaluateAlerts({ ledger: repeating, sinks: [sink] });
+    expect(sink.got).toHaveLength(2);
+    expect(new Set(idsOf(sink.got)).size).toBe(2);
+    expect(result.sinks).toEqual([{ sink: 'console', due: 2, accepted: 2, pending: 0 }]);
   });
 });

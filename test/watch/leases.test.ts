@@ -146,3 +146,79 @@ describe('a lease taken over', () => {
     expect((await evaluationA).sinks[0]).toMatchObject({ accepted: 2 });
   });
 });
+
+describe('the end of an evaluation', () => {
+  it('waits for a renewal on its way before handing the sink back, so the next evaluation gets it at once', async () => {
+    const h = await alertLedger(2);
+    const ledger = h.running();
+    let renewing!: () => void;
+    const renewalSent = new Promise<void>((r) => {
+      renewing = r;
+    });
+    // A renewal that takes 300 ms to land (a slow network): the heartbeat's, sent while A's delivery stalls.
+    const slow = {
+      ...ledger,
+      renewSink: async (...args: Parameters<typeof ledger.renewSink>) => {
+        renewing();
+        await new Promise((r) => setTimeout(r, 300));
+        return ledger.renewSink(...args);
+      },
+    };
+    const a = stalledSink('console');
+    const evaluationA = evaluateAlerts({ ledger: slow, sinks: [a.sink], config: { leaseMs: 1_200 } });
+    await a.delivery;
+    await renewalSent;
+    a.release('accept');
+    expect((await evaluationA).sinks[0]).toMatchObject({ accepted: 2 });
+    // Past the moment the renewal landed: handed back after it, the sink is free (released before it, the late
+    // renewal would hold it for another lease).
+    await new Promise((r) => setTimeout(r, 400));
+    h.meter.reset();
+    const more = await h.add(1);
+    const b = memorySink('console');
+    const evaluationB = await evaluateAlerts({ ledger, sinks: [b], config: { leaseMs: 1_200 } });
+    expect(evaluationB.sinks).toEqual([{ sink: 'console', due: 1, accepted: 1, pending: 0 }]);
+    expect(b.got.map((x) => x.licenseId)).toEqual(more);
+  });
+});
+
+describe('taking an outbox over', () => {
+  it('answers each batch as it is when taken: a delivery accepted after the read is not taken again', async () => {
+    const h = await alertLedger(4);
+    const a = stalledSink('sns:topic');
+    const evaluationA = evaluateAlerts({ ledger: h.ledger, sinks: [a.sink], evaluationId: 'A' });
+    const held = await a.delivery;
+    // A is past its lease; B reads A's batch, and before B's takeover lands, A reports two deliveries accepted.
+    const later = NOW + LEASE + 1_000;
+    const b = h.at(later);
+    expect(await b.acquireSink('sns:topic', { owner: 'B', until: later + LEASE }, later)).toBe(true);
+    const done = held.alerts.slice(0, 2).map((x) => x.alertId);
+    let first = true;
+    const raced = h.client.middlewareStack;
+    raced.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (first && context.commandName === 'QueryCommand') {
+          first = false;
+          held.accepted(done);
+          await new Promise((r) => setTimeout(r, 200)); // A's acceptance lands
+        }
+        return out;
+      },
+      { step: 'initialize', name: 'raceAfterRead' },
+    );
+    try {
+      const taken = await b.takeOverOutbox('sns:topic', 'B');
+      expect(taken.map((d) => d.alertId).sort()).toEqual(
+        held.alerts
+          .map((x) => x.alertId)
+          .filter((id) => !done.includes(id))
+          .sort(),
+      );
+    } finally {
+      raced.remove('raceAfterRead');
+    }
+    a.release('fail');
+    await evaluationA;
+  });
+});

@@ -100,4 +100,17 @@ describe('upgrading from one outbox', () => {
       expect(sinks.flatMap((s) => s.got)).toEqual([]);
     }
   });
+
+  it('passes over an entry with no alert (a late update of the previous version) and delivers the others', async () => {
+    const h = await alertLedger(2);
+    const [pending] = await candidateAlerts(h.ledger, DEFAULT_WATCH_CONFIG);
+    const put = (Item: Record<string, unknown>) =>
+      h.client.send(new PutCommand({ TableName: h.tableName, Item }));
+    await put({ PK: 'OUTBOX', SK: pending!.alert.alertId, pending: ['sns'], leaseUntil: 0, attempts: 2 });
+    const sns = memorySink(SNS);
+    const run = await evaluateAlerts({ ledger: h.ledger, sinks: [sns] });
+    expect(run.errors).toEqual([]);
+    expect(idsOf(sns.got)).toHaveLength(2);
+    expect(sns.got.every((a) => a.rule === 'not-installed' && a.licenseId)).toBe(true);
+  });
 });

@@ -23,6 +23,9 @@ export async function migrateLegacyOutbox(
     ExpressionAttributeValues: { ':pk': key.legacyOutbox('').PK },
     ConsistentRead: true,
   })) {
+    // A stub with no alert (the previous version's unconditional update after a delivery failed, landing once this
+    // entry had been moved already): nothing to deliver, and the alert's own entry was moved with its content.
+    if (!item.alert) continue;
     const pending = (item.pending as string[] | undefined) ?? [];
     // Held by an evaluation of the previous version still running: its lease first.
     if (((item.leaseUntil as number | undefined) ?? 0) <= now && pending.some((n) => sinkByName[n]))

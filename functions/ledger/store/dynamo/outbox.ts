@@ -1,10 +1,11 @@
 // A sink's outbox, partition `OUTBOX#<sinkId>`: batches of deliveries not accepted yet, each with its alerts, so
 // whatever was not accepted is found and sent again later. Batches are opened under a check of the sink's lease, and
 // every later write of a delivery is guarded on its batch's owner: an evaluation that lost the sink changes nothing.
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import type { AlertClaim, HeldDelivery } from '../records.ts';
 import { type SinkEntry, writeEntry } from './alerts.ts';
-import { sendGuarded, TRANSACTION_ITEMS, transactGuarded } from './bulk.ts';
+import { IN_FLIGHT, sendGuarded, TRANSACTION_ITEMS } from './bulk.ts';
 import { alertKeyOf, key, PREFIX } from './keys.ts';
 import { type Item, isConditionFailure, queryAll, type Table, type TransactItem } from './query.ts';
 import { OWNER } from './sink-lease.ts';
@@ -53,25 +54,37 @@ export async function takeOverOutbox(table: Table, sinkId: string, owner: string
       if (!isConditionFailure(error)) throw error;
     }
   }
-  const taken = await transactGuarded(
-    table,
+  // One conditional update per batch, a few at once, not a transaction: batches are independent, a transaction of
+  // 100 batches of ~70 KB each would pass DynamoDB's 4 MB, and each update answers the batch as taken (what it lists
+  // now, not what the read above saw before another evaluation's last acceptances).
+  const limit = pLimit(IN_FLIGHT);
+  const taken = await Promise.all(
     batches
       .filter((b) => b.ids)
-      .map((b) => ({
-        id: b,
-        item: {
-          Update: {
-            TableName: table.name,
-            Key: { PK: b.PK, SK: b.SK },
-            UpdateExpression: 'SET #owner = :owner',
-            ConditionExpression: '#owner = :seen',
-            ExpressionAttributeNames: OWNER,
-            ExpressionAttributeValues: { ':owner': owner, ':seen': b.owner },
-          },
-        },
-      })),
+      .map((b) =>
+        limit(async () => {
+          try {
+            const res = await table.doc.send(
+              new UpdateCommand({
+                TableName: table.name,
+                Key: { PK: b.PK, SK: b.SK },
+                UpdateExpression: 'SET #owner = :owner',
+                ConditionExpression: '#owner = :seen AND attribute_exists(ids)',
+                ExpressionAttributeNames: OWNER,
+                ExpressionAttributeValues: { ':owner': owner, ':seen': b.owner },
+                ReturnValues: 'ALL_NEW',
+              }),
+            );
+            return res.Attributes ? heldIn(res.Attributes) : [];
+          } catch (error) {
+            // Another evaluation took it, or its last delivery was accepted meanwhile: not ours to send.
+            if (isConditionFailure(error)) return [];
+            throw error;
+          }
+        }),
+      ),
   );
-  return taken.flatMap(heldIn);
+  return taken.flat();
 }
 
 /** About what an alert takes in a batch item: the alert, and its id twice (in `ids` and as its key in `alerts`). */
