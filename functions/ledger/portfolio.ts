@@ -66,10 +66,19 @@ export const SINCE_RULE = 'must be a number of days such as 7d, or an ISO 8601 d
 const DAYS = /^(\d{1,4})d$/;
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
+/** How far back the change feed looks: one Query per month of the range, so a range of centuries is refused. */
+export const MAX_SINCE_DAYS = 3650;
+
+/** A calendar date that exists (`2026-02-30` does not: Date.parse would roll it over into March). */
+function isCalendarDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 /** Whether `since` is written as the change feed takes it (the clock decides the rest, in resolveSince). */
 export const isSince = (text: string) =>
-  (DAYS.test(text) && Number(DAYS.exec(text)![1]) <= 3650) ||
-  (ISO.test(text) && !Number.isNaN(Date.parse(text)));
+  (DAYS.test(text) && Number(DAYS.exec(text)![1]) <= MAX_SINCE_DAYS) ||
+  (ISO.test(text) && isCalendarDate(text) && !Number.isNaN(Date.parse(text)));
 
 /** `7d` (days back from now) or an ISO date or instant, as an ISO instant; never in the future. */
 export function resolveSince(text: string, now: Date): string {
@@ -78,6 +87,12 @@ export function resolveSince(text: string, now: Date): string {
   const at = days ? new Date(now.getTime() - Number(days[1]) * DAY_MS) : new Date(text);
   if (at.getTime() > now.getTime())
     throw new LedgerError('invalid_parameter', `since is in the future (${at.toISOString()})`, 'since');
+  if (now.getTime() - at.getTime() > MAX_SINCE_DAYS * DAY_MS)
+    throw new LedgerError(
+      'invalid_parameter',
+      `since is more than ${MAX_SINCE_DAYS} days back (${at.toISOString()})`,
+      'since',
+    );
   return at.toISOString();
 }
 

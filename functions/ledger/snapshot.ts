@@ -127,7 +127,8 @@ async function planWrite(
     rev: (prev?.rev ?? 0) + 1,
     expectedRev: prev?.rev,
     ...(walk ? { walkEpoch: walk.walkEpoch, stamp: walk.stamp } : {}),
-    baseline: walk?.baseline ?? false,
+    // A license already recorded by a first walk that failed part-way has changed since: that is news.
+    baseline: (walk?.baseline ?? false) && !prev,
     observedAt,
   };
   if (change.refresh && prev) {

@@ -77,8 +77,9 @@ export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<Con
   const lease = heartbeat(ledger, unit.connectorId, owner, leaseMs);
   const walk = new Walk(deps, unit, claim, owner, startedAt, lease.lost);
   try {
-    const account = unit.account ?? claim.meta?.account ?? DEFAULT_ACCOUNT;
-    await walk.run(typeof deps.api === 'function' ? await deps.api(account) : deps.api);
+    // The account every write of the walk carries (its connector's, as the last plan listed it), so the licenses
+    // are fetched with the client they are recorded under, also for a unit queued before the account changed.
+    await walk.run(typeof deps.api === 'function' ? await deps.api(walk.account) : deps.api);
     const ended = await ledger.endWalk(unit.connectorId, owner, walk.completion());
     if (!ended)
       throw new WalkFailure('walk_lease_lost', `connector ${unit.connectorId}: the walk lost its lease`);
@@ -125,7 +126,7 @@ class Walk {
   }
 
   /** The account the planner last listed the connector under (its META), which every license write carries. */
-  private get account() {
+  get account() {
     return this.claim.meta?.account ?? this.unit.account ?? DEFAULT_ACCOUNT;
   }
 

@@ -1,6 +1,6 @@
 // Embedded DynamoDB Local: the bundled jar's command line (closed to browsers, heap capped), Java 17+, readiness, an in-process launcher.
 import { spawn as spawnProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -278,6 +278,7 @@ async function launch(
     await awaitDynamo({
       port,
       access: LOCAL_ACCESS,
+      pid: child.pid,
       exited: () =>
         spawnError
           ? spawnError.message
@@ -300,12 +301,14 @@ async function launch(
 export async function awaitDynamo(options: {
   port: number;
   access: LocalAccess;
+  /** The java process: the key is sent only once it is seen listening on the port (where the system says). */
+  pid?: number;
   exited: () => string | undefined;
   /** The last meaningful line DynamoDB Local printed, for the error. */
   lastLine: () => string;
 }): Promise<void> {
   const started = Date.now();
-  const { port, access, exited, lastLine } = options;
+  const { port, access, pid, exited, lastLine } = options;
   for (;;) {
     const how = exited();
     if (how) {
@@ -320,10 +323,56 @@ export async function awaitDynamo(options: {
         `DynamoDB Local did not answer on http://127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s: ${lastLine() || 'no output'}`,
       );
     }
-    // Someone else may have answered on this port: only ready if our java is still running.
-    if ((await dynamoAnswers(port, access)) && !exited()) return;
+    // The port was free when chosen, but another local user may bind it before java does: the probe carries the
+    // data dir's key id, so it goes only to a port our java is seen to listen on. Where the system cannot say
+    // (no /proc), only an answer while our java still runs counts.
+    const ours = pid === undefined ? undefined : listensOn(pid, port);
+    if (ours !== false && (await dynamoAnswers(port, access)) && !exited()) return;
     await sleep(100);
   }
+}
+
+/**
+ * Whether process `pid` holds a socket listening on TCP `port` (Linux: its fds against /proc/net/tcp and tcp6), or
+ * undefined where /proc cannot tell. Once java listens on every interface, no other user can bind 127.0.0.1 there.
+ */
+export function listensOn(pid: number, port: number): boolean | undefined {
+  let tables: string[];
+  try {
+    tables = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((f) => {
+      try {
+        return [readFileSync(f, 'utf8')];
+      } catch {
+        return [];
+      }
+    });
+    if (tables.length === 0) return undefined;
+  } catch {
+    return undefined;
+  }
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const listening = new Set<string>();
+  for (const line of tables.flatMap((t) => t.split('\n').slice(1))) {
+    const f = line.trim().split(/\s+/);
+    // sl local_address rem_address st ... inode: state 0A is LISTEN.
+    if (f.length > 9 && f[1]!.endsWith(`:${hexPort}`) && f[3] === '0A') listening.add(f[9]!);
+  }
+  if (listening.size === 0) return false;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m && listening.has(m[1]!)) return true;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false;
 }
 
 /** The last line of DynamoDB Local's output worth one error line: Java stack frames say nothing useful there. */

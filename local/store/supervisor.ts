@@ -133,6 +133,7 @@ async function launch(access: ReturnType<typeof storeAccess>) {
       await awaitDynamo({
         port,
         access,
+        pid: child.pid,
         exited: () =>
           spawnError?.message ??
           (hasExited(child) ? (child.signalCode ?? `code ${child.exitCode}`) : undefined),

@@ -139,9 +139,26 @@ describe('the change feed', () => {
 
   it('refuses a since in the future or malformed, and a cursor of another query', async () => {
     const bad = (text: string) => () => resolveSince(text, h.ledger.now());
-    for (const text of ['2999-01-01', 'yesterday', '7', '-1d', '7 d', '2026-13-01', '99999d'])
+    for (const text of [
+      '2999-01-01',
+      'yesterday',
+      '7',
+      '-1d',
+      '7 d',
+      '2026-13-01',
+      '99999d',
+      '3651d',
+      '2026-02-30',
+      '2026-04-31T00:00Z',
+      '0001-01-01',
+      '0000-01-01T00:00+14:00',
+    ])
       expect(bad(text), text).toThrow(LedgerError);
     expect(bad('2999-01-01')).toThrow(/future/);
+    // One Query per month of the range: a range of centuries is refused, not walked.
+    expect(bad('0001-01-01')).toThrow(/more than 3650 days back/);
+    expect(resolveSince('3650d', h.ledger.now())).toBeDefined();
+    expect(resolveSince('2024-02-29', h.ledger.now())).toBe('2024-02-29T00:00:00.000Z');
     const { nextCursor } = await listChanges(h.ledger, { since: since(), limit: 2 });
     expect(nextCursor).toBeDefined();
     for (const other of [{ kind: 'renewed' as const }, { includeBaseline: true }, { connectorId: c0 }]) {
@@ -158,6 +175,24 @@ describe('the change feed', () => {
 });
 
 describe("a connector's very first walk", () => {
+  it('that failed part-way: a license it recorded and that changed before the next walk is news', async () => {
+    const connector = h.emu.addConnector({ name: 'Interrupted connector' });
+    for (let i = 0; i < 80; i++) h.emu.addLicense(connector._id);
+    h.emu.failConnector(connector._id, { status: 500, afterPages: 1 });
+    clock += HOUR;
+    const from = h.ledger.now().toISOString();
+    expect((await h.sync()).find((r) => r.connectorId === connector._id)?.status).toBe('failed');
+    h.emu.clearFailures();
+    // The first page was recorded (the baseline); one of its licenses is renewed before the walk is done again.
+    const recorded = h.emu.licenses(connector._id)[0]!;
+    h.emu.mutateLicense(connector._id, recorded._id, { expires: '2031-01-01T00:00:00.000Z' });
+    await h.sync();
+    const news = (await allChanges({ since: from, connectorId: connector._id })).items;
+    expect(news.map((i) => [i.licenseId, i.kind])).toEqual([[recorded._id, 'renewed']]);
+    const all = (await allChanges({ since: from, connectorId: connector._id, includeBaseline: true })).items;
+    expect(all).toHaveLength(81);
+  });
+
   it('is the baseline even when it fails part-way and the next walk finishes it; what follows is news', async () => {
     const connector = h.emu.addConnector({ name: 'Late connector' });
     for (let i = 0; i < 80; i++) h.emu.addLicense(connector._id);

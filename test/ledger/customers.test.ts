@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LedgerError } from '#ledger/errors';
 import { type Customer, findLicenses, parseCustomer } from '#ledger/portfolio';
+import { getLicense } from '#ledger/queries';
 import type { LicenseView } from '#ledger/schemas';
 import { type Harness, harness } from './harness.ts';
 
@@ -45,6 +46,19 @@ beforeAll(async () => {
   h.emu.deleteLicense(cid, goneId);
   await h.sync();
 }, 120_000);
+
+describe('an address too long for the index', () => {
+  it('is recorded all the same, stays out of the customer index, and fails nothing beside it', async () => {
+    // The sort key would be the address, '#' and the id: past DynamoDB's 1,024 bytes for an index key.
+    const long = h.emu.addLicense(cid, { user: { email: `${'x'.repeat(1_100)}@long-address.example` } });
+    const beside = h.emu.addLicense(cid, { user: { email: 'beside@long-address.example' } });
+    const runs = await h.sync();
+    expect(runs.every((r) => r.status === 'completed')).toBe(true);
+    expect((await getLicense(h.ledger, long._id))?.email).toBe(long.user.email);
+    const found = await everyPage({ domain: 'long-address.example' });
+    expect(found.map((l) => l.id)).toEqual([beside._id]);
+  });
+});
 
 describe('find by customer', () => {
   it('finds an e-mail whatever its case, exactly (no other address sharing its start)', async () => {

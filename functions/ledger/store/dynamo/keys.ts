@@ -87,6 +87,9 @@ export const isOutdated = (sv: unknown) => typeof sv !== 'number' || sv < STORE_
 // contains one from ever matching another address's prefix.
 const escapeEmail = (email: string) => email.replaceAll('%', '%25').replaceAll('#', '%23');
 
+/** DynamoDB's limits on a key attribute of an index, in bytes. */
+const INDEX_KEY_BYTES = { partition: 2048, sort: 1024 } as const;
+
 /** Partitions and sort keys of the overloaded `lookup` index: customers (current items) and the change feed (versions). */
 export const lookup = {
   customerPk: (domain: string) => `CUST#${domain.toLowerCase()}`,
@@ -96,10 +99,16 @@ export const lookup = {
   customer(email: string | undefined, lid: string): { lookup_pk: string; lookup_sk: string } | undefined {
     const at = email?.lastIndexOf('@') ?? -1;
     if (!email || at < 0) return undefined;
-    return {
+    const keys = {
       lookup_pk: lookup.customerPk(email.slice(at + 1)),
       lookup_sk: `${lookup.emailPrefix(email)}${lid}`,
     };
+    // An index key past DynamoDB's limits (partition 2,048 bytes, sort 1,024) would fail the whole write: a record
+    // with an address that long stays out of the customer index, and is recorded all the same.
+    const fits =
+      Buffer.byteLength(keys.lookup_pk) <= INDEX_KEY_BYTES.partition &&
+      Buffer.byteLength(keys.lookup_sk) <= INDEX_KEY_BYTES.sort;
+    return fits ? keys : undefined;
   },
   /** Change feed partitions by month of observation; a connector's baseline apart, so leaving it out reads none of it. */
   changeMonth: (month: string, baseline: boolean) => `${baseline ? 'CHGB' : 'CHG'}#${month}`,
