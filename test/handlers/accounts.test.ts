@@ -131,6 +131,17 @@ describe('plan and worker handlers with two accounts', () => {
     expect(result).toEqual({ batchItemFailures: [] });
   });
 
+  it('walk a message queued under another account with the account its connector was last listed under', async () => {
+    // Queued when the connector was listed under `us` (a message older than the last plan): its licenses are
+    // recorded under `eu`, the connector's account now, so they are fetched with eu's client too.
+    const cid = emu.account(EU).connectors()[0]!._id;
+    const stale = JSON.stringify({ runId: 'stale-account', connectorId: cid, account: 'us' });
+    const result = await worker()(sqsEvent([sqsRecord(stale)]), lambdaContext('worker'));
+    expect(result).toEqual({ batchItemFailures: [] });
+    const run = await ledger.connectorRuns('stale-account');
+    expect(run.map((r) => [r.connectorId, r.status])).toEqual([[cid, 'completed']]);
+  });
+
   it('an account whose token cannot be read fails only its own connectors, and the planner says so', async () => {
     sent.length = 0;
     secrets['eu-secret'] = '';
