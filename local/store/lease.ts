@@ -2,12 +2,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive } from '#local/store/lock';
+import { isAlive, processStamp } from '#local/store/lock';
 
 export const LEASES_DIR = 'leases';
 
 interface LeaseInfo {
   pid: number;
+  /** Which process `pid` is (see processStamp). */
+  stamp?: string;
   /** How long after its last use this client wants the store kept up (its --store-idle). */
   idleMs: number;
   /** True while the client holds the store open; its file's mtime is when it was last opened or released. */
@@ -39,7 +41,9 @@ export function takeLease(dbDir: string, idleMs: number): Lease {
   const dir = join(dbDir, LEASES_DIR);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${process.pid}-${randomBytes(4).toString('hex')}.lease`);
-  write(path, { pid: process.pid, idleMs, open: true });
+  const stamp = processStamp(process.pid);
+  const mine = { pid: process.pid, ...(stamp ? { stamp } : {}), idleMs };
+  write(path, { ...mine, open: true });
   let released = false;
   return {
     path,
@@ -47,7 +51,7 @@ export function takeLease(dbDir: string, idleMs: number): Lease {
       if (released) return;
       released = true;
       try {
-        write(path, { pid: process.pid, idleMs, open: false });
+        write(path, { ...mine, open: false });
       } catch {
         // The data dir is gone: nothing to keep up.
       }
@@ -83,7 +87,7 @@ export function leaseState(dbDir: string, now = Date.now(), sweep = false): Leas
     } catch {
       continue; // released and swept meanwhile
     }
-    if (info.open && isAlive(info.pid)) {
+    if (info.open && isAlive(info.pid, info.stamp)) {
       holders.push(info.pid);
       continue;
     }
@@ -108,7 +112,7 @@ export function dropReleasedLeases(dbDir: string): void {
     const path = join(dir, name);
     try {
       const info = JSON.parse(readFileSync(path, 'utf8')) as LeaseInfo;
-      if (info.open && isAlive(info.pid)) continue;
+      if (info.open && isAlive(info.pid, info.stamp)) continue;
     } catch {
       continue;
     }

@@ -10,8 +10,11 @@ export const LOCK_FILE = 'licensewatch-dynamodb.lock';
 export interface LockInfo {
   /** The Node process that started DynamoDB Local (the supervisor, for the warm store). */
   pid: number;
+  /** Which process `pid` is (see processStamp): a later process given the same pid is not the holder. */
+  pidStamp?: string;
   /** The java process, once spawned. */
   javaPid?: number;
+  javaStamp?: string;
   startedAt: string;
   /** Makes every lock's content unique, so a stale one is told apart from the fresh one that replaced it. */
   token?: string;
@@ -32,12 +35,39 @@ export interface DataDirLock {
 /** A breaker that died between its two steps leaves its marker: older than this, the marker is void. */
 const BREAKER_STALE_MS = 10_000;
 
-/** True while the process exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
+let bootId: string | undefined | null = null;
+
+/**
+ * Which process a pid names, where the system can say (Linux: the boot and the process's start time in /proc), so a
+ * pid recorded by a process that died is not mistaken for another process given the same pid later. Undefined
+ * elsewhere.
+ */
+export function processStamp(pid: number): string | undefined {
+  try {
+    if (bootId === null) bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name: state is field 3, starttime field 22.
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return bootId && startTime ? `${bootId}/${startTime}` : undefined;
+  } catch {
+    bootId ??= undefined;
+    return undefined;
+  }
+}
+
+/**
+ * True while the process exists and is not a zombie; with the `stamp` recorded beside the pid, only while the pid
+ * still names that same process.
+ */
+export function isAlive(pid: number, stamp?: string): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return (err as NodeJS.ErrnoException).code === 'EPERM' && stamp === undefined;
+  }
+  if (stamp !== undefined) {
+    const now = processStamp(pid);
+    if (now !== undefined && now !== stamp) return false;
   }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -83,7 +113,7 @@ export function readLock(dir: string): { info: LockInfo; raw: string } | undefin
 /** The lock's holder while its process lives; undefined when there is no lock or it is stale. */
 export function liveHolder(dir: string): LockInfo | undefined {
   const held = readLock(dir);
-  return held && isAlive(held.info.pid) ? held.info : undefined;
+  return held && isAlive(held.info.pid, held.info.pidStamp) ? held.info : undefined;
 }
 
 /**
@@ -92,8 +122,10 @@ export function liveHolder(dir: string): LockInfo | undefined {
  */
 export function acquireDataDirLock(dir: string, kind?: LockInfo['kind']): DataDirLock {
   const path = join(dir, LOCK_FILE);
+  const pidStamp = processStamp(process.pid);
   const info: LockInfo = {
     pid: process.pid,
+    ...(pidStamp ? { pidStamp } : {}),
     startedAt: new Date().toISOString(),
     token: randomBytes(8).toString('hex'),
     ...(kind ? { kind } : {}),
@@ -107,7 +139,7 @@ export function acquireDataDirLock(dir: string, kind?: LockInfo['kind']): DataDi
       continue; // released meanwhile
     }
     const held = parse(raw);
-    if (held && isAlive(held.pid)) {
+    if (held && isAlive(held.pid, held.pidStamp)) {
       const java = held.javaPid ? `, DynamoDB Local pid ${held.javaPid}` : '';
       const who = held.pid === process.pid ? 'this process' : `pid ${held.pid}`;
       throw new StoreError(
@@ -209,6 +241,8 @@ function handle(path: string, info: LockInfo): DataDirLock {
     info,
     setJavaPid(pid) {
       info.javaPid = pid;
+      const javaStamp = processStamp(pid);
+      if (javaStamp) info.javaStamp = javaStamp;
       if (!released && ours()) renameSync(aside(path, JSON.stringify(info)), path);
     },
     held: () => !released && ours(),

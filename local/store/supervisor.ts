@@ -191,7 +191,8 @@ async function shutdown(reason: string, code: number): Promise<void> {
 /** A supervisor killed where setpriv is missing (macOS) leaves its java running on the files: stop that first. */
 async function reapOrphan(): Promise<void> {
   const held = readLock(dbDir)?.info;
-  if (!held || isAlive(held.pid) || !held.javaPid || !isDynamoLocalOn(held.javaPid, dbDir)) return;
+  if (!held || isAlive(held.pid, held.pidStamp) || !held.javaPid || !isDynamoLocalOn(held.javaPid, dbDir))
+    return;
   say(`stopping DynamoDB Local pid ${held.javaPid}, left behind by supervisor ${held.pid} which is gone`);
   await terminatePid(held.javaPid, 5_000);
 }

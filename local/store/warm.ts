@@ -121,8 +121,9 @@ async function reach(
 /** The port file, if the supervisor that wrote it still lives and still holds the lock it names. */
 function runningStore(dbDir: string): PortFile | undefined {
   const info = readPortFile(dbDir);
-  if (!info || readLock(dbDir)?.info.token !== info.token) return undefined;
-  return isAlive(info.pid) && isAlive(info.javaPid) ? info : undefined;
+  const lock = readLock(dbDir)?.info;
+  if (!info || !lock || lock.token !== info.token) return undefined;
+  return isAlive(info.pid, lock.pidStamp) && isAlive(info.javaPid, lock.javaStamp) ? info : undefined;
 }
 
 /** A TCP connect on loopback: a millisecond, and it catches a java that stopped answering since it was recorded. */
@@ -268,7 +269,7 @@ export async function stopStore(dataDir: string): Promise<StopResult> {
   const dbDir = storeDir(resolve(dataDir));
   if (!existsSync(dbDir)) return { stopped: 'none' };
   const held = readLock(dbDir)?.info;
-  if (held && isAlive(held.pid)) {
+  if (held && isAlive(held.pid, held.pidStamp)) {
     if (held.kind !== 'supervisor') {
       throw new StoreError(
         'store_busy',

@@ -1,6 +1,6 @@
 // The warm store through the CLI: reuse, status and stop, serve holding it, killed stores restarted, two at once, idle stop.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive, LOCK_FILE } from '#local/store/lock';
@@ -123,6 +123,29 @@ describe('the warm store', () => {
     const after = running();
     expect(after.javaPid).not.toBe(before.javaPid);
     expect(javaOn(dataDir)).toEqual([after.javaPid]);
+  }, 60_000);
+
+  it("does not take a later process given the dead supervisor's pid for the store (pid reuse)", async () => {
+    const before = running();
+    process.kill(before.pid, 'SIGKILL');
+    await until(() => javaOn(dataDir).length === 0, 15_000, 'java follows its supervisor');
+    // Another process of ours now has the pids the lock and the port file name (as after a reboot or in a
+    // container, where pids repeat): their recorded stamps say it is not the supervisor nor its java.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      for (const file of [join(dbDir, LOCK_FILE), join(dbDir, 'store.json')]) {
+        const info = JSON.parse(readFileSync(file, 'utf8'));
+        writeFileSync(file, JSON.stringify({ ...info, pid: other.pid, javaPid: other.pid }), { mode: 0o600 });
+      }
+      expect(storeStatus(dataDir).running).toBe(false);
+      await connectors();
+      const after = running();
+      expect(after.pid).not.toBe(other.pid);
+      expect(javaOn(dataDir)).toEqual([after.javaPid]);
+      expect(isAlive(other.pid!)).toBe(true); // left alone
+    } finally {
+      other.kill('SIGKILL');
+    }
   }, 60_000);
 
   it('takes its java along when the supervisor is killed, and the next command gets past the stale files', async () => {
