@@ -192,12 +192,16 @@ function supervisorCommand(): string[] {
   return [built.find((path) => existsSync(path)) ?? built[0]!];
 }
 
-/** A process that outlives the command gets none of its tokens or cloud credentials. */
-function supervisorEnv(): NodeJS.ProcessEnv {
+/**
+ * What the supervisor and its java need to run, and nothing else: a process that outlives the command gets none of
+ * its tokens or credentials, also those under names of the user's choosing (an accounts file's `tokenEnv`).
+ */
+const SUPERVISOR_ENV =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|JAVA_HOME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TMP|TEMP|SYSTEMROOT|WINDIR|COMSPEC|PATHEXT)$/i;
+
+export function supervisorEnv(from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/TOKEN|SECRET|PASSWORD|CREDENTIAL|^AWS_|^CELIGO_/i.test(key)) env[key] = value;
-  }
+  for (const [key, value] of Object.entries(from)) if (SUPERVISOR_ENV.test(key)) env[key] = value;
   return env;
 }
 

@@ -21,6 +21,8 @@ const env = {
   LICENSEWATCH_STORE_IDLE: '0.5',
   LICENSEWATCH_TABLE: 'warm',
   CELIGO_API_TOKEN: '',
+  // A token under a name of the user's choosing (an accounts file's tokenEnv): it must not outlive the command.
+  US_PARTNER_KEY: 'do-not-leak-42',
 };
 
 function running(): Extract<StoreStatus, { running: true }> {
@@ -52,6 +54,12 @@ describe('the warm store', () => {
     await connectors();
     const first = running();
     expect(javaOn(dataDir)).toEqual([first.javaPid]);
+    // The store outlives the command: none of the command's environment beyond what java needs goes with it.
+    for (const pid of [first.pid, first.javaPid]) {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      expect(environ).not.toContain('do-not-leak-42');
+      expect(environ).toContain('PATH=');
+    }
     await connectors();
     expect(running()).toMatchObject({ pid: first.pid, javaPid: first.javaPid, startedAt: first.startedAt });
     expect(starts()).toBe(1);
