@@ -71,15 +71,44 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 
   if (store === 'embedded') {
     const dir = join(options.dataDir, 'dynamodb');
-    const embedded = await openWarmStore({
-      dataDir: options.dataDir,
-      idleMinutes: options.idleMinutes,
-      log: options.log,
-    });
+    const open = () =>
+      openWarmStore({ dataDir: options.dataDir, idleMinutes: options.idleMinutes, log: options.log });
+    const embedded = await open();
+    // A long-running client (serve, demo) outlives a store that died (java killed, `store stop`): a request the
+    // store refuses opens the data dir's store again (started anew if need be) and goes there once more.
+    let current = embedded;
+    const held = [embedded];
+    let reopening: Promise<void> | undefined;
+    const reopen = () => {
+      reopening ??= open()
+        .then((next) => {
+          current = next;
+          held.push(next);
+          options.log?.(`the store stopped; reconnected to ${next.endpoint}`);
+        })
+        .finally(() => {
+          reopening = undefined;
+        });
+      return reopening;
+    };
     const { raw, client } = localClients(embedded.endpoint, embedded.access);
+    raw.config.endpoint = async () => endpointOf(current.endpoint);
+    raw.middlewareStack.add(
+      (next) => async (args) => {
+        const before = current;
+        try {
+          return await next(args);
+        } catch (err) {
+          if (!isRefused(err)) throw err;
+          if (current === before) await reopen();
+          return next(args);
+        }
+      },
+      { step: 'initialize', name: 'reopenEmbeddedStore' },
+    );
     const close = once(async () => {
       raw.destroy();
-      embedded.release();
+      for (const h of held) h.release();
     });
     try {
       await ensureTable(raw, tableName);
@@ -140,6 +169,18 @@ function unreachable(url: string, err: unknown): StoreError | undefined {
   const reason = NETWORK_REASONS[code];
   if (!reason) return undefined;
   return new StoreError('store_unreachable', `cannot reach DynamoDB at ${url}: ${reason}`, { cause: err });
+}
+
+/** The endpoint as the SDK's resolved form: a URL string parsed into its parts. */
+function endpointOf(url: string) {
+  const u = new URL(url);
+  return { protocol: u.protocol, hostname: u.hostname, port: Number(u.port), path: u.pathname };
+}
+
+/** Nobody listens there any more: the store stopped. */
+function isRefused(err: unknown): boolean {
+  const e = err as { code?: string; errors?: { code?: string }[]; cause?: { code?: string } } | undefined;
+  return [e?.code, e?.errors?.[0]?.code, e?.cause?.code].includes('ECONNREFUSED');
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -119,6 +119,36 @@ describe('the warm store', () => {
     }
   }, 60_000);
 
+  it('keeps a running serve answering when its java dies: the next request starts the store again', async () => {
+    const before = running();
+    const serve = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let stderr = '';
+      serve.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      await until(() => /API on http:\/\/127\.0\.0\.1:\d+/.test(stderr), 30_000, 'serve is up');
+      const url = /API on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
+      expect((await fetch(`${url}/connectors`)).status).toBe(200);
+      const startsBefore = starts();
+      process.kill(before.javaPid, 'SIGKILL');
+      await until(() => !storeStatus(dataDir).running, 10_000, 'the store notices');
+      const res = await fetch(`${url}/connectors`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ items: [] });
+      const after = running();
+      expect(after.javaPid).not.toBe(before.javaPid);
+      expect(after.heldBy).toEqual([serve.pid]);
+      expect(starts()).toBe(startsBefore + 1);
+    } finally {
+      serve.kill('SIGINT');
+      await new Promise((r) => serve.once('exit', r));
+    }
+  }, 60_000);
+
   it('notices a java killed with SIGKILL, and the next command starts it again', async () => {
     const before = running();
     process.kill(before.javaPid, 'SIGKILL');
