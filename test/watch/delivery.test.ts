@@ -167,3 +167,33 @@ describe('an alert met twice in one evaluation', () => {
     expect(result.sinks).toEqual([{ sink: 'console', due: 2, accepted: 2, pending: 0 }]);
   });
 });
+
+describe('a run right after another', () => {
+  it('reads the claims strongly consistent, so it sees what the first run delivered', async () => {
+    const h = await alertLedger(3);
+    const first = memorySink('console');
+    await evaluateAlerts({ ledger: h.ledger, sinks: [first] });
+    expect(first.got).toHaveLength(3);
+    // DynamoDB Local is always consistent; in AWS a claim read eventually consistent may predate its acceptance.
+    const reads: { ConsistentRead?: boolean }[] = [];
+    h.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (/^BatchGet(Item)?Command$/.test(context.commandName as string)) {
+          const input = args.input as { RequestItems: Record<string, { ConsistentRead?: boolean }> };
+          reads.push(...Object.values(input.RequestItems));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'claimReads' },
+    );
+    try {
+      const second = memorySink('console');
+      await evaluateAlerts({ ledger: h.ledger, sinks: [second] });
+      expect(second.got).toEqual([]);
+      expect(reads.length).toBeGreaterThan(0);
+      expect(reads.every((r) => r.ConsistentRead === true)).toBe(true);
+    } finally {
+      h.client.middlewareStack.remove('claimReads');
+    }
+  });
+});

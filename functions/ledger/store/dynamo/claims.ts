@@ -25,6 +25,9 @@ export async function unclaimed(
       // The attributes of this run's sinks only (a few small maps), and `status`, which marks a legacy claim.
       projection: ['PK', 'SK', '#status', ...sinkIds.map((_, i) => `#s${i}`)].join(', '),
       names,
+      // Strongly consistent: a run started right after another (two `licensewatch alerts` in a row) sees what the
+      // first one's sinks accepted, and gives them nothing again (twice the read units, on small items).
+      consistent: true,
     },
   );
   for (const claim of unique) {
