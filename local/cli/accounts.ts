@@ -36,18 +36,19 @@ const fileSchema = z.strictObject({
     }),
 });
 
+/** A file's text, or a CliError of `code` saying `what` and the system's reason (ENOENT, EACCES, ...). */
+function readOrFail(path: string, code: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code;
+    throw new CliError(code, `${what}${reason ? ` (${reason})` : ''}`);
+  }
+}
+
 /** Reads and checks an accounts file; any problem is one line naming the file and what is wrong. */
 export function readAccountsFile(path: string, env: NodeJS.ProcessEnv = process.env): CliAccount[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      'bad_accounts_file',
-      `cannot read the accounts file ${path}${code ? ` (${code})` : ''}`,
-    );
-  }
+  const text = readOrFail(path, 'bad_accounts_file', `cannot read the accounts file ${path}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -82,16 +83,7 @@ function fromEnv(account: string, variable: string, env: NodeJS.ProcessEnv): str
 
 /** A token kept in a file (trimmed); its content is never printed, only where it was looked for. */
 export function readTokenFile(path: string, prefix = ''): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      'bad_token_file',
-      `${prefix}cannot read the token file ${path}${code ? ` (${code})` : ''}`,
-    );
-  }
+  const text = readOrFail(path, 'bad_token_file', `${prefix}cannot read the token file ${path}`);
   const token = text.trim();
   if (!token) throw new CliError('bad_token_file', `${prefix}the token file ${path} is empty`);
   return token;

@@ -337,19 +337,14 @@ export async function awaitDynamo(options: {
  * undefined where /proc cannot tell. Once java listens on every interface, no other user can bind 127.0.0.1 there.
  */
 export function listensOn(pid: number, port: number): boolean | undefined {
-  let tables: string[];
-  try {
-    tables = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((f) => {
-      try {
-        return [readFileSync(f, 'utf8')];
-      } catch {
-        return [];
-      }
-    });
-    if (tables.length === 0) return undefined;
-  } catch {
-    return undefined;
-  }
+  const tables = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((f) => {
+    try {
+      return [readFileSync(f, 'utf8')];
+    } catch {
+      return [];
+    }
+  });
+  if (tables.length === 0) return undefined;
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   const listening = new Set<string>();
   for (const line of tables.flatMap((t) => t.split('\n').slice(1))) {

@@ -2,7 +2,6 @@
 // list from the environment, one client per account from its own secret, a planner that queues the healthy account
 // and fails loudly for the other, and workers that walk old messages (no account) and new ones alike.
 import './quiet.ts';
-import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '#celigo/client';
 import { ConfigError, loadConfig } from '#functions/config';
@@ -15,7 +14,7 @@ import { createDynamoStore } from '#ledger/store/dynamo/index';
 import type { LedgerStore } from '#ledger/store/port';
 import { type Emulator, startEmulator } from '#local/emulator/index';
 import { freshTable } from '../setup/tables.ts';
-import { lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from './events.ts';
+import { fakeSqs, lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from './events.ts';
 
 const US = 'handlers-us-token';
 const EU = 'handlers-eu-token';
@@ -23,16 +22,7 @@ let emu: Emulator;
 let ledger: LedgerStore;
 const secrets: Record<string, string> = { 'us-secret': US, 'eu-secret': EU };
 const sent: string[] = [];
-const fakeSqs = {
-  async send(command: SendMessageBatchCommand) {
-    const entries = command.input.Entries ?? [];
-    sent.push(...entries.map((e) => e.MessageBody!));
-    return {
-      Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })),
-      Failed: [],
-    };
-  },
-} as unknown as SQSClient;
+const sqs = fakeSqs(sent);
 
 const accountsEnv = () =>
   JSON.stringify([
@@ -105,7 +95,7 @@ describe('plan and worker handlers with two accounts', () => {
       ledger,
       accounts: ['us', 'eu'],
       api: partnerApiFor(config(), read),
-      enqueue: sqsEnqueue(fakeSqs, 'https://sqs/queue'),
+      enqueue: sqsEnqueue(sqs, 'https://sqs/queue'),
     });
   const worker = () => makeWorkerHandler({ ledger, api: partnerApiFor(config(), read) });
 

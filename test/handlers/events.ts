@@ -1,5 +1,6 @@
 // Lambda event and context fixtures shaped exactly as AWS delivers them (SQS, EventBridge schedule, HTTP API v2).
 import { createHash, randomUUID } from 'node:crypto';
+import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context, ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 
 const ACCOUNT = '123456789012';
@@ -126,4 +127,18 @@ export function httpApiEvent(
     ...(options.body !== undefined ? { body: options.body } : {}),
     isBase64Encoded: false,
   };
+}
+
+/** SQS at its edge: records each SendMessageBatch entry's body in `sent` and accepts it. */
+export function fakeSqs(sent: string[]): SQSClient {
+  return {
+    async send(command: SendMessageBatchCommand) {
+      const entries = command.input.Entries ?? [];
+      sent.push(...entries.map((e) => e.MessageBody!));
+      return {
+        Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })),
+        Failed: [],
+      };
+    },
+  } as unknown as SQSClient;
 }

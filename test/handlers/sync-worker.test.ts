@@ -1,7 +1,6 @@
 // The sync in Lambda form against DynamoDB Local and the emulator: the planner queues one message per connector,
 // the worker walks each, and a connector whose walk fails comes back in batchItemFailures (so SQS retries it).
 import './quiet.ts';
-import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#functions/config';
 import { sqsEnqueue } from '#functions/handlers/enqueue';
@@ -13,7 +12,7 @@ import { createDynamoStore } from '#ledger/store/dynamo/index';
 import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { type ConnectorRecord, type Emulator, startEmulator } from '#local/emulator/index';
 import { freshTable } from '../setup/tables.ts';
-import { lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from './events.ts';
+import { fakeSqs, lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from './events.ts';
 
 const TOKEN_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:licensewatch-token-AbCdEf';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/LicenseWatch-SyncWork';
@@ -26,17 +25,7 @@ const secretReads: string[] = [];
 const sent: string[] = [];
 let api: ReturnType<typeof partnerApiFor>;
 
-/** SQS at its edge: records each SendMessageBatch entry and accepts it. */
-const fakeSqs = {
-  async send(command: SendMessageBatchCommand) {
-    const entries = command.input.Entries ?? [];
-    sent.push(...entries.map((e) => e.MessageBody!));
-    return {
-      Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })),
-      Failed: [],
-    };
-  },
-} as unknown as SQSClient;
+const sqs = fakeSqs(sent);
 
 beforeAll(async () => {
   emu = await startEmulator({ dataSet: 'empty', token: 'worker-test-token' });
@@ -69,7 +58,7 @@ describe('plan handler', () => {
       ledger,
       accounts: ['default'],
       api,
-      enqueue: sqsEnqueue(fakeSqs, QUEUE_URL),
+      enqueue: sqsEnqueue(sqs, QUEUE_URL),
     });
     const result = await plan(
       scheduledEvent('LicenseWatch-SyncSchedule'),

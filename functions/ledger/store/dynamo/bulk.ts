@@ -64,41 +64,6 @@ export async function batchGetAll(
 }
 
 /**
- * Sends independent guarded writes, up to 100 to a transaction and a few transactions at once. A transaction
- * cancelled by some writes' guards goes again without them (they lost to another writer: that is their answer).
- * Resolves with the ids of the writes that landed.
- */
-export async function transactGuarded<Id>(
-  table: Table,
-  writes: { id: Id; item: TransactItem }[],
-): Promise<Id[]> {
-  const landed: Id[] = [];
-  const limit = pLimit(IN_FLIGHT);
-  const groups: (typeof writes)[] = [];
-  for (let i = 0; i < writes.length; i += TRANSACTION_ITEMS)
-    groups.push(writes.slice(i, i + TRANSACTION_ITEMS));
-  await Promise.all(
-    groups.map((group) =>
-      limit(async () => {
-        let left = group;
-        while (left.length > 0) {
-          const codes = await sendGuarded(
-            table,
-            left.map((w) => w.item),
-          );
-          if (!codes) {
-            landed.push(...left.map((w) => w.id));
-            return;
-          }
-          left = left.filter((_, i) => codes[i] !== 'ConditionalCheckFailed');
-        }
-      }),
-    ),
-  );
-  return landed;
-}
-
-/**
  * Sends one transaction, again while it only lost races; undefined when it landed, else the cancellation codes
  * (one per item) when guards failed. Any other failure throws.
  */
