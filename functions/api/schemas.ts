@@ -127,7 +127,8 @@ const changesQuery = (fallbackLimit: number) =>
       .optional()
       .meta({
         param: { name: 'since', in: 'query' },
-        description: 'Days back (`7d`) or an ISO 8601 date or date-time; not in the future.',
+        description:
+          'Days back (`7d`) or an ISO 8601 date or date-time; not in the future, at most 3650 days back.',
         default: '7d',
         example: '30d',
       }),
