@@ -44,6 +44,19 @@ module.exports = {
       to: { path: '^functions/(api|handlers)/' },
     },
     {
+      name: 'use-cases-below-the-edges',
+      severity: 'error',
+      comment: 'functions/app holds what the HTTP API and the CLI both do: the domain never imports it, it never imports an edge.',
+      from: { path: '^functions/app/' },
+      to: { path: '^functions/(api|handlers)/' },
+    },
+    {
+      name: 'domain-below-use-cases',
+      severity: 'error',
+      from: { path: '^functions/(celigo|ledger|watch|alerts)/' },
+      to: { path: '^functions/app/' },
+    },
+    {
       name: 'api-below-handlers',
       severity: 'error',
       from: { path: '^functions/api/' },

@@ -1,5 +1,6 @@
 // The HTTP API's zod schemas: path ids, query parameters, request bodies and response shapes (also the OpenAPI document).
 import { z } from '@hono/zod-openapi';
+import { AS_OF_RULE, isAsOf } from '#app/asof';
 import { licenseOptsSchema, recordId } from '#celigo/schemas';
 import { ACCOUNT_NAME, ACCOUNT_NAME_RULE, DEFAULTS, MAX_DAYS } from '#functions/config';
 import { DOMAIN_RULE, EMAIL_RULE, isDomain, isEmail, isSince, SINCE_RULE } from '#ledger/portfolio';
@@ -80,7 +81,22 @@ export const AccountPageQuery = (fallback: number) =>
 
 const includeDeleted = flag('includeDeleted', 'Also licenses gone upstream (default false).');
 
-export const LicensesQuery = z.strictObject({ includeDeleted, account, limit: limit(100), cursor });
+/** `?asOf=<ISO>`: the answer as the ledger held it then. */
+const asOf = z
+  .string()
+  .refine(isAsOf, `asOf ${AS_OF_RULE}`)
+  .optional()
+  .meta({
+    param: { name: 'asOf', in: 'query' },
+    description:
+      'The answer as the ledger held it at this moment (an ISO 8601 date, meaning midnight UTC, or date-time); not in the future.',
+    example: '2026-03-01T00:00:00Z',
+  });
+
+export const LicensesQuery = z.strictObject({ includeDeleted, account, asOf, limit: limit(100), cursor });
+
+/** `GET /licenses/{lid}`: open, as it took no parameters before and ignored any. */
+export const LicenseQuery = z.object({ asOf });
 
 /** `GET /licenses`: one customer, by e-mail or by domain (exactly one of the two). */
 export const FindQuery = z
@@ -107,6 +123,7 @@ export const FindQuery = z
       }),
     includeDeleted,
     account,
+    asOf,
     limit: limit(100),
     cursor,
   })

@@ -1,5 +1,6 @@
 // Read routes over the ledger: connectors, a connector's licenses, one license, its history; alerts and sync runs.
 import { createRoute } from '@hono/zod-openapi';
+import { connectorLicensesAsOf, licenseAsOf } from '#app/asof';
 import { checkAccount } from '#ledger/portfolio';
 import { getConnector, getLicense, licenseHistory, listConnectors, listLicenses } from '#ledger/queries';
 import { listAlerts } from '#watch/evaluate';
@@ -15,6 +16,7 @@ import {
   HistoryPage,
   LicensePage,
   LicenseParams,
+  LicenseQuery,
   LicensesQuery,
   LicenseView,
   pageQuery,
@@ -43,8 +45,8 @@ const getLicenseRoute = createRoute({
   method: 'get',
   path: '/licenses/{lid}',
   tags: ['ledger'],
-  summary: 'One license as last recorded, with its derived expiry status',
-  request: { params: LicenseParams },
+  summary: 'One license as last recorded (or as of a moment), with its derived expiry status',
+  request: { params: LicenseParams, query: LicenseQuery },
   responses: { 200: jsonContent(LicenseView, 'The license view.'), ...errorResponses(400, 404) },
 });
 
@@ -92,17 +94,22 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(listLicensesRoute, async (c) => {
     const { cid } = c.req.valid('param');
-    const { includeDeleted, account, limit = 100, cursor } = c.req.valid('query');
+    const { includeDeleted, account, asOf, limit = 100, cursor } = c.req.valid('query');
     await checkAccount(ledger, account, deps.accounts);
     const connector = await getConnector(ledger, cid);
     // Of another account than the one asked for: not in the list the caller asked for.
     if (!connector || (account && connector.account !== account)) throw notFound('connector', cid);
-    const page = await listLicenses(ledger, cid, { includeDeleted, limit, cursor, expiringDays });
+    const options = { includeDeleted, limit, cursor, expiringDays };
+    const page = asOf
+      ? await connectorLicensesAsOf(ledger, cid, asOf, options)
+      : await listLicenses(ledger, cid, options);
     return c.json(page, 200);
   });
 
   app.openapi(getLicenseRoute, async (c) => {
     const { lid } = c.req.valid('param');
+    const { asOf } = c.req.valid('query');
+    if (asOf) return c.json(await licenseAsOf(ledger, lid, asOf, { expiringDays }), 200);
     const view = await getLicense(ledger, lid, { expiringDays });
     if (!view) throw notFound('license', lid);
     return c.json(view, 200);

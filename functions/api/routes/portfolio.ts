@@ -1,5 +1,6 @@
 // Routes across the portfolio: find a customer's licenses, and what changed (JSON pages, or CSV pages with a Link).
 import { createRoute, z } from '@hono/zod-openapi';
+import { customerLicensesAsOf } from '#app/asof';
 import { checkAccount, findLicenses, listChanges } from '#ledger/portfolio';
 import { changesCsv } from '../csv.ts';
 import type { App, AppDeps } from '../deps.ts';
@@ -56,9 +57,13 @@ export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
   const expiringDays = deps.config?.expiringDays;
 
   app.openapi(findRoute, async (c) => {
-    const { email, domain, includeDeleted, account, limit = 100, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
+    const { email, domain, includeDeleted, account, asOf, limit = 100, cursor } = c.req.valid('query');
     const customer = email !== undefined ? { email } : { domain: domain! };
+    if (asOf) {
+      const options = { includeDeleted, account, accounts: deps.accounts, limit, cursor, expiringDays };
+      return c.json(await customerLicensesAsOf(ledger, customer, asOf, options), 200);
+    }
+    await checkAccount(ledger, account, deps.accounts);
     const page = await findLicenses(ledger, customer, {
       includeDeleted,
       account,

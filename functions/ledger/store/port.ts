@@ -106,6 +106,8 @@ export interface LicenseStore {
   ): Promise<Page<StoredLicense>>;
   /** Newest version first; consistent, so a write is read back at once. */
   licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
+  /** The version in force at `asOf` (the highest revision observed at or before it); undefined before the first. */
+  versionAsOf(licenseId: string, asOf: string): Promise<StoredVersion | undefined>;
   expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
   notInstalledBefore(createdBefore: string, account?: string): AsyncIterable<StoredLicense>;
   /** Live licenses not installed, created before `createdBefore`, oldest first, one page. */

@@ -1,5 +1,6 @@
 // `sync`, `connectors`, `licenses`, `license`, `history`, `delete-license`: fill the ledger, read it back, change it.
 import { licensesCsv } from '#api/csv';
+import { allLicensesAsOf, licenseAsOf } from '#app/asof';
 import { checkAccount } from '#ledger/portfolio';
 import { allLicenses, getLicense, licenseHistory, listConnectors } from '#ledger/queries';
 import type { LicenseView } from '#ledger/schemas';
@@ -100,24 +101,33 @@ export async function connectors(ctx: Context, opts: { json?: boolean; account?:
 
 export async function licenses(
   ctx: Context,
-  opts: { connector?: string; includeDeleted?: boolean; account?: string; json?: boolean; csv?: boolean },
+  opts: {
+    connector?: string;
+    includeDeleted?: boolean;
+    account?: string;
+    asOf?: string;
+    json?: boolean;
+    csv?: boolean;
+  },
 ) {
   formatOf(opts);
   const ledger = await ctx.ledger();
   const account = await checkAccount(ledger, opts.account, await ctx.accountNames());
   const items: LicenseView[] = [];
-  for await (const view of allLicenses(ledger, {
-    connectorId: opts.connector,
-    includeDeleted: opts.includeDeleted,
-    account,
-  })) {
+  const options = { connectorId: opts.connector, includeDeleted: opts.includeDeleted, account };
+  for await (const view of opts.asOf
+    ? allLicensesAsOf(ledger, opts.asOf, options)
+    : allLicenses(ledger, options)) {
     items.push(view);
   }
   printLicenses(items, opts);
 }
 
-export async function license(ctx: Context, licenseId: string, opts: { json?: boolean }) {
-  const view = await getLicense(await ctx.ledger(), licenseId);
+export async function license(ctx: Context, licenseId: string, opts: { asOf?: string; json?: boolean }) {
+  const ledger = await ctx.ledger();
+  const view = opts.asOf
+    ? await licenseAsOf(ledger, licenseId, opts.asOf)
+    : await getLicense(ledger, licenseId);
   if (!view)
     throw new CliError('not_found', `no license ${licenseId} in the ledger (run \`licensewatch sync\`?)`);
   if (opts.json) return printJson(view);

@@ -1,5 +1,6 @@
 // `find` and `changes`: a customer's licenses, and what changed across the portfolio, every page.
 import { changesCsv } from '#api/csv';
+import { customerLicensesAsOf } from '#app/asof';
 import { checkAccount, findLicenses, listChanges, parseCustomer } from '#ledger/portfolio';
 import type { ChangeItem, ChangeItemKind, LicenseView } from '#ledger/schemas';
 import type { Context } from '../context.ts';
@@ -9,17 +10,20 @@ import { printLicenses } from './ledger.ts';
 export async function find(
   ctx: Context,
   term: string,
-  opts: { includeDeleted?: boolean; account?: string; json?: boolean; csv?: boolean },
+  opts: { includeDeleted?: boolean; account?: string; asOf?: string; json?: boolean; csv?: boolean },
 ) {
   formatOf(opts);
   const customer = parseCustomer(term);
   const ledger = await ctx.ledger();
-  const account = await checkAccount(ledger, opts.account, await ctx.accountNames());
+  const accounts = await ctx.accountNames();
+  const account = await checkAccount(ledger, opts.account, accounts);
   const items: LicenseView[] = [];
   let cursor: string | undefined;
   do {
     const options = { includeDeleted: opts.includeDeleted, account, limit: 1000, cursor };
-    const page = await findLicenses(ledger, customer, options);
+    const page = opts.asOf
+      ? await customerLicensesAsOf(ledger, customer, opts.asOf, { ...options, accounts })
+      : await findLicenses(ledger, customer, options);
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
