@@ -46,7 +46,8 @@ module.exports = {
     {
       name: 'use-cases-below-the-edges',
       severity: 'error',
-      comment: 'functions/app holds what the HTTP API and the CLI both do: the domain never imports it, it never imports an edge.',
+      comment:
+        'functions/app holds what the HTTP API and the CLI both do: the domain never imports it, it never imports an edge.',
       from: { path: '^functions/app/' },
       to: { path: '^functions/(api|handlers)/' },
     },
