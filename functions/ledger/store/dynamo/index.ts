@@ -120,6 +120,7 @@ export function portfolioFacet({ table }: Site): PortfolioStore {
   return {
     customerLicenses: (query) => portfolio.customerLicenses(table, query),
     changesPage: (range) => portfolio.changesPage(table, range),
+    expiriesCount: (range) => portfolio.expiriesCount(table, range),
   };
 }
 
