@@ -1,5 +1,5 @@
 // Declares `metrics` (monthly figures) and `customers` (one row per e-mail domain); actions load on use.
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 
 const actions = () => import('../actions/timeline.ts');
@@ -20,13 +20,7 @@ export function registerTimeline(program: Command, context: () => Context): void
   program
     .command('customers')
     .description('customers by e-mail domain: live, installed, sandbox, next expiry, accounts, status')
-    .addOption(
-      new Option('--status <status>', 'only customers of this status').choices([
-        'active',
-        'at-risk',
-        'lapsed',
-      ]),
-    )
+    .option('--status <status>', 'only customers of this status: active, at-risk or lapsed')
     .option('--domain <domain>', 'only this domain')
     .option('--account <name>', "only this partner account's")
     .option('--json', 'print { items } as JSON')

@@ -1,4 +1,5 @@
-// `--as-of` through the CLI (dist/cli) against the emulator and DynamoDB Local: license, licenses and find.
+// The portfolio over time through the CLI (dist/cli) against the emulator and DynamoDB Local: --as-of on license,
+// licenses and find; metrics; customers.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
@@ -43,7 +44,7 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => emu?.close());
 
-describe('--as-of', { timeout: 60_000 }, () => {
+describe('the portfolio over time', { timeout: 60_000 }, () => {
   it('license, licenses and find answer as the ledger held them then', async () => {
     expect((await run(['license', lid, '--json', '--as-of', before])).expires).toBe(oldExpires);
     expect((await run(['license', lid, '--json'])).expires).toBe('2031-01-01T00:00:00.000Z');
@@ -69,6 +70,28 @@ describe('--as-of', { timeout: 60_000 }, () => {
       expect(r.code, args.join(' ')).not.toBe(0);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stdout).toBe('');
+    }
+  });
+
+  it('metrics prints the months as JSON and CSV; customers as JSON, filtered', async () => {
+    const { items } = await run(['metrics', '--json', '--months', '2']);
+    expect(items).toHaveLength(2);
+    expect(items.at(-1)).toMatchObject({ renewed: 1, deleted: 1, live: 3 });
+    const csv = await cli(['metrics', '--csv', '--months', '3', '--connector', cid], env);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout.trimEnd().split('\r\n')).toHaveLength(4);
+    const rows = (await run(['customers', '--json', '--domain', domain])).items;
+    expect(rows).toEqual([expect.objectContaining({ domain: domain.toLowerCase() })]);
+    const lapsed = (await run(['customers', '--json', '--status', 'lapsed'])).items as { status: string }[];
+    expect(lapsed.every((r) => r.status === 'lapsed')).toBe(true);
+    for (const args of [
+      ['metrics', '--months', '0'],
+      ['customers', '--status', 'happy'],
+      ['customers', '--domain', 'not a domain'],
+    ]) {
+      const r = await cli(args, env);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
 });

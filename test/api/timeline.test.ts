@@ -61,3 +61,71 @@ describe('GET with asOf', () => {
     }
   });
 });
+
+describe('GET /metrics/monthly', () => {
+  it('answers 12 months by default, the current one last, with every figure; N months when asked', async () => {
+    const { items } = await body('/metrics/monthly');
+    expect(items).toHaveLength(12);
+    expect(items.at(-1)).toMatchObject({
+      month: h.ledger.now().toISOString().slice(0, 7),
+      renewed: 1,
+      deleted: 1,
+    });
+    expect(Object.keys(items[0]!).sort()).toEqual(
+      [
+        'converted',
+        'created',
+        'deleted',
+        'expired',
+        'installed',
+        'live',
+        'month',
+        'renewalRate',
+        'renewed',
+        'trialsStarted',
+      ].sort(),
+    );
+    const three = (await body(`/metrics/monthly?months=3&connector=${cid}&account=default`)).items;
+    expect(three.map((m) => m.month)).toEqual(items.slice(-3).map((m) => m.month));
+    expect(three.at(-1)!.live).toBe(4);
+  });
+
+  it('answers CSV, and 400 or 404 for bad parameters', async () => {
+    const res = await h.call('/metrics/monthly.csv?months=2');
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'month,live,created,renewed,expired,installed,deleted,trialsStarted,converted,renewalRate',
+    );
+    expect(lines).toHaveLength(3);
+    for (const bad of ['months=0', 'months=121', 'months=x', 'account=nobody', 'monts=3'])
+      expect((await h.call(`/metrics/monthly?${bad}`)).status, bad).toBe(400);
+    expect((await h.call('/metrics/monthly?connector=ffffffffffffffffffffffff')).status).toBe(404);
+  });
+});
+
+describe('GET /customers', () => {
+  it('lists customers by domain, filters by status and domain, refuses a bad status', async () => {
+    const { items } = await body('/customers');
+    expect(items.map((r) => r.domain)).toContain(domain);
+    const one = (await body(`/customers?domain=${domain.toUpperCase()}`)).items;
+    expect(one).toEqual(items.filter((r) => r.domain === domain));
+    const paged = await body('/customers?limit=1');
+    expect(paged.items).toHaveLength(1);
+    if (items.length > 1) expect(paged.nextCursor).toBeDefined();
+    for (const status of ['active', 'at-risk', 'lapsed']) {
+      const rows = (await body(`/customers?status=${status}`)).items;
+      expect(rows.every((r) => r.status === status)).toBe(true);
+    }
+    expect((await body('/customers?status=happy', 400)).errors).toEqual([
+      expect.objectContaining({ field: 'status' }),
+    ]);
+  });
+
+  it('shows renewals against expiries and customers at risk on the dashboard', async () => {
+    const page = await (await h.call('/')).text();
+    expect(page).toContain('id="renewal-chart"');
+    expect(page).toContain('id="at-risk"');
+    expect(page).toMatch(/data-renewed="1"/);
+  });
+});
