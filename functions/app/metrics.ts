@@ -8,8 +8,8 @@ import type { ConnectorStore, PortfolioStore } from '#ledger/store/port';
 export const DEFAULT_MONTHS = 12;
 /** As far back as the change feed reaches (MAX_SINCE_DAYS): ten years. */
 export const MAX_MONTHS = 120;
-/** Months read at once. */
-const MONTHS_IN_FLIGHT = 4;
+/** Months read at once (three Queries each: the news and baseline partitions of the feed, the expiry count). */
+const MONTHS_IN_FLIGHT = 6;
 
 const count = z.number().int().nonnegative();
 
