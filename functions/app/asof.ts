@@ -7,6 +7,8 @@ import type { LicenseView, Page } from '#ledger/schemas';
 import type { ConnectorStore, LicenseStore, PortfolioStore, ViewStore } from '#ledger/store/port';
 import type { StoredLicense } from '#ledger/store/records';
 import { toLicenseView } from '#ledger/view';
+import type { AppContext } from './context.ts';
+import { notFound } from './errors.ts';
 
 export const AS_OF_RULE = 'must be an ISO 8601 date or date-time with an offset, e.g. 2026-03-01T00:00:00Z';
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
@@ -182,3 +184,67 @@ export async function customerLicensesAsOf(
   };
   return pageAsOf(page, await itemsAsOf(ledger, page.items, asOf), asOf, { ...options, keep: theirs });
 }
+
+/** The edges' entries: what the HTTP routes and the CLI actions call, with the account rules of the other lists. */
+export const asOf = {
+  license: (ctx: AppContext<Pick<LicenseStore, 'versionAsOf'> & { now(): Date }>, lid: string, at: string) =>
+    licenseAsOf(ctx.ledger, lid, at, { expiringDays: ctx.expiringDays }),
+
+  /** A connector's licenses then; a connector unknown, or of another account than the one named, is not found. */
+  async connectorLicenses(
+    ctx: AppContext<ViewStore & Pick<ConnectorStore, 'listConnectors'>>,
+    cid: string,
+    at: string,
+    query: { account?: string; includeDeleted?: boolean; limit?: number; cursor?: string },
+  ): Promise<Page<LicenseView>> {
+    const account = await checkAccount(ctx.ledger, query.account, ctx.accounts);
+    const connector = await getConnector(ctx.ledger, cid);
+    if (!connector || (account && connector.account !== account)) throw notFound('connector', cid);
+    return connectorLicensesAsOf(ctx.ledger, cid, at, { ...query, expiringDays: ctx.expiringDays });
+  },
+
+  async allLicenses(
+    ctx: AppContext<ViewStore & Pick<ConnectorStore, 'listConnectors'>>,
+    at: string,
+    query: { connectorId?: string; account?: string; includeDeleted?: boolean },
+  ): Promise<LicenseView[]> {
+    const account = await checkAccount(ctx.ledger, query.account, ctx.accounts);
+    const items: LicenseView[] = [];
+    for await (const view of allLicensesAsOf(ctx.ledger, at, {
+      ...query,
+      account,
+      expiringDays: ctx.expiringDays,
+    }))
+      items.push(view);
+    return items;
+  },
+
+  customerPage: (
+    ctx: AppContext<Parameters<typeof customerLicensesAsOf>[0]>,
+    customer: Customer,
+    at: string,
+    query: { account?: string; includeDeleted?: boolean; limit?: number; cursor?: string },
+  ) =>
+    customerLicensesAsOf(ctx.ledger, customer, at, {
+      ...query,
+      accounts: ctx.accounts,
+      expiringDays: ctx.expiringDays,
+    }),
+
+  /** Every page of a customer's licenses then. */
+  async customer(
+    ctx: AppContext<Parameters<typeof customerLicensesAsOf>[0]>,
+    customer: Customer,
+    at: string,
+    query: { account?: string; includeDeleted?: boolean },
+  ): Promise<LicenseView[]> {
+    const items: LicenseView[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await asOf.customerPage(ctx, customer, at, { ...query, limit: 1000, cursor });
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return items;
+  },
+};

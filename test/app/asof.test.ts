@@ -27,6 +27,10 @@ beforeAll(async () => {
   ledger = createDynamoStore(client, tableName, { now: () => new Date(clock) });
 });
 
+/** A write through our API, as the ledger records it. */
+const rec = (connectorId: string, licenseId: string, raw: Record<string, unknown> | undefined) =>
+  recordOutsideWalk(ledger, { connectorId, licenseId, account: 'default', raw });
+
 const hexId = () => randomBytes(12).toString('hex');
 
 /** One write: a license (by index) put with these contents, or deleted. */
@@ -81,7 +85,7 @@ describe('as of a moment', () => {
             const last = history.at(-1);
             const at = new Date(clock).toISOString();
             if (e.op.kind === 'delete') {
-              await recordOutsideWalk(ledger, lic.connectorId, lic.id, undefined);
+              await rec(lic.connectorId, lic.id, undefined);
               if (last && !last.deleted) history.push({ at, raw: last.raw, deleted: true });
               continue;
             }
@@ -96,7 +100,7 @@ describe('as of a moment', () => {
               ...(e.op.installed ? { _integrationId: `i-${lic.id}` } : {}),
               opts: { connectorEdition: 'standard' },
             };
-            await recordOutsideWalk(ledger, lic.connectorId, lic.id, raw);
+            await rec(lic.connectorId, lic.id, raw);
             if (!last || last.deleted || JSON.stringify(last.raw) !== JSON.stringify(raw))
               history.push({ at, raw, deleted: false });
           }
@@ -161,12 +165,11 @@ describe('as of a moment', () => {
     const cid = hexId();
     const ids = [hexId(), hexId(), hexId()];
     clock += MINUTE;
-    for (const id of ids)
-      await recordOutsideWalk(ledger, cid, id, { _id: id, expires: '2027-01-01T00:00:00.000Z', opts: {} });
+    for (const id of ids) await rec(cid, id, { _id: id, expires: '2027-01-01T00:00:00.000Z', opts: {} });
     clock += MINUTE;
     const asOf = new Date(clock).toISOString();
     clock += MINUTE;
-    await recordOutsideWalk(ledger, cid, ids[0]!, {
+    await rec(cid, ids[0]!, {
       _id: ids[0],
       expires: '2028-01-01T00:00:00.000Z',
       opts: {},
@@ -183,7 +186,7 @@ describe('as of a moment', () => {
     const id = hexId();
     clock += MINUTE;
     const created = clock;
-    await recordOutsideWalk(ledger, cid, id, {
+    await rec(cid, id, {
       _id: id,
       expires: new Date(created + 10 * 86_400_000).toISOString(),
       opts: {},

@@ -1,13 +1,11 @@
 // Read routes over the ledger: connectors, a connector's licenses, one license, its history; alerts and sync runs.
 import { createRoute } from '@hono/zod-openapi';
-import { connectorLicensesAsOf, licenseAsOf } from '#app/asof';
-import { checkAccount } from '#ledger/portfolio';
-import { getConnector, getLicense, licenseHistory, listConnectors, listLicenses } from '#ledger/queries';
-import { listAlerts } from '#watch/evaluate';
-import type { App, AppDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { alertsPage } from '#app/alerts';
+import { asOf } from '#app/asof';
+import * as licenses from '#app/licenses';
+import { runsPage } from '#app/runs';
+import { type App, type AppDeps, appContext } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
-import { pageSorted } from '../paging.ts';
 import {
   AccountPageQuery,
   AlertPage,
@@ -45,7 +43,7 @@ const getLicenseRoute = createRoute({
   method: 'get',
   path: '/licenses/{lid}',
   tags: ['ledger'],
-  summary: 'One license as last recorded (or as of a moment), with its derived expiry status',
+  summary: 'One license as last recorded, with its derived expiry status',
   request: { params: LicenseParams, query: LicenseQuery },
   responses: { 200: jsonContent(LicenseView, 'The license view.'), ...errorResponses(400, 404) },
 });
@@ -78,60 +76,39 @@ const syncRunsRoute = createRoute({
 });
 
 export function registerLedgerRoutes(app: App, deps: AppDeps): void {
-  const { ledger } = deps;
-  const expiringDays = deps.config?.expiringDays;
+  const ctx = appContext(deps);
 
   app.openapi(listConnectorsRoute, async (c) => {
-    const { account, limit = 100, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
-    const connectors = (await listConnectors(ledger)).filter((x) => !account || x.account === account);
-    const scope = account ? `connectors|${account}` : 'connectors';
-    return c.json(
-      pageSorted(connectors, (x) => [x.name, x.id], { limit, cursor, scope, width: 2 }),
-      200,
-    );
+    return c.json(await licenses.connectorsPage(ctx, c.req.valid('query')), 200);
   });
 
   app.openapi(listLicensesRoute, async (c) => {
     const { cid } = c.req.valid('param');
-    const { includeDeleted, account, asOf, limit = 100, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
-    const connector = await getConnector(ledger, cid);
-    // Of another account than the one asked for: not in the list the caller asked for.
-    if (!connector || (account && connector.account !== account)) throw notFound('connector', cid);
-    const options = { includeDeleted, limit, cursor, expiringDays };
-    const page = asOf
-      ? await connectorLicensesAsOf(ledger, cid, asOf, options)
-      : await listLicenses(ledger, cid, options);
-    return c.json(page, 200);
+    const query = c.req.valid('query');
+    if (query.asOf) return c.json(await asOf.connectorLicenses(ctx, cid, query.asOf, query), 200);
+    return c.json(await licenses.connectorLicenses(ctx, cid, query), 200);
   });
 
   app.openapi(getLicenseRoute, async (c) => {
     const { lid } = c.req.valid('param');
-    const { asOf } = c.req.valid('query');
-    if (asOf) return c.json(await licenseAsOf(ledger, lid, asOf, { expiringDays }), 200);
-    const view = await getLicense(ledger, lid, { expiringDays });
-    if (!view) throw notFound('license', lid);
-    return c.json(view, 200);
+    const { asOf: at } = c.req.valid('query');
+    if (at) return c.json(await asOf.license(ctx, lid, at), 200);
+    return c.json(await licenses.license(ctx, lid), 200);
   });
 
   app.openapi(historyRoute, async (c) => {
     const { lid } = c.req.valid('param');
     const { limit = 100, cursor } = c.req.valid('query');
-    const page = await licenseHistory(ledger, lid, { limit, cursor });
-    // A recorded license always has a first version, so an empty first page means an unknown id.
-    if (page.items.length === 0 && !cursor) throw notFound('license', lid);
-    return c.json(page, 200);
+    return c.json(await licenses.historyPage(ctx, lid, { limit, cursor }), 200);
   });
 
   app.openapi(alertsRoute, async (c) => {
     const { account, limit = 100, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
-    return c.json(await listAlerts(ledger, { limit, cursor, account }), 200);
+    return c.json(await alertsPage(ctx, { account, limit, cursor }), 200);
   });
 
   app.openapi(syncRunsRoute, async (c) => {
     const { limit = 50, cursor } = c.req.valid('query');
-    return c.json(await ledger.listRuns({ limit, cursor }), 200);
+    return c.json(await runsPage(ctx, { limit, cursor }), 200);
   });
 }

@@ -1,8 +1,8 @@
 // `find` and `changes`: a customer's licenses, and what changed across the portfolio, every page.
 import { changesCsv } from '#api/csv';
-import { customerLicensesAsOf } from '#app/asof';
-import { checkAccount, findLicenses, listChanges, parseCustomer } from '#ledger/portfolio';
-import type { ChangeItem, ChangeItemKind, LicenseView } from '#ledger/schemas';
+import { asOf } from '#app/asof';
+import * as portfolio from '#app/portfolio';
+import type { ChangeItem, ChangeItemKind } from '#ledger/schemas';
 import type { Context } from '../context.ts';
 import { formatOf, printJson, printTable } from '../output.ts';
 import { printLicenses } from './ledger.ts';
@@ -13,20 +13,12 @@ export async function find(
   opts: { includeDeleted?: boolean; account?: string; asOf?: string; json?: boolean; csv?: boolean },
 ) {
   formatOf(opts);
-  const customer = parseCustomer(term);
-  const ledger = await ctx.ledger();
-  const accounts = await ctx.accountNames();
-  const account = await checkAccount(ledger, opts.account, accounts);
-  const items: LicenseView[] = [];
-  let cursor: string | undefined;
-  do {
-    const options = { includeDeleted: opts.includeDeleted, account, limit: 1000, cursor };
-    const page = opts.asOf
-      ? await customerLicensesAsOf(ledger, customer, opts.asOf, { ...options, accounts })
-      : await findLicenses(ledger, customer, options);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
+  const customer = portfolio.parseCustomer(term);
+  const query = { includeDeleted: opts.includeDeleted, account: opts.account };
+  const app = await ctx.app();
+  const items = opts.asOf
+    ? await asOf.customer(app, customer, opts.asOf, query)
+    : await portfolio.find(app, customer, query);
   printLicenses(items, opts);
 }
 
@@ -43,23 +35,21 @@ export async function changes(
   },
 ) {
   const format = formatOf(opts);
-  const ledger = await ctx.ledger();
   const query = {
     since: opts.since,
     connectorId: opts.connector,
     kind: opts.kind,
     includeBaseline: opts.includeBaseline,
-    account: await checkAccount(ledger, opts.account, await ctx.accountNames()),
+    account: opts.account,
   };
   const items: ChangeItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listChanges(ledger, { ...query, limit: 1000, cursor });
+  let first = true;
+  for await (const page of portfolio.changes(await ctx.app(), query)) {
     // CSV goes out page by page: a long export starts at once and never holds more than a page.
-    if (format === 'csv') process.stdout.write(changesCsv(page.items, { header: cursor === undefined }));
-    else items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
+    if (format === 'csv') process.stdout.write(changesCsv(page, { header: first }));
+    else items.push(...page);
+    first = false;
+  }
   if (format === 'json') printJson({ items });
   else if (format === 'table')
     printTable(
