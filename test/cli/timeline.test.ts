@@ -41,7 +41,7 @@ beforeAll(async () => {
   emu.mutateLicense(cid, lid, { expires: '2031-01-01T00:00:00.000Z' });
   emu.deleteLicense(cid, emu.licenses(cid)[1]!._id);
   expect((await cli(['sync'], env)).code).toBe(0);
-}, 90_000);
+}, 180_000);
 afterAll(() => emu?.close());
 
 describe('the portfolio over time', { timeout: 60_000 }, () => {
