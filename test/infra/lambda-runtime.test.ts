@@ -18,7 +18,7 @@ import {
   lambdaNodeBinary,
   lambdaNodeDir,
   lambdaNodeVersion,
-} from '../../scripts/lambda-node.ts';
+} from '../../scripts/lambda-node.js';
 import { httpApiEvent, scheduledEvent, sqsEvent, sqsRecord } from '../handlers/events.ts';
 import { freshTable } from '../setup/tables.ts';
 import { type AwsEdgeStub, startAwsEdgeStub } from './aws-edge-stub.ts';
@@ -46,7 +46,7 @@ const nodeVersion = lambdaNodeVersion();
 if (!nodeVersion && !REQUIRED) {
   console.warn(
     `lambda-runtime.test.ts skipped: Node.js ${LAMBDA_NODE_MAJOR} (the Lambda runtime's) is not in ${lambdaNodeDir()}. ` +
-      'Install it with: npx tsx scripts/lambda-node.ts',
+      'Install it with: node scripts/lambda-node.js (the pretest of npm test does)',
   );
 }
 
@@ -200,7 +200,7 @@ describe.skipIf(!nodeVersion && !REQUIRED)(
       if (!nodeVersion)
         throw new Error(
           `Node.js ${LAMBDA_NODE_MAJOR} (the Lambda runtime's) is missing from ${lambdaNodeDir()}: ` +
-            'run `npx tsx scripts/lambda-node.ts` (.ci/run does)',
+            'run `node scripts/lambda-node.js` (the pretest of npm test does)',
         );
       await rm(OUT_DIR, { recursive: true, force: true });
       const peers = async () => {
