@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listCustomers } from '#app/customers';
 import { monthlyMetrics } from '#app/metrics';
-import { customersCsv, metricsCsv } from '../csv.ts';
+import { metricsCsv } from '../csv.ts';
 import type { App, AppDeps } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
 import { CustomerPage, CustomersQuery, MetricsQuery, MonthlyFiguresList } from '../schemas.ts';
