@@ -156,6 +156,16 @@ export const connectorRun = syncUnit.extend({
     .literal(true)
     .optional()
     .meta({ description: 'The walk met records it could not identify, so it marked no deletion.' }),
+  refused: z
+    .object({
+      count: z.number().int(),
+      licenses: z.array(z.object({ licenseId: z.string(), code: z.string(), message: z.string() })),
+    })
+    .optional()
+    .meta({
+      description:
+        'Licenses the table would not take (the first 20 listed): not recorded, the rest of their page is; the next sync tries them again.',
+    }),
 });
 export type ConnectorRun = z.infer<typeof connectorRun>;
 

@@ -8,7 +8,7 @@ import { isRecordId, licenseSchema } from '#celigo/schemas';
 import { DEFAULT_ACCOUNT } from '#functions/config';
 import { contentHash } from './hash.ts';
 import { type ConnectorRun, type Counts, type SyncUnit, type Unidentifiable, zeroCounts } from './schemas.ts';
-import { type LicenseChange, recordChanges, type WalkGuard } from './snapshot.ts';
+import { type LicenseChange, recordChanges, type WalkGuard, type WriteOutcome } from './snapshot.ts';
 import type { Clock, LicenseStore, WalkStore } from './store/port.ts';
 import { heartbeat } from './walk-lease.ts';
 
@@ -35,6 +35,7 @@ export interface WalkDeps {
 
 export const DEFAULT_LEASE_MS = 60_000;
 const MAX_OFFSETS = 5;
+const MAX_REFUSED = 20;
 
 class WalkFailure extends Error {
   constructor(
@@ -104,8 +105,11 @@ class Walk {
   private pageCount = 0;
   private readonly seen = new Set<string>();
   private readonly unidentifiable: Unidentifiable = { count: 0, offsets: [] };
-  /** The epoch this walk moved to before it first rewrote a digest or a license; undefined while it has not. */
-  private epoch?: number;
+  private readonly refused: NonNullable<ConnectorRun['refused']> = { count: 0, licenses: [] };
+  /** Set once the walk told its connector it is about to write licenses (the digest floor rose to its start). */
+  private writing?: Promise<void>;
+  /** Pages this walk cannot vouch for (a record repeated from an earlier page): their digests go. */
+  private readonly untrusted = new Set<number>();
   private stored?: Map<string, LicenseState>;
   /** The Partner API client of the connector's account, once the walk runs. */
   private api?: PartnerApi;
@@ -130,10 +134,14 @@ class Walk {
     return this.claim.meta?.account ?? this.unit.account ?? DEFAULT_ACCOUNT;
   }
 
-  /** The guard of this walk's writes; moves the connector's epoch the first time the walk is about to write. */
+  /**
+   * The guard of this walk's writes, all stamped with its start epoch; the first time, the connector's digest floor
+   * rises to it (older digests stop counting until this walk completes).
+   */
   private async guard(): Promise<WalkGuard> {
-    this.epoch ??= await this.deps.ledger.advanceEpoch(this.cid, this.owner);
-    return { walkEpoch: this.claim.epoch, stamp: this.epoch, baseline: !this.claim.walkedBefore };
+    this.writing ??= this.deps.ledger.walkWriting(this.cid, this.owner, this.claim.epoch);
+    await this.writing;
+    return { walkEpoch: this.claim.epoch, stamp: this.claim.epoch, baseline: !this.claim.walkedBefore };
   }
 
   /** A stored license the store should hold in its current shape and under the connector's account. */
@@ -157,14 +165,15 @@ class Walk {
       this.pageCount = page.index + 1;
       this.pages++;
       const last = this.claim.digests.get(page.index);
-      // A digest counts only under the epoch it was written in (any write outside a walk since then voids it), and
-      // for the account its licenses were written under (a connector that moved accounts is compared again).
+      // A digest counts only if stamped at or after the last write outside a walk and the digest floor (a walk that
+      // wrote and did not complete), and for the account its licenses were written under (a connector that moved
+      // accounts is compared again).
       const same =
         last !== undefined &&
-        last.epoch === this.claim.epoch &&
+        last.epoch >= this.claim.trustFrom &&
         last.account === this.account &&
         last.digest === page.digest;
-      if (same) this.skipPage(page.records, last, offset);
+      if (same) this.skipPage(page.index, page.records, last, offset);
       else await this.comparePage(page.index, page.records, page.digest, offset);
       offset += page.records.length;
       onPage?.({ connectorId: this.cid, page: page.index + 1, records: page.records.length });
@@ -182,7 +191,7 @@ class Walk {
   }
 
   /** A page identical to the one recorded under this epoch: its records are recorded already. */
-  private skipPage(records: unknown[], digest: PageDigest, offset: number) {
+  private skipPage(index: number, records: unknown[], digest: PageDigest, offset: number) {
     this.pagesUnchanged++;
     this.counts.invalid += digest.invalid;
     const { count, positions } = digest.unidentifiable;
@@ -190,7 +199,12 @@ class Walk {
       this.noteUnidentifiable(i < positions.length ? offset + positions[i]! : undefined);
     for (const raw of records) {
       const id = (raw as { _id?: unknown } | null)?._id;
-      if (!isRecordId(id) || this.seen.has(id)) continue;
+      if (!isRecordId(id)) continue;
+      if (this.seen.has(id)) {
+        // Recorded as an earlier page showed it, which may differ from what this page's digest vouches for.
+        this.untrusted.add(index);
+        continue;
+      }
       this.seen.add(id);
       this.counts.seen++;
       this.counts.unchanged++;
@@ -198,7 +212,6 @@ class Walk {
   }
 
   private async comparePage(index: number, records: unknown[], digest: string, offset: number) {
-    const guard = await this.guard();
     const known = await this.storedStates();
     const changes: LicenseChange[] = [];
     const positions: number[] = [];
@@ -212,7 +225,12 @@ class Walk {
         this.noteUnidentifiable(offset + i);
         return;
       }
-      if (this.seen.has(id)) return; // a record repeated across pages (the list moved while we walked)
+      if (this.seen.has(id)) {
+        // A record repeated across pages (the list moved while we walked): recorded as first seen, so this page's
+        // digest would vouch for what the ledger may not hold.
+        this.untrusted.add(index);
+        return;
+      }
       this.seen.add(id);
       this.counts.seen++;
       const record = raw as Record<string, unknown>;
@@ -233,11 +251,18 @@ class Walk {
         });
     });
     this.counts.invalid += invalid;
-    this.add(await recordChanges(this.deps.ledger, changes, this.observedAt, guard));
-    // Only after the page's records are stored: a matching digest must always mean "already recorded".
+    if (changes.length > 0) {
+      const outcome = await recordChanges(this.deps.ledger, changes, this.observedAt, await this.guard());
+      this.add(outcome);
+      // A license the table refused is not recorded: no digest may say this page is, so the next walk tries again.
+      if (outcome.refused.length > 0) this.untrusted.add(index);
+    }
+    if (this.untrusted.has(index)) return;
+    // Only after the page's records are stored: a matching digest must always mean "already recorded". It carries
+    // the walk's start epoch, so a write outside the walk since then (a later epoch) voids it.
     await this.deps.ledger.recordPageDigest(this.cid, this.owner, index, {
       digest,
-      epoch: guard.stamp,
+      epoch: this.claim.epoch,
       records: records.length,
       invalid,
       unidentifiable: { count: unidentified, positions },
@@ -245,7 +270,11 @@ class Walk {
     });
   }
 
-  private add(outcome: { created: number; updated: number; deleted: number; unchanged: number }) {
+  private add(outcome: WriteOutcome) {
+    for (const refused of outcome.refused) {
+      this.refused.count++;
+      if (this.refused.licenses.length < MAX_REFUSED) this.refused.licenses.push(refused);
+    }
     this.counts.created += outcome.created;
     this.counts.updated += outcome.updated;
     this.counts.deleted += outcome.deleted;
@@ -259,10 +288,16 @@ class Walk {
   private async markDeletions() {
     if (this.unidentifiable.count > 0) return;
     this.proven = true;
+    // Nothing written, every page as a trusted digest vouches, no repeat, and a proof no write outside a walk (nor
+    // an unfinished walk) came after: the ledger's live set is the one that walk proved.
+    const { provenEpoch, trustFrom } = this.claim;
     const provablyUnchanged =
-      this.epoch === undefined &&
+      this.writing === undefined &&
+      this.pagesUnchanged === this.pages &&
+      this.untrusted.size === 0 &&
       this.pageCount === (this.claim.pageCount ?? 0) &&
-      this.claim.provenEpoch === this.claim.epoch;
+      provenEpoch !== undefined &&
+      provenEpoch >= trustFrom;
     if (provablyUnchanged) return;
     const known = await this.storedStates();
     const missing = [...known]
@@ -314,7 +349,9 @@ class Walk {
   }
 
   completion() {
-    const dropPages = [...this.claim.digests.keys()].filter((i) => i >= this.pageCount);
+    const dropPages = [...new Set([...this.claim.digests.keys(), ...this.untrusted])].filter(
+      (i) => i >= this.pageCount || this.untrusted.has(i),
+    );
     return {
       outcome: {
         runId: this.unit.runId,
@@ -323,7 +360,8 @@ class Walk {
         ...(this.unidentifiable.count > 0 ? { unidentifiable: this.unidentifiable } : {}),
       },
       completed: {
-        epoch: this.epoch ?? this.claim.epoch,
+        epoch: this.claim.epoch,
+        digestFloor: this.claim.digestFloor,
         proven: this.complete && this.proven,
         pageCount: this.pageCount,
         liveCount: this.counts.seen,
@@ -337,6 +375,7 @@ class Walk {
       counts: this.counts,
       pages: this.pages,
       pagesUnchanged: this.pagesUnchanged,
+      ...(this.refused.count > 0 ? { refused: this.refused } : {}),
       ...(this.unidentifiable.count > 0
         ? {
             unidentifiable: this.unidentifiable,
