@@ -134,6 +134,8 @@ export const syncUnit = z.object({
   runId: z.string().min(1),
   connectorId: z.string().min(1),
   account: z.string().min(1).optional(),
+  /** How many walks of this unit ran out of time before (a continuation resumes where the last one left). */
+  continuation: z.number().int().min(1).optional(),
 });
 export type SyncUnit = z.infer<typeof syncUnit>;
 

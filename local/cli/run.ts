@@ -23,8 +23,11 @@ export interface SyncOutcome {
 export async function runSync(
   ledger: LedgerStore,
   accounts: SyncAccounts,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; deadlineSeconds?: number } = {},
 ): Promise<SyncOutcome> {
+  // Walks leave by then with their progress kept (walk_out_of_time); the next sync resumes them.
+  const deadline =
+    options.deadlineSeconds === undefined ? undefined : Date.now() + options.deadlineSeconds * 1000;
   const progress = progressLine();
   const plan = await planSync({
     ledger,
@@ -37,6 +40,7 @@ export async function runSync(
     {
       ledger,
       api: accounts.api,
+      ...(deadline === undefined ? {} : { deadline }),
       onPage: ({ connectorId }) => {
         pages++;
         progress.update(

@@ -222,7 +222,7 @@ function refusal(error: unknown): { code: string; message: string } | undefined 
   if (e?.name === 'ValidationException') return { code: 'item_refused', message };
   if (cancellationCodes(error)?.includes('ValidationError')) return { code: 'item_refused', message };
   // Marshalling fails before any request: a plain Error, no service metadata, no system error code.
-  if (e instanceof Error && e.name === 'Error' && e.$metadata === undefined && e.code === undefined)
+  if (error instanceof Error && e.name === 'Error' && e.$metadata === undefined && e.code === undefined)
     return { code: 'item_refused', message };
   return undefined;
 }
