@@ -339,3 +339,33 @@ describe('syncs go quiet again after a change (issue 20.2)', () => {
     expect(h.meter.read).toBeLessThanOrEqual(2);
   });
 });
+
+describe('the revision guard', () => {
+  it('a write that read an older revision is refused, even with a revision no version holds yet', async () => {
+    h = await harness({ dataSet: { connectors: 1, licensesPerConnector: 3 } });
+    await h.sync();
+    const cid = h.emu.connectors()[0]!._id;
+    const lid = h.emu.licenses(cid)[0]!._id;
+    const stored = (await h.ledger.currentLicense(cid, lid))!;
+    const raw = { ...JSON.parse(stored.rawJson), expires: '2040-01-01T00:00:00.000Z' };
+    const write = {
+      connectorId: cid,
+      licenseId: lid,
+      account: stored.account,
+      change: 'updated' as const,
+      kind: 'renewed' as const,
+      baseline: false,
+      rev: stored.rev + 5,
+      expectedRev: stored.rev - 1, // what a writer that read before the last change would expect
+      facts: stored,
+      rawJson: JSON.stringify(raw),
+      hash: 'stale-writer',
+      changes: ['expires'],
+      firstSeenAt: stored.firstSeenAt,
+      observedAt: new Date().toISOString(),
+    };
+    expect(await h.ledger.writeLicenses([write])).toEqual(['conflict']);
+    expect((await getLicense(h.ledger, lid))!.raw).toEqual(JSON.parse(stored.rawJson));
+    expect(await h.ledger.writeLicenses([{ ...write, expectedRev: stored.rev }])).toEqual(['written']);
+  });
+});
