@@ -1,6 +1,7 @@
 // Ledger integrity, one named regression per path by which the ledger could differ from the Partner API (issue 11).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app';
+import { PartnerApiError } from '#celigo/errors';
 import { allLicenses, getLicense, listConnectors } from '#ledger/queries';
 import { planSync, syncConnector } from '#ledger/sync';
 import { DEFAULT_LEASE_MS } from '#ledger/walk';
@@ -337,6 +338,35 @@ describe('syncs go quiet again after a change (issue 20.2)', () => {
     const second = await syncConnector({ ledger: h.ledger, api: h.api }, unit);
     expect(second.pagesUnchanged).toBe(3);
     expect(h.meter.read).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('a proof of a whole list counts only after the last write outside a walk', () => {
+  it('a license POSTed and deleted in Celigo, then a walk that compared every page but failed its deletion pass: the next walk still runs it', async () => {
+    h = await harness({ pageSize: 50, dataSet: { connectors: 1, licensesPerConnector: 120 } });
+    await h.sync();
+    const cid = h.emu.connectors()[0]!._id;
+    const post = await send('POST', `/connectors/${cid}/licenses`, {
+      email: h.emu.licenses(cid)[0]!.user.email,
+      expires: '2030-01-01',
+      opts: {},
+    });
+    const { id } = (await post.json()) as { id: string };
+    h.emu.deleteLicense(cid, id);
+    // Every page is as the last walk saw it, but the POST voided their digests: the walk compares them all (nothing
+    // to write) and restamps them, then its lookups fail, so it proves nothing.
+    const failing = Object.create(h.api) as typeof h.api;
+    Object.defineProperty(failing, 'getLicense', {
+      value: async () => {
+        throw new PartnerApiError('server_error', 'lookup failed', 500);
+      },
+    });
+    const failed = await syncConnector({ ledger: h.ledger, api: failing }, await unitOf(cid));
+    expect(failed).toMatchObject({ status: 'failed', pagesUnchanged: 0 });
+    const run = (await h.sync())[0]!;
+    expect(run.pagesUnchanged).toBe(3);
+    expect(run.counts.deleted).toBe(1);
+    expect((await getLicense(h.ledger, id))!.deletedAt).toBeDefined();
   });
 });
 
