@@ -32,7 +32,7 @@ const unitOf = async (cid: string) =>
 
 describe('writes outside a walk invalidate what lets a later walk skip', () => {
   it('a PUT through our API, then set back in Celigo: the next sync records the upstream value', async () => {
-    h = await harness();
+    h = await harness({ dataSet: { connectors: 1, licensesPerConnector: 60 } });
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
     const license = h.emu.licenses(cid)[10]!;
