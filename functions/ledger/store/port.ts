@@ -13,6 +13,7 @@ import type {
   StoredLicense,
   StoredVersion,
   WalkClaim,
+  WriteResult,
 } from './records.ts';
 
 export type * from './records.ts';
@@ -88,8 +89,8 @@ export interface WalkStore {
   beginWalk(connectorId: string, owner: string, leaseMs: number): Promise<WalkClaim | undefined>;
   /** Heartbeat: extends the lease while `owner` still holds it; false when it was lost. */
   renewWalk(connectorId: string, owner: string, leaseMs: number): Promise<boolean>;
-  /** Digests invalidated: moves the connector's epoch before a walk rewrites page digests; the new epoch. */
-  advanceEpoch(connectorId: string, owner: string): Promise<number>;
+  /** Walk writing: digests stamped before `startEpoch` stop counting until the walk completes. */
+  walkWriting(connectorId: string, owner: string, startEpoch: number): Promise<void>;
   /** Page digest written, once that page's records are recorded. */
   recordPageDigest(connectorId: string, owner: string, index: number, digest: PageDigest): Promise<void>;
   /** Walk completed (or failed): records the outcome and releases the lease, if `owner` still holds it. */
@@ -101,13 +102,9 @@ export interface LicenseStore {
   licenseStates(connectorId: string): Promise<Map<string, LicenseState>>;
   currentLicense(connectorId: string, licenseId: string): Promise<StoredLicense | undefined>;
   /** Writes each license's current item and version together, guarded; a result per write, in order. */
-  writeLicenses(writes: LicenseWrite[]): Promise<('written' | 'conflict')[]>;
+  writeLicenses(writes: LicenseWrite[]): Promise<WriteResult[]>;
   /** A write outside any walk (API PUT/POST/DELETE): also moves the connector's epoch from `epochSeen`, atomically. */
-  writeOutsideWalk(
-    write: LicenseWrite,
-    epochSeen: number,
-    liveDelta: number,
-  ): Promise<'written' | 'conflict'>;
+  writeOutsideWalk(write: LicenseWrite, epochSeen: number, liveDelta: number): Promise<WriteResult>;
   listLicenses(
     connectorId: string,
     options: PageRequest & { includeDeleted?: boolean },
@@ -235,8 +232,10 @@ export interface WalkEnd {
   outcome: WalkOutcome;
   /** Completed walks: the epoch the walk's digests were written under, and whether it proved the list whole. */
   completed?: {
-    /** The epoch the walk's digests were written under. */
+    /** The walk's start epoch, which its digests carry: the proven epoch when it proved the list whole. */
     epoch: number;
+    /** The digest floor as the walk found it, set back now that every page was read. */
+    digestFloor: number;
     /** The walk saw every license (or proved the list unchanged): lastCompleteWalkAt and the proven epoch move. */
     proven: boolean;
     pageCount: number;

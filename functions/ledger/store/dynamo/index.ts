@@ -93,7 +93,7 @@ export function walkFacet({ table, now }: Site): WalkStore {
   return {
     beginWalk: (cid, owner, leaseMs) => meta.walkStarted(table, cid, owner, now().getTime(), leaseMs),
     renewWalk: (cid, owner, leaseMs) => meta.heartbeat(table, cid, owner, now().getTime(), leaseMs),
-    advanceEpoch: (cid, owner) => meta.epochAdvanced(table, cid, owner),
+    walkWriting: (cid, owner, start) => meta.walkWriting(table, cid, owner, start),
     recordPageDigest: (cid, owner, index, digest) => meta.pageDigestWritten(table, cid, owner, index, digest),
     endWalk: (cid, owner, end) => meta.walkEnded(table, cid, owner, end),
   };

@@ -18,8 +18,11 @@ import {
 import { INDEX } from './table.ts';
 
 export function toStoredLicense(item: Item): StoredLicense {
-  const license = stripKeys<StoredLicense>(item);
+  const { addonLicensesJson, ...rest } = stripKeys<StoredLicense & { addonLicensesJson?: string }>(item);
+  const license = rest as StoredLicense;
   license.account ??= DEFAULT_ACCOUNT;
+  // Kept as JSON text since odd records could not be stored natively; items written before hold the list itself.
+  if (addonLicensesJson !== undefined) license.addonLicenses = JSON.parse(addonLicensesJson);
   return license;
 }
 
