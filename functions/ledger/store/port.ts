@@ -10,6 +10,7 @@ import type {
   LicenseWrite,
   PageDigest,
   StoredChange,
+  StoredCommit,
   StoredLicense,
   StoredVersion,
   WalkClaim,
@@ -50,6 +51,15 @@ export interface ChangeRange extends PageRequest {
   includeBaseline?: boolean;
   connectorId?: string;
   kind?: string;
+  account?: string;
+}
+
+/** A stretch of the commit feed, oldest first: versions whose commit key is in (after, upTo]. */
+export interface CommitRange {
+  /** A commit key (`<committedAt>#<licenseId>#<rev>`) or an instant followed by `~` (all of that instant). */
+  after: string;
+  upTo: string;
+  limit: number;
   account?: string;
 }
 
@@ -121,6 +131,11 @@ export interface PortfolioStore {
   customerLicenses(query: CustomerQuery): Promise<Page<StoredLicense>>;
   /** Newest first; a page reads about as many items as it returns (more when filtered by connector, kind, account). */
   changesPage(range: ChangeRange): Promise<Page<StoredChange>>;
+  /**
+   * Oldest first, the commit key of the last item beside them. Every shard is read to `upTo`, so once all of it
+   * is handed out nothing at or before `upTo` is left: the caller picks an `upTo` no write can still land before.
+   */
+  commitsPage(range: CommitRange): Promise<{ items: StoredCommit[]; last?: string }>;
 }
 
 /** Sync runs. */

@@ -1,7 +1,7 @@
 // License writes: current item + version together under guards (or a refresh of an unchanged item's shape).
 import pLimit from 'p-limit';
 import type { LicenseWrite } from '../records.ts';
-import { expiryMonth, FEED, key, lookup, STORE_SHAPE } from './keys.ts';
+import { commitFeed, expiryMonth, FEED, key, lookup, STORE_SHAPE } from './keys.ts';
 import { writtenOutsideWalk } from './meta.ts';
 import { isConditionFailure, retryConflicts, type Table, type TransactItem, transact } from './query.ts';
 
@@ -45,7 +45,11 @@ function guard(w: LicenseWrite) {
   return { condition, values };
 }
 
-function transactItems(table: Table, w: LicenseWrite): TransactItem[] {
+/**
+ * A write's items. `committedAt` is the instant its transaction is sent (each attempt its own): the commit feed
+ * orders versions by it, so a walk that started long ago still commits in the present.
+ */
+function transactItems(table: Table, w: LicenseWrite, committedAt: string): TransactItem[] {
   if (w.refresh) return [refreshed(table, w)];
   const { condition, values } = guard(w);
   const version: TransactItem = {
@@ -67,6 +71,9 @@ function transactItems(table: Table, w: LicenseWrite): TransactItem[] {
         ...(w.facts.invalid ? { invalid: w.facts.invalid } : {}),
         // The change feed, by month; a connector's first walk apart.
         ...lookup.change(w.observedAt, w.licenseId, w.rev, w.baseline),
+        // The commit feed, by the instant the write was sent: what a poller follows.
+        committedAt,
+        ...commitFeed.attributes(committedAt, w.licenseId, w.rev),
         // Deletions, by time: what the `deleted` rule reads.
         ...(w.change === 'deleted'
           ? { feed_pk: FEED.deleted, feed_sk: `${w.observedAt}#${w.licenseId}` }
@@ -166,6 +173,7 @@ function refreshed(table: Table, w: LicenseWrite): TransactItem {
 export async function writeLicenses(
   table: Table,
   writes: LicenseWrite[],
+  now: () => Date,
 ): Promise<('written' | 'conflict')[]> {
   const results: ('written' | 'conflict')[] = new Array(writes.length);
   const limit = pLimit(TRANSACTIONS_IN_FLIGHT);
@@ -176,14 +184,16 @@ export async function writeLicenses(
     groups.map((group) =>
       limit(async () => {
         try {
+          const committedAt = now().toISOString();
           await transact(
             table,
-            group.flatMap((i) => transactItems(table, writes[i]!)),
+            group.flatMap((i) => transactItems(table, writes[i]!, committedAt)),
           );
           for (const i of group) results[i] = 'written';
         } catch (error) {
           if (!isConditionFailure(error)) throw error;
-          for (const i of group) results[i] = await writeOne(table, transactItems(table, writes[i]!));
+          for (const i of group)
+            results[i] = await writeOne(table, now, (at) => transactItems(table, writes[i]!, at));
         }
       }),
     ),
@@ -191,9 +201,13 @@ export async function writeLicenses(
   return results;
 }
 
-async function writeOne(table: Table, items: TransactItem[]): Promise<'written' | 'conflict'> {
+async function writeOne(
+  table: Table,
+  now: () => Date,
+  items: (committedAt: string) => TransactItem[],
+): Promise<'written' | 'conflict'> {
   try {
-    await retryConflicts(() => transact(table, items));
+    await retryConflicts(() => transact(table, items(now().toISOString())));
     return 'written';
   } catch (error) {
     if (isConditionFailure(error)) return 'conflict';
@@ -206,9 +220,10 @@ export function writeOutsideWalk(
   w: LicenseWrite,
   epochSeen: number,
   liveDelta: number,
+  now: () => Date,
 ): Promise<'written' | 'conflict'> {
-  return writeOne(table, [
+  return writeOne(table, now, (committedAt) => [
     writtenOutsideWalk(table, w.connectorId, epochSeen, liveDelta),
-    ...transactItems(table, w),
+    ...transactItems(table, w, committedAt),
   ]);
 }
