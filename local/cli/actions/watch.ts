@@ -1,5 +1,8 @@
 // `report ...` and `alerts`: what needs attention, and alerts raised once each.
+
+import { readFileSync } from 'node:fs';
 import { consoleSink } from '#alerts/console';
+import { webhookRules } from '#alerts/signing';
 import { webhookSink } from '#alerts/webhook';
 import { type AlertFormat, DEFAULTS, parseSetting, setting } from '#functions/config';
 import { checkAccount } from '#ledger/portfolio';
@@ -35,22 +38,64 @@ export async function report(
   printLicenses(views, opts);
 }
 
+/**
+ * The webhook's signing secret (a file, or ALERT_WEBHOOK_SECRET: never a flag's value, which the process list
+ * shows) and its rules; errors name the flag, never the secret.
+ */
+function webhookSigning(opts: { webhookSecretFile?: string; webhookRules?: string }) {
+  let rules: string[] | undefined;
+  try {
+    rules = webhookRules(opts.webhookRules);
+  } catch (error) {
+    throw new CliError(
+      'bad_flag',
+      `--webhook-rules: ${(error as Error).message.replace(/^webhook rules: /, '')}`,
+    );
+  }
+  const secret = opts.webhookSecretFile
+    ? readSecretFile(opts.webhookSecretFile)
+    : process.env.ALERT_WEBHOOK_SECRET?.trim() || undefined;
+  return { ...(rules ? { rules } : {}), ...(secret ? { signingSecret: secret } : {}) };
+}
+
+function readSecretFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new CliError('bad_flag', `--webhook-secret-file: cannot read ${path}`);
+  }
+  if (!text.trim()) throw new CliError('bad_flag', `--webhook-secret-file: ${path} is empty`);
+  return text.trim();
+}
+
 /** Where a digest's reader finds the full list, from the CLI. */
 const POINTER =
   '`licensewatch report expiring|expired|not-installed`, or GET /alerts on `licensewatch serve`';
 
 export async function alerts(
   ctx: Context,
-  opts: { json?: boolean; thresholds: string; webhookUrl?: string; alertFormat: AlertFormat },
+  opts: {
+    json?: boolean;
+    thresholds: string;
+    webhookUrl?: string;
+    webhookSecretFile?: string;
+    webhookRules?: string;
+    alertFormat: AlertFormat;
+  },
 ) {
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseSetting(setting.thresholds, opts.thresholds, '--thresholds');
   const format = opts.alertFormat;
   const sinks: AlertSink[] = [consoleSink()];
+  // Checked with or without a URL: a misspelt rule or an unreadable secret file fails at once.
+  const signing = webhookSigning(opts);
+  if ((opts.webhookSecretFile || opts.webhookRules) && !opts.webhookUrl)
+    throw new CliError('bad_flag', '--webhook-secret-file and --webhook-rules need --webhook-url');
   if (opts.webhookUrl) {
     if (!/^https?:\/\//.test(opts.webhookUrl))
       throw new CliError('bad_flag', 'the webhook URL must start with http:// or https://');
-    sinks.push(webhookSink(opts.webhookUrl, { format, pointer: POINTER }));
+    sinks.push(webhookSink(opts.webhookUrl, { format, pointer: POINTER, ...signing }));
   }
   const result = await evaluateAlerts({
     // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
