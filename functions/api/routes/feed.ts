@@ -9,6 +9,7 @@ import { AccountPageQuery } from '../schemas.ts';
 const feedRoute = createRoute({
   method: 'get',
   path: '/changes/feed',
+  operationId: 'followChanges',
   tags: ['ledger'],
   summary: 'Follow the changes: every version once, in the order it was committed',
   description:
