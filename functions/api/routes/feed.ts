@@ -1,8 +1,8 @@
 // GET /changes/feed: the change feed a poller follows, in commit order, with a cursor that never misses or repeats.
 import { createRoute } from '@hono/zod-openapi';
-import { pollFeed } from '#functions/app/feed';
+import { pollFeed } from '#app/feed';
 import { feedPage } from '#ledger/feed';
-import type { App, AppDeps } from '../deps.ts';
+import { type App, type AppDeps, appContext } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
 import { AccountPageQuery } from '../schemas.ts';
 
@@ -22,13 +22,10 @@ const feedRoute = createRoute({
 });
 
 export function registerFeedRoute(app: App, deps: AppDeps): void {
+  const ctx = appContext(deps);
   app.openapi(feedRoute, async (c) => {
     const { account, limit, cursor } = c.req.valid('query');
-    const page = await pollFeed(
-      deps.ledger,
-      { account, limit, cursor, settleMs: deps.config?.feedSettleMs },
-      deps.accounts,
-    );
+    const page = await pollFeed(ctx, { account, limit, cursor, settleMs: deps.config?.feedSettleMs });
     return c.json(page, 200);
   });
 }

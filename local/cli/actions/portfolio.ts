@@ -1,8 +1,8 @@
 // `find` and `changes`: a customer's licenses, and what changed across the portfolio, every page.
 import { changesCsv } from '#api/csv';
-import { type FeedItem, pollFeed } from '#functions/app/feed';
-import { checkAccount, findLicenses, listChanges, parseCustomer } from '#ledger/portfolio';
-import type { ChangeItem, ChangeItemKind, LicenseView } from '#ledger/schemas';
+import { type FeedItem, pollFeed } from '#app/feed';
+import * as portfolio from '#app/portfolio';
+import type { ChangeItem, ChangeItemKind } from '#ledger/schemas';
 import type { Context } from '../context.ts';
 import { formatOf, log, printJson, printTable } from '../output.ts';
 import { untilSignal } from '../ports.ts';
@@ -14,17 +14,9 @@ export async function find(
   opts: { includeDeleted?: boolean; account?: string; json?: boolean; csv?: boolean },
 ) {
   formatOf(opts);
-  const customer = parseCustomer(term);
-  const ledger = await ctx.ledger();
-  const account = await checkAccount(ledger, opts.account, await ctx.accountNames());
-  const items: LicenseView[] = [];
-  let cursor: string | undefined;
-  do {
-    const options = { includeDeleted: opts.includeDeleted, account, limit: 1000, cursor };
-    const page = await findLicenses(ledger, customer, options);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
+  const customer = portfolio.parseCustomer(term);
+  const query = { includeDeleted: opts.includeDeleted, account: opts.account };
+  const items = await portfolio.find(await ctx.app(), customer, query);
   printLicenses(items, opts);
 }
 
@@ -41,23 +33,21 @@ export async function changes(
   },
 ) {
   const format = formatOf(opts);
-  const ledger = await ctx.ledger();
   const query = {
     since: opts.since,
     connectorId: opts.connector,
     kind: opts.kind,
     includeBaseline: opts.includeBaseline,
-    account: await checkAccount(ledger, opts.account, await ctx.accountNames()),
+    account: opts.account,
   };
   const items: ChangeItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listChanges(ledger, { ...query, limit: 1000, cursor });
+  let first = true;
+  for await (const page of portfolio.changes(await ctx.app(), query)) {
     // CSV goes out page by page: a long export starts at once and never holds more than a page.
-    if (format === 'csv') process.stdout.write(changesCsv(page.items, { header: cursor === undefined }));
-    else items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
+    if (format === 'csv') process.stdout.write(changesCsv(page, { header: first }));
+    else items.push(...page);
+    first = false;
+  }
   if (format === 'json') printJson({ items });
   else if (format === 'table')
     printTable(
@@ -93,8 +83,7 @@ export async function follow(
   },
 ) {
   const format = formatOf(opts);
-  const ledger = await ctx.ledger();
-  const accounts = await ctx.accountNames();
+  const app = await ctx.app();
   const shown = (i: FeedItem) =>
     (opts.includeBaseline || !i.baseline) &&
     (opts.connector === undefined || i.connectorId === opts.connector) &&
@@ -104,7 +93,7 @@ export async function follow(
     stopped = true;
   });
   const poll = (cursor?: string) =>
-    pollFeed(ledger, { cursor, account: opts.account, limit: 1000, settleMs: opts.settle * 1000 }, accounts);
+    pollFeed(app, { cursor, account: opts.account, limit: 1000, settleMs: opts.settle * 1000 });
   let { cursor } = await poll();
   log(`following the changes from now on, every ${opts.interval} s (Ctrl-C to stop)`);
   if (format === 'csv') process.stdout.write(changesCsv([], { header: true }));

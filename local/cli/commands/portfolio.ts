@@ -1,7 +1,7 @@
 // Declares `find` (a customer's licenses) and `changes` (what changed across the portfolio); actions load on use.
 import { type Command, Option } from 'commander';
+import { CHANGE_ITEM_KINDS } from '#app/vocabulary';
 import { DEFAULTS } from '#functions/defaults';
-import { CHANGE_ITEM_KINDS } from '#ledger/kinds';
 import type { Context } from '../context.ts';
 import { parsedBy } from '../settings.ts';
 
