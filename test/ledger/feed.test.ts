@@ -185,11 +185,11 @@ describe('the commit feed', () => {
     });
     try {
       const site = await freshTable('settle');
-      // Every transaction takes 600 ms between its stamp and its landing, as a slow network or retries would.
+      // Every transaction takes 2 s between its stamp and its landing, as a slow network or retries would.
       site.client.middlewareStack.add(
         (next, context) => async (args) => {
           if (context.commandName === 'TransactWriteItemsCommand')
-            await new Promise((r) => setTimeout(r, 600));
+            await new Promise((r) => setTimeout(r, 2_000));
           return next(args);
         },
         { step: 'initialize', name: 'slowCommit' },
@@ -202,7 +202,7 @@ describe('the commit feed', () => {
         backoffMs: 5,
         retries: 1,
       });
-      const settled = poller(ledger, 3_000);
+      const settled = poller(ledger, 4_000);
       const hasty = poller(ledger, 0);
       await settled.poll();
       await hasty.poll();
@@ -216,7 +216,7 @@ describe('the commit feed', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       await walking;
-      await new Promise((r) => setTimeout(r, 3_100));
+      await new Promise((r) => setTimeout(r, 4_100));
       while ((await settled.poll()).length || (await hasty.poll()).length) {}
       expect(settled.seen).toHaveLength(20);
       expect(new Set(settled.seen.map(keyOf)).size).toBe(20);
