@@ -69,7 +69,7 @@ describe('signed webhooks', () => {
     const { headers } = hook.posts[0]!;
     expect(headers['x-licensewatch-timestamp']).toMatch(/^\d{10}$/);
     expect(headers['x-licensewatch-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
-  });
+  }, 120_000);
 
   it('sends no signature headers without a secret', async () => {
     const h = await alertLedger(2);

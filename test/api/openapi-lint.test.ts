@@ -53,6 +53,9 @@ describe('the OpenAPI document', () => {
 /** A small program against the generated types: three routes, their parameters and answers typed. */
 const PROGRAM = `import type { paths } from './api.ts';
 
+// No DOM library (it is slow to check): the one global the program uses.
+declare function fetch(url: string): Promise<{ json(): Promise<unknown> }>;
+
 type Json<Op> = Op extends { responses: { 200: { content: { 'application/json': infer Body } } } } ? Body : never;
 type Query<Op> = Op extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 type PathParams<Op> = Op extends { parameters: { path: infer P } } ? P : never;
@@ -67,7 +70,7 @@ async function get<P extends keyof paths>(
   let url = String(path);
   for (const [k, v] of Object.entries((params.path ?? {}) as Record<string, string>)) url = url.replace(\`{\${k}}\`, v);
   const query = Object.entries((params.query ?? {}) as Record<string, unknown>);
-  const search = new URLSearchParams(query.map(([k, v]) => [k, String(v)]));
+  const search = query.map(([k, v]) => \`\${encodeURIComponent(k)}=\${encodeURIComponent(String(v))}\`).join('&');
   const res = await fetch(\`\${base}\${url}?\${search}\`);
   return (await res.json()) as Json<Get<P>>;
 }
@@ -101,7 +104,8 @@ describe('a typed client generated from /openapi.json (openapi-typescript)', () 
           module: ts.ModuleKind.NodeNext,
           moduleResolution: ts.ModuleResolutionKind.NodeNext,
           allowImportingTsExtensions: true,
-          lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+          lib: ['lib.es2022.d.ts'],
+          skipLibCheck: true,
           types: [],
         });
         return ts
