@@ -1,6 +1,7 @@
 // Lambda entry (EventBridge schedule): evaluates the watch rules and delivers new alerts to SNS (and the webhook).
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
+import { webhookRules, webhookTarget } from '#alerts/signing';
 import { snsSink } from '#alerts/sns';
 import { webhookSink } from '#alerts/webhook';
 import { type Config, loadConfig } from '#functions/config';
@@ -67,13 +68,17 @@ export function sinksFor(
 ): () => Promise<AlertSink[]> {
   const pointer = reportPointer(config);
   const sns = snsSink(snsClient, required(config.alerts.topicArn, 'ALERT_TOPIC_ARN'), { pointer });
-  const { webhookSecretId, webhookUrl, format } = config.alerts;
+  const { webhookSecretId, webhookUrl, webhookSigningSecret, format } = config.alerts;
   if (!webhookSecretId && !webhookUrl) return async () => [sns];
-  // Read per invocation (the secret is cached by Parameters), so a changed URL is picked up without a cold start.
-  return async () => [
-    sns,
-    webhookSink(webhookSecretId ? await read(webhookSecretId) : webhookUrl!, { format, pointer }),
-  ];
+  const rules = webhookRules(config.alerts.webhookRules); // a bad name fails the first invocation, loudly
+  // Read per invocation (the secret is cached by Parameters), so a changed URL or signing secret is picked up
+  // without a cold start. The secret holds the URL, or JSON {"url", "signingSecret"} for signed POSTs.
+  return async () => {
+    const target = webhookSecretId
+      ? webhookTarget(await read(webhookSecretId))
+      : { url: webhookUrl!, signingSecret: webhookSigningSecret };
+    return [sns, webhookSink(target.url, { format, pointer, rules, signingSecret: target.signingSecret })];
+  };
 }
 
 export const handler = lazyHandler(() => {

@@ -110,6 +110,8 @@ export async function evaluateAlerts(deps: {
       // it while the rules read): once per evaluation.
       const waiting = new Set(again.get(sink.id)!.map((d) => d.alertId));
       const due = unclaimed.get(sink.id)!.filter((c) => {
+        // Another rule's alert never enters this sink's outbox.
+        if (sink.rules && !sink.rules.has(c.key.rule)) return false;
         if (waiting.has(c.alertId)) return false;
         waiting.add(c.alertId);
         return true;

@@ -10,6 +10,7 @@ import type {
   LicenseWrite,
   PageDigest,
   StoredChange,
+  StoredCommit,
   StoredLicense,
   StoredVersion,
   WalkClaim,
@@ -60,6 +61,15 @@ export interface ExpiryCount {
   upper: string;
   account?: string;
   connectorId?: string;
+}
+
+/** A stretch of the commit feed, oldest first: versions whose commit key is in (after, upTo]. */
+export interface CommitRange {
+  /** A commit key (`<committedAt>#<licenseId>#<rev>`) or an instant followed by `~` (all of that instant). */
+  after: string;
+  upTo: string;
+  limit: number;
+  account?: string;
 }
 
 /**
@@ -130,6 +140,11 @@ export interface PortfolioStore {
   changesPage(range: ChangeRange): Promise<Page<StoredChange>>;
   /** Live licenses whose expiry falls in the range (one month at most), counted without reading them back. */
   expiriesCount(range: ExpiryCount): Promise<number>;
+  /**
+   * Oldest first, the commit key of the last item beside them. Every shard is read to `upTo`, so once all of it
+   * is handed out nothing at or before `upTo` is left: the caller picks an `upTo` no write can still land before.
+   */
+  commitsPage(range: CommitRange): Promise<{ items: StoredCommit[]; last?: string }>;
 }
 
 /** Sync runs. */

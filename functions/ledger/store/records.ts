@@ -130,6 +130,12 @@ export interface StoredChange {
   changes: string[];
 }
 
+/** A version as the commit feed reads it: when its write was sent, and whether its connector's first walk made it. */
+export interface StoredCommit extends StoredChange {
+  committedAt: string;
+  baseline: boolean;
+}
+
 /**
  * One license change to record: the current item (with its index attributes) and a version, together.
  * The write lands only while the stored revision is still `expectedRev` (undefined: nothing stored) and, for a

@@ -1,9 +1,10 @@
 // `report ...` and `alerts`: what needs attention, and alerts raised once each.
-import { evaluate, parseThresholds } from '#app/alerts';
+import { readFileSync } from 'node:fs';
+import { evaluate, parseThresholds, parseWebhookRules } from '#app/alerts';
 import { report as reportOf } from '#app/reports';
 import { type AlertFormat, DEFAULTS } from '#functions/config';
 import type { Context } from '../context.ts';
-import { formatOf, log, printJson, printTable } from '../output.ts';
+import { CliError, formatOf, log, printJson, printTable } from '../output.ts';
 import { printLicenses } from './ledger.ts';
 
 type ReportOptions = {
@@ -25,20 +26,48 @@ export async function report(
   printLicenses(views, opts);
 }
 
+/** The webhook's signing secret from its file; errors name the file, never its content. */
+function readSecretFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new CliError('bad_flag', `--webhook-secret-file: cannot read ${path}`);
+  }
+  if (!text.trim()) throw new CliError('bad_flag', `--webhook-secret-file: ${path} is empty`);
+  return text.trim();
+}
+
 /** Where a digest's reader finds the full list, from the CLI. */
 const POINTER =
   '`licensewatch report expiring|expired|not-installed`, or GET /alerts on `licensewatch serve`';
 
 export async function alerts(
   ctx: Context,
-  opts: { json?: boolean; thresholds: string; webhookUrl?: string; alertFormat: AlertFormat },
+  opts: {
+    json?: boolean;
+    thresholds: string;
+    webhookUrl?: string;
+    webhookSecretFile?: string;
+    webhookRules?: string;
+    alertFormat: AlertFormat;
+  },
 ) {
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseThresholds(opts.thresholds);
+  const webhookRules = parseWebhookRules(opts.webhookRules);
+  if ((opts.webhookSecretFile || webhookRules) && !opts.webhookUrl)
+    throw new CliError('bad_flag', '--webhook-secret-file and --webhook-rules need --webhook-url');
+  // A file, or ALERT_WEBHOOK_SECRET: never a flag's value, which the process list shows.
+  const webhookSigningSecret = opts.webhookSecretFile
+    ? readSecretFile(opts.webhookSecretFile)
+    : process.env.ALERT_WEBHOOK_SECRET?.trim() || undefined;
   // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
   const result = await evaluate(await ctx.app({ metaCacheMs: 60_000 }), {
     thresholds,
     webhookUrl: opts.webhookUrl,
+    webhookSigningSecret,
+    webhookRules,
     alertFormat: opts.alertFormat,
     pointer: POINTER,
     leaseMs: DEFAULTS.cliAlertLeaseMs,

@@ -1,7 +1,7 @@
 // License writes: current item + version together under guards (or a refresh of an unchanged item's shape).
 import pLimit from 'p-limit';
 import type { LicenseWrite, WriteResult } from '../records.ts';
-import { expiryMonth, FEED, key, lookup, STORE_SHAPE } from './keys.ts';
+import { commitFeed, expiryMonth, FEED, key, lookup, STORE_SHAPE } from './keys.ts';
 import { writtenOutsideWalk } from './meta.ts';
 import {
   cancellationCodes,
@@ -52,7 +52,11 @@ function guard(w: LicenseWrite) {
   return { condition, values };
 }
 
-function transactItems(table: Table, w: LicenseWrite): TransactItem[] {
+/**
+ * A write's items. `committedAt` is the instant its transaction is sent (each attempt its own): the commit feed
+ * orders versions by it, so a walk that started long ago still commits in the present.
+ */
+function transactItems(table: Table, w: LicenseWrite, committedAt: string): TransactItem[] {
   if (w.refresh) return [refreshed(table, w)];
   const { condition, values } = guard(w);
   const version: TransactItem = {
@@ -74,6 +78,9 @@ function transactItems(table: Table, w: LicenseWrite): TransactItem[] {
         ...(w.facts.invalid ? { invalid: w.facts.invalid } : {}),
         // The change feed, by month; a connector's first walk apart.
         ...lookup.change(w.observedAt, w.licenseId, w.rev, w.baseline),
+        // The commit feed, by the instant the write was sent: what a poller follows.
+        committedAt,
+        ...commitFeed.attributes(committedAt, w.licenseId, w.rev),
         // Deletions, by time: what the `deleted` rule reads.
         ...(w.change === 'deleted'
           ? { feed_pk: FEED.deleted, feed_sk: `${w.observedAt}#${w.licenseId}` }
@@ -175,7 +182,11 @@ function refreshed(table: Table, w: LicenseWrite): TransactItem {
  * raced another, or one item was refused), its licenses are tried one by one, so each write gets its own answer:
  * a license the table refuses cannot hold back the others of its transaction.
  */
-export async function writeLicenses(table: Table, writes: LicenseWrite[]): Promise<WriteResult[]> {
+export async function writeLicenses(
+  table: Table,
+  writes: LicenseWrite[],
+  now: () => Date,
+): Promise<WriteResult[]> {
   const results: WriteResult[] = new Array(writes.length);
   const limit = pLimit(TRANSACTIONS_IN_FLIGHT);
   const groups: number[][] = [];
@@ -185,14 +196,16 @@ export async function writeLicenses(table: Table, writes: LicenseWrite[]): Promi
     groups.map((group) =>
       limit(async () => {
         try {
+          const committedAt = now().toISOString();
           await transact(
             table,
-            group.flatMap((i) => transactItems(table, writes[i]!)),
+            group.flatMap((i) => transactItems(table, writes[i]!, committedAt)),
           );
           for (const i of group) results[i] = 'written';
         } catch (error) {
           if (!isConditionFailure(error) && !refusal(error)) throw error;
-          for (const i of group) results[i] = await writeOne(table, () => transactItems(table, writes[i]!));
+          for (const i of group)
+            results[i] = await writeOne(table, now, (at) => transactItems(table, writes[i]!, at));
         }
       }),
     ),
@@ -200,9 +213,13 @@ export async function writeLicenses(table: Table, writes: LicenseWrite[]): Promi
   return results;
 }
 
-async function writeOne(table: Table, items: () => TransactItem[]): Promise<WriteResult> {
+async function writeOne(
+  table: Table,
+  now: () => Date,
+  items: (committedAt: string) => TransactItem[],
+): Promise<WriteResult> {
   try {
-    await retryConflicts(() => transact(table, items()));
+    await retryConflicts(() => transact(table, items(now().toISOString())));
     return 'written';
   } catch (error) {
     if (isConditionFailure(error)) return 'conflict';
@@ -232,9 +249,10 @@ export function writeOutsideWalk(
   w: LicenseWrite,
   epochSeen: number,
   liveDelta: number,
+  now: () => Date,
 ): Promise<WriteResult> {
-  return writeOne(table, () => [
+  return writeOne(table, now, (committedAt) => [
     writtenOutsideWalk(table, w.connectorId, epochSeen, liveDelta),
-    ...transactItems(table, w),
+    ...transactItems(table, w, committedAt),
   ]);
 }
