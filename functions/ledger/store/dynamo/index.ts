@@ -103,6 +103,7 @@ export function licenseFacet({ table }: Site): LicenseStore {
   return {
     licenseStates: (cid) => reads.licenseStates(table, cid),
     currentLicense: (cid, lid) => reads.currentLicense(table, cid, lid),
+    currentLicenses: (keys) => reads.currentLicenses(table, keys),
     writeLicenses: (writes) => licenses.writeLicenses(table, writes),
     writeOutsideWalk: (write, epochSeen, liveDelta) =>
       licenses.writeOutsideWalk(table, write, epochSeen, liveDelta),
