@@ -33,6 +33,12 @@ export interface EvaluationResult {
  * Time kept for delivering and recording what the rules gave once they stop reading: a third of the time there was,
  * at most a minute (a webhook's retries, a few transactions per 99 alerts).
  */
+/**
+ * Deliveries opened at a time when a deadline is set: one outbox batch, so opening a slice and recording its
+ * acceptances later take one transaction each, and what opening took tells what recording will.
+ */
+const OPEN_SLICE = 99;
+
 export const deliveryReserve = (timeLeftMs: number) => Math.min(60_000, timeLeftMs / 3);
 
 /** Today's outbox names its sinks `sns`, `webhook`, `console`: the first of this run's sinks of each kind. */
@@ -68,6 +74,30 @@ export async function evaluateAlerts(deps: {
   const stop = () => {
     if (deps.timeLeft && deps.timeLeft() <= reserve) cutShort = true;
     return cutShort;
+  };
+  /**
+   * Opens deliveries slice by slice while time allows: recording their acceptances later costs about what opening
+   * them did (as many transactions), so a slice is opened only while the time left covers twice what opening took
+   * so far, one more slice, and the sinks' own time. What is not opened stays unclaimed: the next run's.
+   */
+  let openedMs = 0;
+  const margin = reserve / 4;
+  const openInTime = async (
+    due: AlertClaim[],
+    open: (part: AlertClaim[]) => Promise<HeldDelivery[]>,
+  ): Promise<HeldDelivery[]> => {
+    const held: HeldDelivery[] = [];
+    if (!deps.timeLeft) return open(due);
+    for (let i = 0, slices = 0; i < due.length; i += OPEN_SLICE, slices++) {
+      const before = deps.timeLeft?.();
+      if (before !== undefined && slices > 0 && before - 2 * openedMs - openedMs / slices < margin) {
+        cutShort = true;
+        break;
+      }
+      held.push(...(await open(due.slice(i, i + OPEN_SLICE))));
+      if (before !== undefined) openedMs += before - deps.timeLeft!();
+    }
+    return held;
   };
   const config = { ...DEFAULT_WATCH_CONFIG, ...deps.config };
   const sinkIds = sinks.map((s) => s.id);
@@ -141,7 +171,12 @@ export async function evaluateAlerts(deps: {
         waiting.add(c.alertId);
         return true;
       });
-      fresh.set(sink.id, await ledger.openDeliveries(sink.id, owner, due, started.toISOString(), now));
+      fresh.set(
+        sink.id,
+        await openInTime(due, (part) =>
+          ledger.openDeliveries(sink.id, owner, part, started.toISOString(), now),
+        ),
+      );
     }
 
     // Every sink gets its own try: one failing destination never holds back the others.

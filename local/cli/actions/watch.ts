@@ -41,8 +41,15 @@ const POINTER =
 
 export async function alerts(
   ctx: Context,
-  opts: { json?: boolean; thresholds: string; webhookUrl?: string; alertFormat: AlertFormat },
+  opts: {
+    json?: boolean;
+    thresholds: string;
+    webhookUrl?: string;
+    alertFormat: AlertFormat;
+    timeLimit?: number;
+  },
 ) {
+  const endsAt = opts.timeLimit === undefined ? undefined : Date.now() + opts.timeLimit * 1000;
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseSetting(setting.thresholds, opts.thresholds, '--thresholds');
   const format = opts.alertFormat;
@@ -57,7 +64,10 @@ export async function alerts(
     ledger: await ctx.ledger({ metaCacheMs: 60_000 }),
     sinks,
     config: { ...DEFAULT_WATCH_CONFIG, thresholds, leaseMs: DEFAULTS.cliAlertLeaseMs },
+    ...(endsAt === undefined ? {} : { timeLeft: () => endsAt - Date.now() }),
   });
+  if (result.cutShort)
+    log('the time limit came before the rules were read to the end: the next run delivers the rest');
   for (const e of result.errors)
     log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
   for (const s of result.sinks.filter((x) => x.busy))
@@ -71,6 +81,7 @@ export async function alerts(
       retried: result.retried,
       pending: result.pending,
       sinks: result.sinks,
+      ...(result.cutShort ? { cutShort: true } : {}),
     });
   } else {
     printTable(

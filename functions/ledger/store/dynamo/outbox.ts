@@ -121,6 +121,8 @@ function pack<T>(things: T[], size: (t: T) => number, maxCount: number, maxBytes
   return groups;
 }
 
+let batchSerial = 0;
+
 export async function openDeliveries(
   table: Table,
   sinkId: string,
@@ -129,8 +131,10 @@ export async function openDeliveries(
   at: string,
   now: number,
 ): Promise<HeldDelivery[]> {
-  const batches = pack(claims, sizeOf, BATCH_ALERTS, BATCH_BYTES).map((members, n) => ({
-    batch: `${at}#${owner}#${n}`,
+  // Numbered across calls: an evaluation running against a deadline opens its deliveries a slice at a time, and
+  // a batch numbered again would replace one opened before it.
+  const batches = pack(claims, sizeOf, BATCH_ALERTS, BATCH_BYTES).map((members) => ({
+    batch: `${at}#${owner}#${batchSerial++}`,
     members,
     bytes: members.reduce((sum, c) => sum + sizeOf(c), 0),
   }));
