@@ -6,6 +6,16 @@
 // command's name and marshalled input without parsing HTTP, and it costs no extra process or port. What it cannot
 // model is noted where it falls short (index lag hides recent writes from index reads and shows their earlier image,
 // but an item that left an index recently is not shown again).
+//
+// What each behaviour caught (test/aws/): conflicts: the run summary folded by one transaction per failed connector
+// (plan.ts) and walks recording at once without backoff (runs.ts), two sinks' acceptances on the same claims (6 tries
+// were too few), and single writes to outbox batches and sink leases that meet a transaction (no retry at all).
+// Throttles and 500s: the profiles keep them within the SDK's retries (attempts: 1), and the suites pass; bursts that
+// outlast them (attempts >= 3) fail the request as AWS does, surfacing as a failed walk or a failed evaluation that
+// the next message or run repeats, which the suites' assertions do not expect: no wrong outcome found behind them yet.
+// Index lag: the model ran green under it (reads that matter are consistent: walks read the table, rules' index
+// reads only delay an alert by a run); no failure found. Limits: BatchGet answers cut at 64 KB exercise batchGetAll's
+// UnprocessedKeys loop, which holds; transactions stay under 100 items / 4 MB and items under 400 KB: none found.
 import {
   BatchGetItemCommand,
   DynamoDBClient,
