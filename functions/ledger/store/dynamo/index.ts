@@ -93,7 +93,7 @@ export function walkFacet({ table, now }: Site): WalkStore {
   return {
     beginWalk: (cid, owner, leaseMs) => meta.walkStarted(table, cid, owner, now().getTime(), leaseMs),
     renewWalk: (cid, owner, leaseMs) => meta.heartbeat(table, cid, owner, now().getTime(), leaseMs),
-    advanceEpoch: (cid, owner) => meta.epochAdvanced(table, cid, owner),
+    walkWriting: (cid, owner, start) => meta.walkWriting(table, cid, owner, start),
     recordPageDigest: (cid, owner, index, digest) => meta.pageDigestWritten(table, cid, owner, index, digest),
     endWalk: (cid, owner, end) => meta.walkEnded(table, cid, owner, end),
   };
@@ -109,6 +109,7 @@ export function licenseFacet({ table }: Site): LicenseStore {
       licenses.writeOutsideWalk(table, write, epochSeen, liveDelta),
     listLicenses: (cid, options) => reads.listLicenses(table, cid, options),
     licenseVersions: (lid, page) => reads.licenseVersions(table, lid, page),
+    versionAsOf: (lid, asOf) => reads.versionAsOf(table, lid, asOf),
     expiryPage: (range) => reads.expiryPage(table, range),
     notInstalledBefore: (cutoff, account) => reads.notInstalledBefore(table, cutoff, account),
     notInstalledPage: (cutoff, page) => reads.notInstalledPage(table, cutoff, page),
@@ -120,6 +121,7 @@ export function portfolioFacet({ table }: Site): PortfolioStore {
   return {
     customerLicenses: (query) => portfolio.customerLicenses(table, query),
     changesPage: (range) => portfolio.changesPage(table, range),
+    expiriesCount: (range) => portfolio.expiriesCount(table, range),
   };
 }
 

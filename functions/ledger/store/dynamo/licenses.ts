@@ -1,9 +1,16 @@
 // License writes: current item + version together under guards (or a refresh of an unchanged item's shape).
 import pLimit from 'p-limit';
-import type { LicenseWrite } from '../records.ts';
+import type { LicenseWrite, WriteResult } from '../records.ts';
 import { expiryMonth, FEED, key, lookup, STORE_SHAPE } from './keys.ts';
 import { writtenOutsideWalk } from './meta.ts';
-import { isConditionFailure, retryConflicts, type Table, type TransactItem, transact } from './query.ts';
+import {
+  cancellationCodes,
+  isConditionFailure,
+  retryConflicts,
+  type Table,
+  type TransactItem,
+  transact,
+} from './query.ts';
 
 /** Licenses per transaction: two items each, within DynamoDB's 100 actions per TransactWriteItems. */
 const LICENSES_PER_TRANSACTION = 25;
@@ -103,10 +110,14 @@ function transactItems(table: Table, w: LicenseWrite): TransactItem[] {
       version,
     ];
   }
+  // The add-on licenses are the record's own, uninterpreted: kept as JSON text, exactly, whatever they hold (numbers
+  // past 2^53, nesting deeper than DynamoDB's 32 levels, any keys). Items written before kept them natively.
+  const { addonLicenses, ...facts } = w.facts;
   const current = {
     ...key.license(w.connectorId, w.licenseId),
     type: 'license',
-    ...w.facts,
+    ...facts,
+    addonLicensesJson: JSON.stringify(addonLicenses),
     ...indexAttributes(w),
     account: w.account,
     rawJson: w.rawJson,
@@ -160,14 +171,12 @@ function refreshed(table: Table, w: LicenseWrite): TransactItem {
 }
 
 /**
- * Writes in transactions of up to 25 licenses, four at once. When a transaction is cancelled (a guard failed, or it
- * raced another), its licenses are tried one by one, so each write gets its own answer.
+ * Writes in transactions of up to 25 licenses, four at once. When a transaction is cancelled (a guard failed, it
+ * raced another, or one item was refused), its licenses are tried one by one, so each write gets its own answer:
+ * a license the table refuses cannot hold back the others of its transaction.
  */
-export async function writeLicenses(
-  table: Table,
-  writes: LicenseWrite[],
-): Promise<('written' | 'conflict')[]> {
-  const results: ('written' | 'conflict')[] = new Array(writes.length);
+export async function writeLicenses(table: Table, writes: LicenseWrite[]): Promise<WriteResult[]> {
+  const results: WriteResult[] = new Array(writes.length);
   const limit = pLimit(TRANSACTIONS_IN_FLIGHT);
   const groups: number[][] = [];
   for (let i = 0; i < writes.length; i += LICENSES_PER_TRANSACTION)
@@ -182,8 +191,8 @@ export async function writeLicenses(
           );
           for (const i of group) results[i] = 'written';
         } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-          for (const i of group) results[i] = await writeOne(table, transactItems(table, writes[i]!));
+          if (!isConditionFailure(error) && !refusal(error)) throw error;
+          for (const i of group) results[i] = await writeOne(table, () => transactItems(table, writes[i]!));
         }
       }),
     ),
@@ -191,14 +200,31 @@ export async function writeLicenses(
   return results;
 }
 
-async function writeOne(table: Table, items: TransactItem[]): Promise<'written' | 'conflict'> {
+async function writeOne(table: Table, items: () => TransactItem[]): Promise<WriteResult> {
   try {
-    await retryConflicts(() => transact(table, items));
+    await retryConflicts(() => transact(table, items()));
     return 'written';
   } catch (error) {
     if (isConditionFailure(error)) return 'conflict';
+    const refused = refusal(error);
+    if (refused) return { refused };
     throw error;
   }
+}
+
+/**
+ * What the table (or the SDK, before sending) says about an item it will never take as it is: too large, too deep,
+ * a value it cannot hold. Undefined for anything a retry may get past (throttling, the network, an outage).
+ */
+function refusal(error: unknown): { code: string; message: string } | undefined {
+  const e = error as { name?: string; message?: string; code?: string; $metadata?: unknown };
+  const message = e?.message ?? String(error);
+  if (e?.name === 'ValidationException') return { code: 'item_refused', message };
+  if (cancellationCodes(error)?.includes('ValidationError')) return { code: 'item_refused', message };
+  // Marshalling fails before any request: a plain Error, no service metadata, no system error code.
+  if (error instanceof Error && e.name === 'Error' && e.$metadata === undefined && e.code === undefined)
+    return { code: 'item_refused', message };
+  return undefined;
 }
 
 export function writeOutsideWalk(
@@ -206,8 +232,8 @@ export function writeOutsideWalk(
   w: LicenseWrite,
   epochSeen: number,
   liveDelta: number,
-): Promise<'written' | 'conflict'> {
-  return writeOne(table, [
+): Promise<WriteResult> {
+  return writeOne(table, () => [
     writtenOutsideWalk(table, w.connectorId, epochSeen, liveDelta),
     ...transactItems(table, w),
   ]);
