@@ -43,6 +43,8 @@ export interface EvaluationAsked {
   pointer?: string;
   /** How long a sink's lease lasts without renewal. */
   leaseMs?: number;
+  /** Milliseconds left before the evaluation must have ended (`alerts --time-limit`); no limit when undefined. */
+  timeLeft?: () => number;
 }
 
 /** The sinks an edge asked for: the console always, a webhook when named. */
@@ -94,5 +96,6 @@ export async function evaluate(
       ...(thresholds ? { thresholds } : {}),
       ...(asked.leaseMs ? { leaseMs: asked.leaseMs } : {}),
     },
+    ...(asked.timeLeft ? { timeLeft: asked.timeLeft } : {}),
   });
 }

@@ -29,11 +29,15 @@ export const makeHandler = (deps: AlertsDeps) =>
     );
     // The evaluation's id (its leases' owner) is its own, not the request id: a retried invocation keeps the
     // request id, yet holds none of the first attempt's leases.
+    // Lambda's clock: the rules stop reading in time to deliver what they read before the invocation is cut off;
+    // claims and outboxes keep that progress, and the next run goes on from there.
     const result = await evaluateAlerts({
       ledger: deps.ledger,
       sinks: await deps.sinks(),
       config: { ...deps.watch, leaseMs },
+      timeLeft: () => context.getRemainingTimeInMillis(),
     });
+    if (result.cutShort) metrics.addMetric('AlertsCutShort', MetricUnit.Count, 1);
     metrics.addMetric('AlertsRaised', MetricUnit.Count, result.items.length);
     metrics.addMetric('AlertsPending', MetricUnit.Count, result.pending);
     logger.info('alerts evaluated', {
@@ -42,6 +46,7 @@ export const makeHandler = (deps: AlertsDeps) =>
       pending: result.pending,
       sinks: result.sinks,
       evaluationId: result.evaluationId,
+      cutShort: result.cutShort ?? false,
     });
     // Undelivered alerts stay in their sink's outbox, released: failing the invocation makes Lambda retry it soon
     // (the retry takes them over), and alarms.
@@ -50,7 +55,12 @@ export const makeHandler = (deps: AlertsDeps) =>
         `alert delivery failed: ${result.errors.map((e) => `${e.sink}: ${e.message}`).join('; ')}`,
       );
     }
-    return { raised: result.items.length, retried: result.retried, pending: result.pending };
+    return {
+      raised: result.items.length,
+      retried: result.retried,
+      pending: result.pending,
+      ...(result.cutShort ? { cutShort: true } : {}),
+    };
   });
 
 /** Where a digest's reader finds the full list: the HTTP API's reports, and the CLI against this table. */

@@ -58,6 +58,7 @@ export async function forEachCandidate(
   ledger: ViewStore,
   config: WatchConfig,
   onChunk: (candidates: Candidate[]) => void,
+  stop?: () => boolean,
 ): Promise<void> {
   const raisedAt = ledger.now().toISOString();
   const candidate = (
@@ -97,7 +98,7 @@ export async function forEachCandidate(
   const horizon = Math.max(...config.thresholds);
 
   await Promise.all([
-    expiringWithin(ledger, horizon, { expiringDays: config.expiringDays }).then((views) =>
+    expiringWithin(ledger, horizon, { expiringDays: config.expiringDays, stop }).then((views) =>
       onChunk(
         views.flatMap((view) => {
           const threshold = tightestThreshold(view.daysToExpiry!, config.thresholds);
@@ -108,22 +109,27 @@ export async function forEachCandidate(
         }),
       ),
     ),
-    expiredWithin(ledger, config.expiredWithinDays).then((views) =>
+    expiredWithin(ledger, config.expiredWithinDays, { stop }).then((views) =>
       onChunk(
         views.map((view) =>
           candidate('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`),
         ),
       ),
     ),
-    notInstalledPages(ledger, config.notInstalledDays, CHUNK, (views) =>
-      onChunk(
-        views.map((view) => {
-          const message = `${who(view)} was created on ${view.created} and is not installed yet`;
-          return candidate('not-installed', view, 'once', config.notInstalledDays, message);
-        }),
-      ),
+    notInstalledPages(
+      ledger,
+      config.notInstalledDays,
+      CHUNK,
+      (views) =>
+        onChunk(
+          views.map((view) => {
+            const message = `${who(view)} was created on ${view.created} and is not installed yet`;
+            return candidate('not-installed', view, 'once', config.notInstalledDays, message);
+          }),
+        ),
+      { stop },
     ),
-    deletedWithin(ledger, config.deletedWithinDays).then((views) =>
+    deletedWithin(ledger, config.deletedWithinDays, { stop }).then((views) =>
       onChunk(
         views.map((view) =>
           candidate(

@@ -87,6 +87,7 @@ export class SyncPipeline extends Construct {
     // Walks hold their connector through its META item; each change is a transaction of current item + version.
     ledger.grant(this.worker.fn, [
       'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',

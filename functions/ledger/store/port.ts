@@ -111,6 +111,8 @@ export interface WalkStore {
 export interface LicenseStore {
   licenseStates(connectorId: string): Promise<Map<string, LicenseState>>;
   currentLicense(connectorId: string, licenseId: string): Promise<StoredLicense | undefined>;
+  /** Current items by key, read in batches (BatchGetItem), strongly consistent; those found, in no order. */
+  currentLicenses(keys: { connectorId: string; licenseId: string }[]): Promise<StoredLicense[]>;
   /** Writes each license's current item and version together, guarded; a result per write, in order. */
   writeLicenses(writes: LicenseWrite[]): Promise<WriteResult[]>;
   /** A write outside any walk (API PUT/POST/DELETE): also moves the connector's epoch from `epochSeen`, atomically. */
@@ -149,11 +151,16 @@ export interface PortfolioStore {
 
 /** Sync runs. */
 export interface RunStore {
+  /**
+   * Opens a run. `failed`: walks that failed before they began (connectors of an account that could not be listed),
+   * recorded with the summary in one write rather than folded into it one transaction each.
+   */
   startRun(run: {
     runId: string;
     startedAt: string;
     connectors: number;
     accountErrors?: { account: string; code: string; message: string }[];
+    failed?: ConnectorRun[];
   }): Promise<void>;
   /** Idempotent per unit: a repeat of a completed walk changes nothing; a walk after a failed one replaces it. */
   recordConnectorRun(run: ConnectorRun): Promise<void>;

@@ -51,8 +51,10 @@ export async function alerts(
     webhookSecretFile?: string;
     webhookRules?: string;
     alertFormat: AlertFormat;
+    timeLimit?: number;
   },
 ) {
+  const endsAt = opts.timeLimit === undefined ? undefined : Date.now() + opts.timeLimit * 1000;
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseThresholds(opts.thresholds);
   const webhookRules = parseWebhookRules(opts.webhookRules);
@@ -71,7 +73,10 @@ export async function alerts(
     alertFormat: opts.alertFormat,
     pointer: POINTER,
     leaseMs: DEFAULTS.cliAlertLeaseMs,
+    ...(endsAt === undefined ? {} : { timeLeft: () => endsAt - Date.now() }),
   });
+  if (result.cutShort)
+    log('the time limit came before the rules were read to the end: the next run delivers the rest');
   for (const e of result.errors)
     log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
   for (const s of result.sinks.filter((x) => x.busy))
@@ -85,6 +90,7 @@ export async function alerts(
       retried: result.retried,
       pending: result.pending,
       sinks: result.sinks,
+      ...(result.cutShort ? { cutShort: true } : {}),
     });
   } else {
     printTable(

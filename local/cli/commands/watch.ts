@@ -72,5 +72,14 @@ export function registerWatch(program: Command, context: () => Context): void {
         (s) => s.alertFormat,
       ),
     )
+    .addOption(
+      parsedBy(
+        new Option(
+          '--time-limit <seconds>',
+          'leave within this many seconds, delivering what the rules read by then (the next run goes on)',
+        ),
+        (s) => s.positiveInt,
+      ),
+    )
     .action(async (opts) => (await actions()).alerts(context(), opts));
 }

@@ -104,6 +104,7 @@ export function licenseFacet({ table, now }: Site): LicenseStore {
   return {
     licenseStates: (cid) => reads.licenseStates(table, cid),
     currentLicense: (cid, lid) => reads.currentLicense(table, cid, lid),
+    currentLicenses: (keys) => reads.currentLicenses(table, keys),
     writeLicenses: (writes) => licenses.writeLicenses(table, writes, now),
     writeOutsideWalk: (write, epochSeen, liveDelta) =>
       licenses.writeOutsideWalk(table, write, epochSeen, liveDelta, now),

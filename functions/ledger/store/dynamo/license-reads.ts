@@ -3,6 +3,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../schemas.ts';
 import type { ExpiryRange, PageRequest } from '../port.ts';
 import type { LicenseState, StoredLicense, StoredVersion } from '../records.ts';
+import { batchGetAll } from './bulk.ts';
 import { expiryMonth, FEED, idOf, isOutdated, key, PREFIX } from './keys.ts';
 import { DEFAULT_ACCOUNT } from './meta.ts';
 import {
@@ -66,6 +67,18 @@ export async function currentLicense(
     new GetCommand({ TableName: table.name, Key: key.license(cid, lid), ConsistentRead: true }),
   );
   return res.Item ? toStoredLicense(res.Item) : undefined;
+}
+
+export async function currentLicenses(
+  table: Table,
+  keys: { connectorId: string; licenseId: string }[],
+): Promise<StoredLicense[]> {
+  const found = await batchGetAll(
+    table,
+    keys.map((k) => key.license(k.connectorId, k.licenseId)),
+    { consistent: true },
+  );
+  return [...found.values()].map(toStoredLicense);
 }
 
 export function listLicenses(
