@@ -20,6 +20,7 @@ import { registerDashboardRoute } from './routes/dashboard.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerPortfolioRoutes } from './routes/portfolio.ts';
 import { registerReportRoutes } from './routes/reports.ts';
+import { registerTimelineRoutes } from './routes/timeline.ts';
 import { registerWriteRoutes } from './routes/writes.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): App {
   registerLedgerRoutes(app, resolved);
   registerPortfolioRoutes(app, resolved);
   registerReportRoutes(app, resolved);
+  registerTimelineRoutes(app, resolved);
   registerWriteRoutes(app, resolved);
 
   const document = openApiDocument(app);

@@ -1,5 +1,6 @@
 // What the dashboard shows, read from the ledger in one go: connectors, expiry windows, not installed, alerts, recent
 // changes, the chart; for one partner account if asked, and a customer's licenses when searched for.
+
 import { DAY_MS } from '#functions/config';
 import { LedgerError } from '#ledger/errors';
 import { findLicenses, listChanges, parseCustomer } from '#ledger/portfolio';
@@ -11,6 +12,8 @@ import { listAlerts } from '#watch/evaluate';
 import { expiringWithin, notInstalled } from '#watch/rules';
 import { accountFilter, accountsKnown } from './accounts.ts';
 import type { AppContext } from './context.ts';
+import { type CustomerRow, customersAtRisk } from './customers.ts';
+import { type MonthlyFigures, monthlyMetrics } from './metrics.ts';
 
 export const CHART_MONTHS = 12;
 export const WINDOWS = [30, 60, 90] as const;
@@ -19,6 +22,8 @@ export const RECENT_CHANGES = 20;
 export const RECENT_CHANGE_DAYS = 7;
 /** Search results shown; the API (`GET /licenses`) pages the rest. */
 export const SEARCH_ROWS = 100;
+/** Customers at risk shown; `GET /customers?status=at-risk` lists them all. */
+export const AT_RISK_ROWS = 25;
 
 export interface MonthBar {
   /** YYYY-MM (UTC). */
@@ -52,6 +57,10 @@ export interface DashboardData {
   alerts: AlertRecord[];
   /** Live licenses by expiry month, this month and the next CHART_MONTHS - 1. */
   byMonth: MonthBar[];
+  /** The last CHART_MONTHS months' figures (renewals against expiries), the current month last. */
+  monthly: MonthlyFigures[];
+  /** Customers at risk, soonest expiry first. */
+  atRisk: CustomerRow[];
 }
 
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
@@ -72,7 +81,7 @@ export async function dashboard(
   // One query over the chart's year serves the chart and the 30/60/90-day windows alike.
   const withinDays = Math.floor((chartEnd - now.getTime()) / DAY_MS);
   const since = new Date(now.getTime() - RECENT_CHANGE_DAYS * DAY_MS).toISOString();
-  const [all, upcoming, waiting, alerts, changes, accounts, search] = await Promise.all([
+  const [all, upcoming, waiting, alerts, changes, accounts, search, monthly, atRisk] = await Promise.all([
     listConnectors(ledger),
     expiringWithin(ledger, withinDays, rules),
     notInstalled(ledger, 0, rules),
@@ -80,6 +89,8 @@ export async function dashboard(
     listChanges(ledger, { since, account, limit: RECENT_CHANGES }),
     accountsKnown(ctx),
     options.q === undefined || options.q.trim() === '' ? undefined : searchFor(ledger, options.q, rules),
+    monthlyMetrics(ledger, { months: CHART_MONTHS, account, accounts: ctx.accounts }),
+    customersAtRisk(ledger, { account, limit: AT_RISK_ROWS }),
   ]);
   const connectors = all.filter((c) => !account || c.account === account);
 
@@ -110,6 +121,8 @@ export async function dashboard(
     notInstalled: waiting,
     alerts: alerts.items,
     byMonth: months.map((month) => ({ month, count: counts.get(month) ?? 0 })),
+    monthly,
+    atRisk,
   };
 }
 

@@ -1,5 +1,6 @@
 // Routes across the portfolio: find a customer's licenses, and what changed (JSON pages, or CSV pages with a Link).
 import { createRoute, z } from '@hono/zod-openapi';
+import { asOf } from '#app/asof';
 import { type ChangesQuery as ChangesAsked, changesPage, findPage } from '#app/portfolio';
 import { changesCsv } from '../csv.ts';
 import { type App, type AppDeps, appContext } from '../deps.ts';
@@ -55,8 +56,13 @@ export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
   const ctx = appContext(deps);
 
   app.openapi(findRoute, async (c) => {
-    const { email, domain, includeDeleted, account, limit = 100, cursor } = c.req.valid('query');
+    const { email, domain, includeDeleted, account, asOf: at, limit = 100, cursor } = c.req.valid('query');
     const customer = email !== undefined ? { email } : { domain: domain! };
+    if (at)
+      return c.json(
+        await asOf.customerPage(ctx, customer, at, { includeDeleted, account, limit, cursor }),
+        200,
+      );
     return c.json(await findPage(ctx, customer, { includeDeleted, account, limit, cursor }), 200);
   });
 

@@ -108,6 +108,7 @@ export function licenseFacet({ table }: Site): LicenseStore {
       licenses.writeOutsideWalk(table, write, epochSeen, liveDelta),
     listLicenses: (cid, options) => reads.listLicenses(table, cid, options),
     licenseVersions: (lid, page) => reads.licenseVersions(table, lid, page),
+    versionAsOf: (lid, asOf) => reads.versionAsOf(table, lid, asOf),
     expiryPage: (range) => reads.expiryPage(table, range),
     notInstalledBefore: (cutoff, account) => reads.notInstalledBefore(table, cutoff, account),
     notInstalledPage: (cutoff, page) => reads.notInstalledPage(table, cutoff, page),
@@ -119,6 +120,7 @@ export function portfolioFacet({ table }: Site): PortfolioStore {
   return {
     customerLicenses: (query) => portfolio.customerLicenses(table, query),
     changesPage: (range) => portfolio.changesPage(table, range),
+    expiriesCount: (range) => portfolio.expiriesCount(table, range),
   };
 }
 
