@@ -112,6 +112,14 @@ module.exports = {
       to: { path: '^functions/ledger/store/dynamo/' },
     },
     {
+      name: 'cdk-loads-no-client',
+      severity: 'error',
+      comment:
+        'The CDK app reads settings (functions/config, defaults), never the Partner API client: synth loads no HTTP library.',
+      from: { path: '^infra/' },
+      to: { path: '^functions/celigo/client[.]ts$' },
+    },
+    {
       name: 'demo-token-stays-local',
       severity: 'error',
       comment: 'The emulator and its demo token never reach a Lambda bundle.',

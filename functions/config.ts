@@ -17,6 +17,13 @@ export class ConfigError extends Error {
   readonly code = 'bad_config';
 }
 
+/** `us`, `eu` or any http(s) URL as a base URL without a trailing slash; anything else is a ConfigError. */
+export function resolveApiUrl(urlOrRegion: string): string {
+  const url = apiUrlOf(urlOrRegion);
+  if (!url) throw new ConfigError(`not a URL or region: ${urlOrRegion} (expected us, eu or an http(s) URL)`);
+  return url;
+}
+
 /** How a partner account is named in `?account=`, `--account`, the accounts file and the CDK context. */
 export const ACCOUNT_NAME_RULE = 'must be 1-32 letters, digits, - or _ (starting with a letter or digit)';
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;

@@ -4,8 +4,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { webhookRules } from '#alerts/signing';
-import { resolveApiUrl } from '#celigo/client';
-import { ALERT_FORMATS, accountName, duplicates, loadConfig } from '#functions/config';
+import { ALERT_FORMATS, accountName, duplicates, loadConfig, resolveApiUrl } from '#functions/config';
 
 /** Every context key the app reads, with its default. cdk.json holds the same list. */
 export const CONTEXT_DEFAULTS = {

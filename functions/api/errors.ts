@@ -71,9 +71,6 @@ function knownError(c: Context, error: unknown): ApiError | undefined {
     (error.code === 'invalid_parameter' || error.code === 'unknown_account')
   )
     return apiError(400, error.code, error.message, error.field);
-  // DynamoDB refuses a start key that is not from this query: a forged cursor, or one from another list.
-  if ((error as { name?: string })?.name === 'ValidationException' && c.req.query('cursor'))
-    return badCursor();
   if (error instanceof HTTPException) {
     // Thrown by Hono's validators: unparsable JSON, and the media type gate of @hono/zod-openapi.
     if (error.status === 400) return apiError(400, 'invalid_json', 'the request body is not valid JSON');

@@ -2,11 +2,11 @@
 // fresh read, so nothing is lost, no version is written twice, and a walk never replaces a newer observation.
 import pLimit from 'p-limit';
 import { changeItemKindOf } from './change-kind.ts';
+import { licenseFacts } from './facts.ts';
 import { changedPaths, contentHash } from './hash.ts';
 import type { ChangeKind } from './schemas.ts';
 import type { Clock, ConnectorStore, LicenseStore } from './store/port.ts';
 import type { LicenseState, LicenseWrite, StoredLicense, WriteResult } from './store/records.ts';
-import { licenseFacts } from './view.ts';
 
 export interface LicenseChange {
   connectorId: string;

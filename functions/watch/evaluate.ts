@@ -1,6 +1,7 @@
 // Alert evaluation: run the rules, claim each (alert, sink) pair once, deliver per sink, retry what a sink left.
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
+import { renewing } from '#ledger/lease';
 import type { Page } from '#ledger/schemas';
 import type { AlertClaim, AlertDelivery, AlertLog, HeldDelivery, ViewStore } from '#ledger/store/port';
 import { type Alert, type AlertRecord, type AlertSink, alertRecord, sinkKind } from './alert.ts';
@@ -117,19 +118,13 @@ export async function evaluateAlerts(deps: {
     if (failed) throw failed.reason;
     return summary(sinks, [], new Map(), new Map(), owner);
   }
-  // Renewed while this evaluation runs: a long one keeps its sinks, one that died frees them within leaseMs.
-  // A renewal still on its way when the evaluation ends is awaited before the release, or it would land after it
-  // and hold the sink for another lease.
-  const renewals = new Set<Promise<unknown>>();
-  const heartbeat = setInterval(() => {
+  // Renewed while this evaluation runs: a long one keeps its sinks, one that died frees them within leaseMs; each
+  // sink's delivery is guarded on its own lease, so one sink's renewal failing never stops the others'.
+  const renewal = renewing(async () => {
     const until = ledger.now().getTime() + config.leaseMs;
-    for (const s of active) {
-      const renewal = ledger.renewSink(s.id, { owner, until }).catch(() => undefined);
-      renewals.add(renewal);
-      void renewal.finally(() => renewals.delete(renewal));
-    }
-  }, config.leaseMs / 3);
-  heartbeat.unref();
+    await Promise.all(active.map((s) => ledger.renewSink(s.id, { owner, until }).catch(() => undefined)));
+    return true;
+  }, config.leaseMs);
   try {
     // The outbox first, then what the old single outbox still holds (moved in as batches of this evaluation's own).
     const again = new Map<string, HeldDelivery[]>();
@@ -200,8 +195,7 @@ export async function evaluateAlerts(deps: {
       ...(cutShort ? { cutShort: true as const } : {}),
     };
   } finally {
-    clearInterval(heartbeat);
-    await Promise.all(renewals);
+    await renewal.stop();
     await Promise.all(active.map((s) => ledger.releaseSink(s.id, owner)));
   }
 }

@@ -7,7 +7,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACCOUNT } from '#functions/config';
-import { cursor } from '../../cursor.ts';
+import { badCursor, cursor } from '../../cursor.ts';
 import type { Page } from '../../schemas.ts';
 import { INDEX } from './table.ts';
 
@@ -62,16 +62,21 @@ export async function queryPage<T>(
     fields.every((f) => typeof (p as Item)[f] === 'string') &&
     q.inRange(p as Record<string, string>);
   let start: Item | undefined = cursor.decode(page.cursor, q.scope, valid);
+  let fromCursor = start !== undefined;
   const items: T[] = [];
   do {
-    const res = await table.doc.send(
-      new QueryCommand({
-        ...q.input,
-        TableName: table.name,
-        Limit: page.limit - items.length,
-        ExclusiveStartKey: start,
-      }),
-    );
+    const input = {
+      ...q.input,
+      TableName: table.name,
+      Limit: page.limit - items.length,
+      ExclusiveStartKey: start,
+    };
+    const res = await table.doc.send(new QueryCommand(input)).catch((error: unknown) => {
+      // DynamoDB refuses a start key that is not from this query: a forged cursor, or one from another list.
+      if (fromCursor && (error as { name?: string })?.name === 'ValidationException') throw badCursor();
+      throw error;
+    });
+    fromCursor = false;
     for (const item of res.Items ?? []) items.push(map(item));
     start = res.LastEvaluatedKey;
   } while (start && items.length < page.limit && q.input.FilterExpression);
