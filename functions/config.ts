@@ -58,25 +58,32 @@ export const setting = {
     z.enum(ALERT_FORMATS, { error: `must be ${ALERT_FORMATS.join(' or ')}` }).default(DEFAULTS.alertFormat),
   ),
   /** "30,14,7,1,0" -> [30, 14, 7, 1, 0]: whole days, no duplicates, largest first. */
-  thresholds: z.preprocess(
+  thresholds: daySchedule(DEFAULTS.thresholds),
+  /** The trial-ending rule's schedule, "7,3,1,0" by default, parsed like `thresholds`. */
+  trialThresholds: daySchedule(DEFAULTS.trialThresholds),
+};
+
+/** A schedule of whole days before an end, comma-separated: no duplicates, largest first. */
+function daySchedule(fallback: string) {
+  return z.preprocess(
     blank,
     z
       .string()
-      .default(DEFAULTS.thresholds)
+      .default(fallback)
       .transform((text, ctx) => {
         const parts = text.split(',').map((part) => part.trim());
         const days = parts.map(Number);
         if (parts.some((p) => p === '') || days.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_DAYS)) {
           ctx.addIssue({
             code: 'custom',
-            message: `must be whole days separated by commas, e.g. ${DEFAULTS.thresholds}`,
+            message: `must be whole days separated by commas, e.g. ${fallback}`,
           });
           return z.NEVER;
         }
         return [...new Set(days)].sort((a, b) => b - a);
       }),
-  ),
-};
+  );
+}
 
 /**
  * Parses one setting from text for the CLI; a bad value throws one line naming the flag (and never echoes
@@ -149,6 +156,7 @@ export const configSchema = z
     /** The HTTP API's base URL, for the pointer to the full report in digests. */
     ALERT_REPORT_URL: setting.text,
     ALERT_THRESHOLDS: setting.thresholds,
+    TRIAL_THRESHOLDS: setting.trialThresholds,
     EXPIRING_DAYS: setting.days(DEFAULTS.expiringDays),
     EXPIRED_WITHIN_DAYS: setting.days(DEFAULTS.expiredWithinDays),
     NOT_INSTALLED_DAYS: setting.days(DEFAULTS.notInstalledDays),
@@ -181,6 +189,7 @@ export const configSchema = z
     /** The watch rules' settings, in the shape `evaluateAlerts` takes. */
     watch: {
       thresholds: env.ALERT_THRESHOLDS,
+      trialThresholds: env.TRIAL_THRESHOLDS,
       expiringDays: env.EXPIRING_DAYS,
       expiredWithinDays: env.EXPIRED_WITHIN_DAYS,
       notInstalledDays: env.NOT_INSTALLED_DAYS,

@@ -108,6 +108,7 @@ function fromVersion(v: StoredVersion): StoredLicense {
     lastChangedAt: v.observedAt,
     lastSeenAt: v.observedAt,
     ...(v.change === 'deleted' ? { deletedAt: v.observedAt } : {}),
+    ...(v.trialConvertedAt ? { trialConvertedAt: v.trialConvertedAt } : {}),
   };
 }
 

@@ -12,6 +12,18 @@ const obj = (v: unknown) =>
 const isoOf = (v: string | undefined) =>
   v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : undefined;
 
+/** What a record says of its trial and environment (Integration App 2.0 licenses; absent on older ones). */
+export function trialFacts(
+  raw: Record<string, unknown>,
+): Pick<LicenseFacts, 'sandbox' | 'licenseType' | 'trialEndDate'> {
+  return {
+    // Only a JSON true: the field's type is unconfirmed, and a license counts as production unless it says otherwise.
+    sandbox: raw.sandbox === true,
+    licenseType: str(raw.type),
+    trialEndDate: isoOf(str(raw.trialEndDate)),
+  };
+}
+
 /** Derives the facts of a raw record; records that fail validation still yield what can be read, plus the issues. */
 export function licenseFacts(connectorId: string, raw: Record<string, unknown>): LicenseFacts {
   const parsed = licenseSchema.safeParse(raw);
@@ -29,6 +41,7 @@ export function licenseFacts(connectorId: string, raw: Record<string, unknown>):
     expires: isoOf(str(raw.expires)),
     created: isoOf(str(raw.created)),
     installed: Boolean(str(user._id) || str(raw._integrationId)),
+    ...trialFacts(raw),
   };
   if (!parsed.success) {
     facts.invalid = parsed.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`);
@@ -54,6 +67,21 @@ export function expiryStatus(expires: string, now: Date, expiringDays = 30): 'ok
   return daysToExpiry(expires, now) <= expiringDays ? 'expiring' : 'ok';
 }
 
+/** Whole days until the trial ends, floored like daysToExpiry: negative once it ended. */
+export const daysToTrialEnd = daysToExpiry;
+
+/**
+ * A trial's state: `active` until its end, `ended` after it (not converted), `converted` once a version dropped its end
+ * while the license lived on; undefined for a license never seen on trial.
+ */
+export function trialStatus(
+  facts: Pick<LicenseFacts, 'trialEndDate' | 'trialConvertedAt'>,
+  now: Date,
+): 'active' | 'ended' | 'converted' | undefined {
+  if (facts.trialEndDate) return Date.parse(facts.trialEndDate) > now.getTime() ? 'active' : 'ended';
+  return facts.trialConvertedAt ? 'converted' : undefined;
+}
+
 export function toLicenseView(item: StoredLicense, options: ViewOptions): LicenseView {
   const lastSeenAt =
     !item.deletedAt && options.lastCompleteWalkAt && options.lastCompleteWalkAt > item.lastSeenAt
@@ -76,14 +104,23 @@ export function toLicenseView(item: StoredLicense, options: ViewOptions): Licens
   set('expires', item.expires);
   set('created', item.created);
   set('installed', item.installed);
+  // Read from the record itself: an item stored before these facts were kept reads the same.
+  const raw = JSON.parse(item.rawJson);
+  const trial = trialFacts(obj(raw));
+  set('sandbox', trial.sandbox);
+  set('type', trial.licenseType);
   if (item.expires) {
     set('daysToExpiry', daysToExpiry(item.expires, options.now));
     set('expiry', expiryStatus(item.expires, options.now, options.expiringDays));
   }
+  set('trialEndDate', trial.trialEndDate);
+  if (trial.trialEndDate) set('daysToTrialEnd', daysToTrialEnd(trial.trialEndDate, options.now));
+  set('trial', trialStatus({ ...trial, trialConvertedAt: item.trialConvertedAt }, options.now));
+  set('trialConvertedAt', trial.trialEndDate ? undefined : item.trialConvertedAt);
   set('firstSeenAt', item.firstSeenAt);
   set('lastSeenAt', lastSeenAt);
   set('deletedAt', item.deletedAt);
   set('invalid', item.invalid);
-  set('raw', JSON.parse(item.rawJson));
+  set('raw', raw);
   return view as unknown as LicenseView;
 }

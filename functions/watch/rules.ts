@@ -6,7 +6,7 @@ import type { ViewStore } from '#ledger/store/port';
 import type { StoredLicense } from '#ledger/store/records';
 
 /** The rules' view options, and the partner account to keep to (all accounts when absent). */
-export type RuleOptions = ReadOptions & { account?: string };
+export type RuleOptions = ReadOptions & { account?: string; sandbox?: boolean };
 
 export interface RulePage {
   items: LicenseView[];
@@ -53,6 +53,7 @@ export async function rangePage(
     upper: range.upper,
     limit: page.limit,
     account: options.account,
+    sandbox: options.sandbox,
   });
   const views = await toViews(ledger, items, options);
   const last = items.at(-1);
@@ -81,7 +82,9 @@ export function expiredPage(
 }
 
 /** Every page of a report, in order. */
-async function allPages(next: (after?: [string, string]) => Promise<RulePage>): Promise<LicenseView[]> {
+export async function allPages(
+  next: (after?: [string, string]) => Promise<RulePage>,
+): Promise<LicenseView[]> {
   const views: LicenseView[] = [];
   let after: [string, string] | undefined;
   do {

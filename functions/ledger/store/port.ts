@@ -29,6 +29,8 @@ export interface ExpiryRange {
   upper: string;
   limit: number;
   account?: string;
+  /** Sandbox licenses only (true), or production ones only (false). */
+  sandbox?: boolean;
 }
 
 /** One customer's licenses: by e-mail (exact, case-insensitive) or by domain (exactly that one, no subdomains). */
@@ -107,6 +109,10 @@ export interface LicenseStore {
   /** Newest version first; consistent, so a write is read back at once. */
   licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
   expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
+  /** Live licenses on trial in a range of `<trialEndDate>#<licenseId>`, soonest end first (the byTrialEnd index). */
+  trialPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
+  /** Live licenses whose trial converted, in a range of `<trialConvertedAt>#<licenseId>`, in the order seen. */
+  conversionPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
   notInstalledBefore(createdBefore: string, account?: string): AsyncIterable<StoredLicense>;
   /** Live licenses not installed, created before `createdBefore`, oldest first, one page. */
   notInstalledPage(

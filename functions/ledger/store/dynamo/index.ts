@@ -109,6 +109,8 @@ export function licenseFacet({ table }: Site): LicenseStore {
     listLicenses: (cid, options) => reads.listLicenses(table, cid, options),
     licenseVersions: (lid, page) => reads.licenseVersions(table, lid, page),
     expiryPage: (range) => reads.expiryPage(table, range),
+    trialPage: (range) => reads.trialPage(table, range),
+    conversionPage: (range) => reads.conversionPage(table, range),
     notInstalledBefore: (cutoff, account) => reads.notInstalledBefore(table, cutoff, account),
     notInstalledPage: (cutoff, page) => reads.notInstalledPage(table, cutoff, page),
     deletionsSince: (since) => reads.deletionsSince(table, since),

@@ -3,7 +3,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../schemas.ts';
 import type { ExpiryRange, PageRequest } from '../port.ts';
 import type { LicenseState, StoredLicense, StoredVersion } from '../records.ts';
-import { expiryMonth, FEED, idOf, isOutdated, key, PREFIX } from './keys.ts';
+import { conversionMonth, expiryMonth, FEED, idOf, isOutdated, key, PREFIX, trialMonth } from './keys.ts';
 import { DEFAULT_ACCOUNT } from './meta.ts';
 import {
   feedPage,
@@ -125,28 +125,42 @@ export function monthsBetween(from: Date, to: Date): string[] {
   return months;
 }
 
+/** A range index read by month partitions: which index, its key attributes, and the partition of a month. */
+interface MonthlyIndex {
+  name: string;
+  pk: string;
+  sk: string;
+  partition: (iso: string) => string;
+}
+
+const BY_EXPIRY: MonthlyIndex = { ...INDEX.byExpiry, partition: expiryMonth };
+const BY_TRIAL_END: MonthlyIndex = { ...INDEX.byTrialEnd, partition: trialMonth };
+const BY_CONVERSION: MonthlyIndex = { ...INDEX.byTrialEnd, partition: conversionMonth };
+
 /**
- * Live licenses with lower < exp_sk <= upper, soonest first, reading only about `limit` items: month partitions in
- * order, each from just after the lower bound.
+ * Items with lower < sort key <= upper, soonest first, reading only about `limit` items: month partitions in order,
+ * each from just after the lower bound.
  */
-export async function expiryPage(
+async function monthlyPage(
   table: Table,
+  index: MonthlyIndex,
   range: ExpiryRange,
 ): Promise<{ items: StoredLicense[]; more: boolean }> {
   const items: StoredLicense[] = [];
   const months = monthsBetween(new Date(range.lower.slice(0, 24)), new Date(range.upper.slice(0, 24)));
-  for (const month of months.map(expiryMonth)) {
+  for (const month of months.map((m) => index.partition(m))) {
     let start: Item | undefined;
     do {
       const res = await table.doc.send(
         new QueryCommand({
           ...withFilter(
             {
-              IndexName: INDEX.byExpiry.name,
-              KeyConditionExpression: 'exp_pk = :m AND exp_sk BETWEEN :lo AND :hi',
+              IndexName: index.name,
+              KeyConditionExpression: '#ipk = :m AND #isk BETWEEN :lo AND :hi',
+              ExpressionAttributeNames: { '#ipk': index.pk, '#isk': index.sk },
               ExpressionAttributeValues: { ':m': month, ':lo': range.lower, ':hi': range.upper },
             },
-            filterOf({ account: range.account }),
+            filterOf({ account: range.account, sandbox: range.sandbox }),
           ),
           TableName: table.name,
           Limit: range.limit + 1 - items.length,
@@ -155,7 +169,7 @@ export async function expiryPage(
       );
       for (const item of res.Items ?? []) {
         // BETWEEN is inclusive; the lower bound is the last key already handed out.
-        if ((item.exp_sk as string) > range.lower) items.push(toStoredLicense(item));
+        if ((item[index.sk] as string) > range.lower) items.push(toStoredLicense(item));
       }
       start = res.LastEvaluatedKey;
     } while (start && items.length <= range.limit);
@@ -163,6 +177,15 @@ export async function expiryPage(
   }
   return { items: items.slice(0, range.limit), more: items.length > range.limit };
 }
+
+/** Live licenses with lower < exp_sk <= upper, soonest expiry first. */
+export const expiryPage = (table: Table, range: ExpiryRange) => monthlyPage(table, BY_EXPIRY, range);
+
+/** Live licenses on trial with lower < trial_sk (`<trialEndDate>#<id>`) <= upper, soonest end first. */
+export const trialPage = (table: Table, range: ExpiryRange) => monthlyPage(table, BY_TRIAL_END, range);
+
+/** Live licenses whose trial converted, lower < `<trialConvertedAt>#<id>` <= upper, in the order seen. */
+export const conversionPage = (table: Table, range: ExpiryRange) => monthlyPage(table, BY_CONVERSION, range);
 
 export async function* notInstalledBefore(
   table: Table,

@@ -131,6 +131,8 @@ const KEY_ATTRIBUTES = new Set([
   'exp_sk',
   'lookup_pk',
   'lookup_sk',
+  'trial_pk',
+  'trial_sk',
   'sv',
   'type',
 ]);
@@ -152,12 +154,21 @@ export function stripKeys<T>(item: Item): T {
 export function filterOf(parts: {
   live?: boolean;
   account?: string;
+  /** Sandbox licenses only, or production ones only (items without `sandbox` count as production). */
+  sandbox?: boolean;
   equals?: Record<string, string | undefined>;
 }): Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
   const terms: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   if (parts.live) terms.push('attribute_not_exists(deletedAt)');
+  if (parts.sandbox !== undefined) {
+    names['#sandbox'] = 'sandbox';
+    values[':sandbox'] = true;
+    terms.push(
+      parts.sandbox ? '#sandbox = :sandbox' : '(attribute_not_exists(#sandbox) OR #sandbox <> :sandbox)',
+    );
+  }
   if (parts.account !== undefined) {
     names['#account'] = 'account';
     values[':account'] = parts.account;
