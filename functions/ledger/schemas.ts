@@ -31,11 +31,9 @@ export const licenseView = z.object({
   expires: timestamp.optional(),
   created: timestamp.optional(),
   installed: z.boolean(),
-  sandbox: z
-    .boolean()
-    .meta({
-      description: "A license for the customer's sandbox environment (false when the record has none).",
-    }),
+  sandbox: z.boolean().meta({
+    description: "A license for the customer's sandbox environment (false when the record has none).",
+  }),
   type: z.string().optional().meta({ description: "The record's `type`, e.g. `integrationApp`." }),
   daysToExpiry: z.number().int().optional().meta({ description: 'Whole days, negative once expired.' }),
   expiry: z.enum(['ok', 'expiring', 'expired']).optional(),
