@@ -147,6 +147,8 @@ async function monthlyPage(
   range: ExpiryRange,
 ): Promise<{ items: StoredLicense[]; more: boolean }> {
   const items: StoredLicense[] = [];
+  // An empty range (a window starting after it ends): DynamoDB refuses a BETWEEN whose bounds are reversed.
+  if (range.lower >= range.upper) return { items, more: false };
   const months = monthsBetween(new Date(range.lower.slice(0, 24)), new Date(range.upper.slice(0, 24)));
   for (const month of months.map((m) => index.partition(m))) {
     let start: Item | undefined;
