@@ -31,6 +31,14 @@ const blank = (value: unknown) => (typeof value === 'string' && value.trim() ===
 /** The settings, each as a schema from text: the same parse for an environment variable and a CLI flag. */
 export const setting = {
   text: z.preprocess(blank, z.string().trim().optional()),
+  /** `--sandbox true|false`: sandbox licenses only, or production ones only. */
+  sandbox: z.preprocess(
+    blank,
+    z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .transform((v) => v === 'true')
+      .optional(),
+  ),
   apiUrl: z.preprocess(
     blank,
     z

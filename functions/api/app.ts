@@ -19,6 +19,7 @@ import { registerDashboardRoute } from './routes/dashboard.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerPortfolioRoutes } from './routes/portfolio.ts';
 import { registerReportRoutes } from './routes/reports.ts';
+import { registerTrialRoutes } from './routes/trials.ts';
 import { registerWriteRoutes } from './routes/writes.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): App {
   registerLedgerRoutes(app, resolved);
   registerPortfolioRoutes(app, resolved);
   registerReportRoutes(app, resolved);
+  registerTrialRoutes(app, resolved);
   registerWriteRoutes(app, resolved);
 
   const document = openApiDocument(app);

@@ -79,8 +79,13 @@ export const AccountPageQuery = (fallback: number) =>
   z.strictObject({ account, limit: limit(fallback), cursor });
 
 const includeDeleted = flag('includeDeleted', 'Also licenses gone upstream (default false).');
+/** `?sandbox=true|false`: sandbox licenses only, or production ones only (a record without `sandbox` is production). */
+const sandbox = flag(
+  'sandbox',
+  "`true`: only sandbox licenses (the customer's sandbox environment); `false`: only production ones.",
+);
 
-export const LicensesQuery = z.strictObject({ includeDeleted, account, limit: limit(100), cursor });
+export const LicensesQuery = z.strictObject({ includeDeleted, sandbox, account, limit: limit(100), cursor });
 
 /** `GET /licenses`: one customer, by e-mail or by domain (exactly one of the two). */
 export const FindQuery = z
@@ -106,6 +111,7 @@ export const FindQuery = z
         example: 'example.com',
       }),
     includeDeleted,
+    sandbox,
     account,
     limit: limit(100),
     cursor,
@@ -138,6 +144,7 @@ const changesQuery = (fallbackLimit: number) =>
       'includeBaseline',
       "Also the versions of each connector's first walk (its baseline; default false).",
     ),
+    sandbox,
     account,
     limit: limit(fallbackLimit),
     cursor,
@@ -149,6 +156,7 @@ export const REPORT_DEFAULTS = {
   expiring: DEFAULTS.expiringDays,
   expired: DEFAULTS.expiredWithinDays,
   notInstalled: DEFAULTS.notInstalledDays,
+  trials: DEFAULTS.trialsWithinDays,
 } as const;
 
 const withinDays = (fallback: number, description: string) => days('withinDays', fallback, description);
@@ -161,28 +169,53 @@ const olderThanDays = days(
 export const ExpiringQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expiring, 'Days ahead.'),
   account,
+  sandbox,
   limit: limit(100),
   cursor,
 });
 export const ExpiredQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expired, 'Days back.'),
   account,
+  sandbox,
   limit: limit(100),
   cursor,
 });
-export const NotInstalledQuery = z.strictObject({ olderThanDays, account, limit: limit(100), cursor });
+export const NotInstalledQuery = z.strictObject({
+  olderThanDays,
+  account,
+  sandbox,
+  limit: limit(100),
+  cursor,
+});
 // CSV pages have a fixed size (the Link header names the next); a cursor is all they take beyond the report's own.
 export const ExpiringCsvQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expiring, 'Days ahead.'),
   account,
+  sandbox,
   cursor,
 });
 export const ExpiredCsvQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expired, 'Days back.'),
   account,
+  sandbox,
   cursor,
 });
-export const NotInstalledCsvQuery = z.strictObject({ olderThanDays, account, cursor });
+export const NotInstalledCsvQuery = z.strictObject({ olderThanDays, account, sandbox, cursor });
+export const TrialsQuery = z.strictObject({
+  withinDays: withinDays(REPORT_DEFAULTS.trials, 'Days ahead.'),
+  account,
+  sandbox,
+  limit: limit(100),
+  cursor,
+});
+export const TrialsCsvQuery = z.strictObject({
+  withinDays: withinDays(REPORT_DEFAULTS.trials, 'Days ahead.'),
+  account,
+  sandbox,
+  cursor,
+});
+/** `GET /alerts`: alerts raised, of one account, of sandbox or production licenses. */
+export const AlertsQuery = z.strictObject({ account, sandbox, limit: limit(100), cursor });
 
 /** `GET /`: the dashboard, optionally searching for a customer and keeping to one account. */
 export const DashboardQuery = z.strictObject({

@@ -140,7 +140,8 @@ export async function notInstalledPages(
   options: RuleOptions = {},
 ): Promise<void> {
   let items: StoredLicense[] = [];
-  for await (const item of ledger.notInstalledBefore(createdBefore(ledger, olderThanDays), options.account)) {
+  const cutoff = createdBefore(ledger, olderThanDays);
+  for await (const item of ledger.notInstalledBefore(cutoff, options.account, options.sandbox)) {
     items.push(item);
     if (items.length >= size) {
       onPage(await toViews(ledger, items, options));
@@ -159,7 +160,12 @@ export async function notInstalledPage(
 ): Promise<Page<LicenseView>> {
   const scope = `not-installed|${olderThanDays}`;
   const cutoff = createdBefore(ledger, olderThanDays);
-  const stored = await ledger.notInstalledPage(cutoff, { ...page, scope, account: options.account });
+  const stored = await ledger.notInstalledPage(cutoff, {
+    ...page,
+    scope,
+    account: options.account,
+    sandbox: options.sandbox,
+  });
   return { ...stored, items: await toViews(ledger, stored.items, options) };
 }
 

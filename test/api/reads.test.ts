@@ -207,6 +207,11 @@ describe('reports', () => {
       'lastSeenAt',
       'deletedAt',
       'account',
+      'sandbox',
+      'type',
+      'trialEndDate',
+      'daysToTrialEnd',
+      'trial',
     ]);
     const report = await json('/reports/expiring?limit=1000', LicensePage);
     expect(rows.slice(1).map((r) => r[0])).toEqual(ids(report.items));

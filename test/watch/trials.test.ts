@@ -38,7 +38,7 @@ function license(name: string, extra: Partial<LicenseRecord> = {}): LicenseRecor
     ...extra,
   };
 }
-const trialIn = (days: number, extra: Partial<LicenseRecord> = {}) => ({
+const trialIn = (days: number, extra: { sandbox?: boolean } = {}) => ({
   trialEndDate: new Date(NOW + days * DAY).toISOString(),
   expires: new Date(NOW + days * DAY).toISOString(),
   ...extra,

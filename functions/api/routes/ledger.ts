@@ -10,6 +10,7 @@ import { pageSorted } from '../paging.ts';
 import {
   AccountPageQuery,
   AlertPage,
+  AlertsQuery,
   ConnectorPage,
   ConnectorParams,
   HistoryPage,
@@ -62,7 +63,7 @@ const alertsRoute = createRoute({
   path: '/alerts',
   tags: ['watch'],
   summary: 'Alerts raised, newest first',
-  request: { query: AccountPageQuery(100) },
+  request: { query: AlertsQuery },
   responses: { 200: jsonContent(AlertPage, 'One page of alerts.'), ...errorResponses(400) },
 });
 
@@ -92,12 +93,12 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(listLicensesRoute, async (c) => {
     const { cid } = c.req.valid('param');
-    const { includeDeleted, account, limit = 100, cursor } = c.req.valid('query');
+    const { includeDeleted, sandbox, account, limit = 100, cursor } = c.req.valid('query');
     await checkAccount(ledger, account, deps.accounts);
     const connector = await getConnector(ledger, cid);
     // Of another account than the one asked for: not in the list the caller asked for.
     if (!connector || (account && connector.account !== account)) throw notFound('connector', cid);
-    const page = await listLicenses(ledger, cid, { includeDeleted, limit, cursor, expiringDays });
+    const page = await listLicenses(ledger, cid, { includeDeleted, sandbox, limit, cursor, expiringDays });
     return c.json(page, 200);
   });
 
@@ -118,9 +119,9 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
   });
 
   app.openapi(alertsRoute, async (c) => {
-    const { account, limit = 100, cursor } = c.req.valid('query');
+    const { account, sandbox, limit = 100, cursor } = c.req.valid('query');
     await checkAccount(ledger, account, deps.accounts);
-    return c.json(await listAlerts(ledger, { limit, cursor, account }), 200);
+    return c.json(await listAlerts(ledger, { limit, cursor, account, sandbox }), 200);
   });
 
   app.openapi(syncRunsRoute, async (c) => {

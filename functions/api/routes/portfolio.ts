@@ -56,11 +56,12 @@ export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
   const expiringDays = deps.config?.expiringDays;
 
   app.openapi(findRoute, async (c) => {
-    const { email, domain, includeDeleted, account, limit = 100, cursor } = c.req.valid('query');
+    const { email, domain, includeDeleted, sandbox, account, limit = 100, cursor } = c.req.valid('query');
     await checkAccount(ledger, account, deps.accounts);
     const customer = email !== undefined ? { email } : { domain: domain! };
     const page = await findLicenses(ledger, customer, {
       includeDeleted,
+      sandbox,
       account,
       limit,
       cursor,
@@ -71,13 +72,23 @@ export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
 
   /** The feed's query from the request's (`since` is resolved against the ledger's clock, never in the future). */
   async function changeQuery(query: z.infer<typeof ChangesQuery>) {
-    const { since = DEFAULT_SINCE, connector, kind, includeBaseline, account, limit, cursor } = query;
+    const {
+      since = DEFAULT_SINCE,
+      connector,
+      kind,
+      includeBaseline,
+      sandbox,
+      account,
+      limit,
+      cursor,
+    } = query;
     await checkAccount(ledger, account, deps.accounts);
     return {
       since,
       connectorId: connector,
       kind,
       includeBaseline,
+      sandbox,
       account,
       limit,
       cursor,

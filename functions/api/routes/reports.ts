@@ -30,7 +30,7 @@ import {
 /** Rows per CSV page: a few MB at most, well under Lambda's 6 MB response limit. */
 export const CSV_PAGE_ROWS = 5_000;
 
-const csvContent = (description: string) => ({
+export const csvContent = (description: string) => ({
   description: `${description} RFC 4180 CSV, ${CSV_PAGE_ROWS} rows a page: the first page has the header row; while more follow, a \`Link: <...>; rel="next"\` header names the next page (pass its \`cursor\`).`,
   content: { 'text/csv': { schema: z.string() } },
 });
@@ -95,25 +95,34 @@ async function expiryReportPage(
   deps: AppDeps,
   list: string,
   range: ReportRange,
-  query: { limit?: number; cursor?: string; account?: string },
+  query: { limit?: number; cursor?: string; account?: string; sandbox?: boolean },
   expiringDays?: number,
 ): Promise<Page<LicenseView>> {
   const inRange = (p: unknown): p is [string, string] =>
     keyTuple(2)(p) && withinRange(range, p as [string, string]);
-  const { account } = query;
-  const scope = account ? `${list}|${account}` : list;
+  const { account, sandbox } = query;
+  const scope = [
+    list,
+    ...(account ? [account] : []),
+    ...(sandbox === undefined ? [] : [`sandbox=${sandbox}`]),
+  ].join('|');
   const after = cursorCodec.decode(query.cursor, scope, inRange);
   const page = await rangePage(
     deps.ledger,
     range,
     { limit: query.limit ?? 100, after },
-    { expiringDays, account },
+    { expiringDays, account, sandbox },
   );
   return { items: page.items, ...(page.next ? { nextCursor: cursorCodec.encode(scope, page.next) } : {}) };
 }
 
 /** A CSV page: the header row on the first page only (so pages concatenate), and a Link to the next one. */
-function csvResponse(c: Context<AppEnv>, name: string, page: Page<LicenseView>, first: boolean): Response {
+export function csvResponse(
+  c: Context<AppEnv>,
+  name: string,
+  page: Page<LicenseView>,
+  first: boolean,
+): Response {
   const headers: Record<string, string> = {
     'content-type': `text/csv; charset=utf-8; header=${first ? 'present' : 'absent'}`,
     'content-disposition': `attachment; filename="${name}.csv"`,
@@ -133,7 +142,7 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
   const csvRows = deps.config?.csvPageRows ?? CSV_PAGE_ROWS;
   const { expiring, expired, notInstalled: olderThan } = REPORT_DEFAULTS;
 
-  type Query = { limit?: number; cursor?: string; account?: string };
+  type Query = { limit?: number; cursor?: string; account?: string; sandbox?: boolean };
   /** The account a request keeps to, checked (an unknown one is 400 before anything is read). */
   const accountOf = (query: Query) => checkAccount(ledger, query.account, deps.accounts);
   const expiringPage = async (withinDays: number, query: Query) => {
@@ -157,7 +166,7 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
       ledger,
       days,
       { limit: query.limit ?? 100, cursor: query.cursor },
-      { expiringDays: viewDays, account: await accountOf(query) },
+      { expiringDays: viewDays, account: await accountOf(query), sandbox: query.sandbox },
     );
 
   app.openapi(expiringRoute, async (c) => {
@@ -165,8 +174,8 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
     return c.json(await expiringPage(withinDays, query), 200);
   });
   app.openapi(expiringCsvRoute, async (c) => {
-    const { withinDays = expiring, cursor, account } = c.req.valid('query');
-    const page = await expiringPage(withinDays, { limit: csvRows, cursor, account });
+    const { withinDays = expiring, cursor, account, sandbox } = c.req.valid('query');
+    const page = await expiringPage(withinDays, { limit: csvRows, cursor, account, sandbox });
     return csvResponse(c, `expiring-${withinDays}d`, page, !cursor);
   });
 
@@ -175,8 +184,8 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
     return c.json(await expiredPage(withinDays, query), 200);
   });
   app.openapi(expiredCsvRoute, async (c) => {
-    const { withinDays = expired, cursor, account } = c.req.valid('query');
-    const page = await expiredPage(withinDays, { limit: csvRows, cursor, account });
+    const { withinDays = expired, cursor, account, sandbox } = c.req.valid('query');
+    const page = await expiredPage(withinDays, { limit: csvRows, cursor, account, sandbox });
     return csvResponse(c, `expired-${withinDays}d`, page, !cursor);
   });
 
@@ -185,8 +194,8 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
     return c.json(await waitingPage(olderThanDays, query), 200);
   });
   app.openapi(notInstalledCsvRoute, async (c) => {
-    const { olderThanDays = olderThan, cursor, account } = c.req.valid('query');
-    const page = await waitingPage(olderThanDays, { limit: csvRows, cursor, account });
+    const { olderThanDays = olderThan, cursor, account, sandbox } = c.req.valid('query');
+    const page = await waitingPage(olderThanDays, { limit: csvRows, cursor, account, sandbox });
     return csvResponse(c, `not-installed-${olderThanDays}d`, page, !cursor);
   });
 }

@@ -17,6 +17,11 @@ export const LICENSE_COLUMNS: Column<LicenseView>[] = [
   { header: 'DAYS', value: (l) => l.daysToExpiry, align: 'right' },
   { header: 'STATUS', value: (l) => (l.deletedAt ? 'deleted' : l.expiry) },
   { header: 'INSTALLED', value: (l) => (l.installed ? 'yes' : 'no') },
+  { header: 'SANDBOX', value: (l) => (l.sandbox ? 'yes' : '') },
+  {
+    header: 'TRIAL',
+    value: (l) => (l.trial && l.trialEndDate ? `${l.trial} ${l.trialEndDate.slice(0, 10)}` : l.trial),
+  },
 ];
 
 /** Prints license views as JSON `{ items }`, CSV or a table. */
@@ -100,7 +105,14 @@ export async function connectors(ctx: Context, opts: { json?: boolean; account?:
 
 export async function licenses(
   ctx: Context,
-  opts: { connector?: string; includeDeleted?: boolean; account?: string; json?: boolean; csv?: boolean },
+  opts: {
+    connector?: string;
+    includeDeleted?: boolean;
+    sandbox?: boolean;
+    account?: string;
+    json?: boolean;
+    csv?: boolean;
+  },
 ) {
   formatOf(opts);
   const ledger = await ctx.ledger();
@@ -109,6 +121,7 @@ export async function licenses(
   for await (const view of allLicenses(ledger, {
     connectorId: opts.connector,
     includeDeleted: opts.includeDeleted,
+    sandbox: opts.sandbox,
     account,
   })) {
     items.push(view);

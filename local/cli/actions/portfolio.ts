@@ -9,7 +9,7 @@ import { printLicenses } from './ledger.ts';
 export async function find(
   ctx: Context,
   term: string,
-  opts: { includeDeleted?: boolean; account?: string; json?: boolean; csv?: boolean },
+  opts: { includeDeleted?: boolean; sandbox?: boolean; account?: string; json?: boolean; csv?: boolean },
 ) {
   formatOf(opts);
   const customer = parseCustomer(term);
@@ -18,7 +18,13 @@ export async function find(
   const items: LicenseView[] = [];
   let cursor: string | undefined;
   do {
-    const options = { includeDeleted: opts.includeDeleted, account, limit: 1000, cursor };
+    const options = {
+      includeDeleted: opts.includeDeleted,
+      sandbox: opts.sandbox,
+      account,
+      limit: 1000,
+      cursor,
+    };
     const page = await findLicenses(ledger, customer, options);
     items.push(...page.items);
     cursor = page.nextCursor;
@@ -33,6 +39,7 @@ export async function changes(
     connector?: string;
     kind?: ChangeItemKind;
     includeBaseline?: boolean;
+    sandbox?: boolean;
     account?: string;
     json?: boolean;
     csv?: boolean;
@@ -45,6 +52,7 @@ export async function changes(
     connectorId: opts.connector,
     kind: opts.kind,
     includeBaseline: opts.includeBaseline,
+    sandbox: opts.sandbox,
     account: await checkAccount(ledger, opts.account, await ctx.accountNames()),
   };
   const items: ChangeItem[] = [];

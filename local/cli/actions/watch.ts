@@ -14,6 +14,7 @@ type ReportOptions = {
   withinDays?: number;
   olderThanDays?: number;
   account?: string;
+  sandbox?: boolean;
   json?: boolean;
   csv?: boolean;
 };
@@ -25,7 +26,10 @@ export async function report(
 ) {
   formatOf(opts);
   const ledger = await ctx.ledger();
-  const options = { account: await checkAccount(ledger, opts.account, await ctx.accountNames()) };
+  const options = {
+    account: await checkAccount(ledger, opts.account, await ctx.accountNames()),
+    sandbox: opts.sandbox,
+  };
   const views =
     which === 'expiring'
       ? await expiringWithin(ledger, opts.withinDays!, options)
@@ -37,14 +41,21 @@ export async function report(
 
 /** Where a digest's reader finds the full list, from the CLI. */
 const POINTER =
-  '`licensewatch report expiring|expired|not-installed`, or GET /alerts on `licensewatch serve`';
+  '`licensewatch report expiring|expired|not-installed|trials`, or GET /alerts on `licensewatch serve`';
 
 export async function alerts(
   ctx: Context,
-  opts: { json?: boolean; thresholds: string; webhookUrl?: string; alertFormat: AlertFormat },
+  opts: {
+    json?: boolean;
+    thresholds: string;
+    trialThresholds: string;
+    webhookUrl?: string;
+    alertFormat: AlertFormat;
+  },
 ) {
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseSetting(setting.thresholds, opts.thresholds, '--thresholds');
+  const trialThresholds = parseSetting(setting.trialThresholds, opts.trialThresholds, '--trial-thresholds');
   const format = opts.alertFormat;
   const sinks: AlertSink[] = [consoleSink()];
   if (opts.webhookUrl) {
@@ -56,7 +67,7 @@ export async function alerts(
     // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
     ledger: await ctx.ledger({ metaCacheMs: 60_000 }),
     sinks,
-    config: { ...DEFAULT_WATCH_CONFIG, thresholds, leaseMs: DEFAULTS.cliAlertLeaseMs },
+    config: { ...DEFAULT_WATCH_CONFIG, thresholds, trialThresholds, leaseMs: DEFAULTS.cliAlertLeaseMs },
   });
   for (const e of result.errors)
     log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);

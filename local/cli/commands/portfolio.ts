@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import { CHANGE_ITEM_KINDS } from '#ledger/kinds';
 import type { Context } from '../context.ts';
+import { sandboxOption } from './sandbox.ts';
 
 const actions = () => import('../actions/portfolio.ts');
 
@@ -12,6 +13,7 @@ export function registerPortfolio(program: Command, context: () => Context): voi
       "a customer's licenses: an e-mail address (any case), or @domain for every license of that domain",
     )
     .option('--include-deleted', 'also licenses gone upstream')
+    .addOption(sandboxOption())
     .option('--account <name>', "only this partner account's")
     .option('--json', 'print { items } as JSON')
     .option('--csv', 'print CSV with a header row')
@@ -26,6 +28,7 @@ export function registerPortfolio(program: Command, context: () => Context): voi
     .option('--connector <id>', 'only this connector')
     .addOption(new Option('--kind <kind>', 'only this kind of change').choices([...CHANGE_ITEM_KINDS]))
     .option('--include-baseline', "also what each connector's first sync recorded")
+    .addOption(sandboxOption())
     .option('--account <name>', "only this partner account's")
     .option('--json', 'print { items } as JSON')
     .option('--csv', 'print CSV with a header row (every page)')

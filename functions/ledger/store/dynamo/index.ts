@@ -111,7 +111,8 @@ export function licenseFacet({ table }: Site): LicenseStore {
     expiryPage: (range) => reads.expiryPage(table, range),
     trialPage: (range) => reads.trialPage(table, range),
     conversionPage: (range) => reads.conversionPage(table, range),
-    notInstalledBefore: (cutoff, account) => reads.notInstalledBefore(table, cutoff, account),
+    notInstalledBefore: (cutoff, account, sandbox) =>
+      reads.notInstalledBefore(table, cutoff, account, sandbox),
     notInstalledPage: (cutoff, page) => reads.notInstalledPage(table, cutoff, page),
     deletionsSince: (since) => reads.deletionsSince(table, since),
   };

@@ -68,18 +68,21 @@ export async function currentLicense(
 export function listLicenses(
   table: Table,
   cid: string,
-  options: PageRequest & { includeDeleted?: boolean },
+  options: PageRequest & { includeDeleted?: boolean; sandbox?: boolean },
 ): Promise<Page<StoredLicense>> {
   const pk = key.connector(cid).PK;
+  const sandbox = options.sandbox === undefined ? '' : `|sandbox=${options.sandbox}`;
   return queryPage(
     table,
     {
-      input: {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-        ExpressionAttributeValues: { ':pk': pk, ':p': PREFIX.license },
-        ...(options.includeDeleted ? {} : { FilterExpression: 'attribute_not_exists(deletedAt)' }),
-      },
-      scope: `licenses|${cid}|${options.includeDeleted ? 'all' : 'live'}`,
+      input: withFilter(
+        {
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+          ExpressionAttributeValues: { ':pk': pk, ':p': PREFIX.license },
+        },
+        filterOf({ live: !options.includeDeleted, sandbox: options.sandbox }),
+      ),
+      scope: `licenses|${cid}|${options.includeDeleted ? 'all' : 'live'}${sandbox}`,
       keyFields: ['PK', 'SK'],
       inRange: (start) => start.PK === pk && start.SK!.startsWith(PREFIX.license),
     },
@@ -193,13 +196,14 @@ export async function* notInstalledBefore(
   table: Table,
   createdBefore: string,
   account?: string,
+  sandbox?: boolean,
 ): AsyncGenerator<StoredLicense> {
   const input = {
     IndexName: INDEX.feed.name,
     KeyConditionExpression: 'feed_pk = :pk AND feed_sk < :cutoff',
     ExpressionAttributeValues: { ':pk': FEED.notInstalled, ':cutoff': createdBefore },
   };
-  for await (const item of queryAll(table, withFilter(input, filterOf({ account })))) {
+  for await (const item of queryAll(table, withFilter(input, filterOf({ account, sandbox })))) {
     yield toStoredLicense(item);
   }
 }
@@ -208,7 +212,7 @@ export async function* notInstalledBefore(
 export function notInstalledPage(
   table: Table,
   createdBefore: string,
-  page: PageRequest & { scope: string; account?: string },
+  page: PageRequest & { scope: string; account?: string; sandbox?: boolean },
 ): Promise<Page<StoredLicense>> {
   const feed = {
     feed: FEED.notInstalled,
@@ -216,6 +220,7 @@ export function notInstalledPage(
     before: createdBefore,
     scope: page.scope,
     account: page.account,
+    sandbox: page.sandbox,
   };
   return feedPage(table, feed, { limit: page.limit ?? 100, cursor: page.cursor }, toStoredLicense);
 }

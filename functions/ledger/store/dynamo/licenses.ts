@@ -78,6 +78,8 @@ function transactItems(table: Table, w: LicenseWrite): TransactItem[] {
         ...(w.facts.email ? { email: w.facts.email } : {}),
         ...(w.facts.invalid ? { invalid: w.facts.invalid } : {}),
         ...(w.facts.trialConvertedAt ? { trialConvertedAt: w.facts.trialConvertedAt } : {}),
+        // For `?sandbox=` on the change feed (versions written before carry none: production).
+        ...(w.facts.sandbox ? { sandbox: true } : {}),
         // The change feed, by month; a connector's first walk apart.
         ...lookup.change(w.observedAt, w.licenseId, w.rev, w.baseline),
         // Deletions, by time: what the `deleted` rule reads.

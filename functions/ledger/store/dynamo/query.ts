@@ -223,7 +223,14 @@ export function withFilter<T extends Omit<QueryCommandInput, 'TableName'>>(
  */
 export function feedPage<T>(
   table: Table,
-  feed: { feed: string; newestFirst: boolean; before?: string; scope?: string; account?: string },
+  feed: {
+    feed: string;
+    newestFirst: boolean;
+    before?: string;
+    scope?: string;
+    account?: string;
+    sandbox?: boolean;
+  },
   page: { limit: number; cursor?: string },
   map: (item: Item) => T,
 ): Promise<Page<T>> {
@@ -238,9 +245,11 @@ export function feedPage<T>(
           ExpressionAttributeValues: { ':pk': feed.feed, ...(bounded ? { ':before': feed.before } : {}) },
           ScanIndexForward: !feed.newestFirst,
         },
-        filterOf({ account: feed.account }),
+        filterOf({ account: feed.account, sandbox: feed.sandbox }),
       ),
-      scope: `${feed.scope ?? `feed|${feed.feed}`}${feed.account === undefined ? '' : `|${feed.account}`}`,
+      scope: `${feed.scope ?? `feed|${feed.feed}`}${feed.account === undefined ? '' : `|${feed.account}`}${
+        feed.sandbox === undefined ? '' : `|sandbox=${feed.sandbox}`
+      }`,
       keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
       inRange: (start) => start.feed_pk === feed.feed && (!bounded || start.feed_sk! < feed.before!),
     },
