@@ -5,6 +5,8 @@ import { consoleSink } from '#alerts/console';
 import { webhookSink } from '#alerts/webhook';
 import { createApp } from '#api/app';
 import { createPartnerApi } from '#celigo/client';
+import { trialsReport } from '#functions/app/trials';
+import { DEFAULTS } from '#functions/defaults';
 import { listConnectors } from '#ledger/queries';
 import { DEMO_TOKEN, DEMO_TOKEN_EU, startEmulator } from '#local/emulator/index';
 import { customersAct, loadUpstream, saveUpstream } from '#local/emulator/scenario';
@@ -113,6 +115,16 @@ export async function demo(
       ]),
     );
     if (soon.length > 8) out.push(`  ... and ${soon.length - 8} more`);
+    const trials = await trialsReport({ ledger }, { withinDays: DEFAULTS.trialsWithinDays });
+    out.push('', `Trials ending within ${DEFAULTS.trialsWithinDays} days (${trials.length}):`);
+    out.push(
+      renderTable(trials.slice(0, 8), [
+        { header: 'TRIAL ENDS', value: (l) => l.trialEndDate?.slice(0, 10) },
+        { header: 'DAYS', value: (l) => l.daysToTrialEnd, align: 'right' },
+        { header: 'EMAIL', value: (l) => l.email },
+        { header: 'SANDBOX', value: (l) => (l.sandbox ? 'yes' : '') },
+      ]),
+    );
     const waiting = await notInstalled(ledger, 7);
     out.push('', `Created over 7 days ago, not installed yet (${waiting.length}):`);
     out.push(
@@ -138,6 +150,7 @@ export async function demo(
       `HTTP API and dashboard: ${server.url}/`,
       `  try: curl ${server.url}/reports/expiring?withinDays=30   ·   OpenAPI: ${server.url}/openapi.json`,
       `       curl '${server.url}/licenses?domain=acme-supply.example'   ·   curl '${server.url}/changes?since=7d&account=eu'`,
+      `       curl '${server.url}/reports/trials?withinDays=14&sandbox=false'`,
       'Ctrl-C to stop.',
     );
     process.stdout.write(`${out.join('\n')}\n`);
