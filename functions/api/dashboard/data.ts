@@ -1,6 +1,9 @@
 // What the dashboard shows, read from the ledger in one go: connectors, expiry windows, not installed, alerts, recent
 // changes, the chart; for one partner account if asked, and a customer's licenses when searched for.
+
+import { type TrialsOverview, trialsOverview } from '#functions/app/trials';
 import { DAY_MS } from '#functions/config';
+import { DEFAULTS } from '#functions/defaults';
 import { LedgerError } from '#ledger/errors';
 import { findLicenses, knownAccounts, listChanges, parseCustomer } from '#ledger/portfolio';
 import { listConnectors } from '#ledger/queries';
@@ -49,6 +52,8 @@ export interface DashboardData {
   alerts: AlertRecord[];
   /** Live licenses by expiry month, this month and the next CHART_MONTHS - 1. */
   byMonth: MonthBar[];
+  /** Trials ending within `withinDays` days, and this month's conversions. */
+  trials?: TrialsOverview & { withinDays: number };
 }
 
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
@@ -72,6 +77,12 @@ export async function dashboardData(
   // One query over the chart's year serves the chart and the 30/60/90-day windows alike.
   const withinDays = Math.floor((chartEnd - now.getTime()) / DAY_MS);
   const since = new Date(now.getTime() - RECENT_CHANGE_DAYS * DAY_MS).toISOString();
+  const trialDays = DEFAULTS.trialsWithinDays;
+  const trials = trialsOverview(
+    { ledger, expiringDays: options.expiringDays },
+    { withinDays: trialDays, account },
+  );
+  trials.catch(() => undefined); // awaited below; handled now too, in case a read above fails first
   const [all, upcoming, waiting, alerts, changes, accounts, search] = await Promise.all([
     listConnectors(ledger),
     expiringWithin(ledger, withinDays, rules),
@@ -110,6 +121,7 @@ export async function dashboardData(
     notInstalled: waiting,
     alerts: alerts.items,
     byMonth: months.map((month) => ({ month, count: counts.get(month) ?? 0 })),
+    trials: { ...(await trials), withinDays: trialDays },
   };
 }
 
