@@ -1,7 +1,10 @@
-// What the HTTP app needs from its edge (Lambda or `licensewatch serve`), and the per-request variables it sets.
+// What the HTTP app needs from its edge (Lambda or `licensewatch serve`), the per-request variables it sets, and the
+// use cases' context it makes of them.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { RequestIdVariables } from 'hono/request-id';
+import type { AppContext } from '#app/context';
 import type { PartnerApi } from '#celigo/client';
+import { DEFAULT_ACCOUNT } from '#functions/config';
 import type {
   AlertLog,
   Clock,
@@ -10,6 +13,7 @@ import type {
   PortfolioStore,
   RunStore,
 } from '#ledger/store/port';
+import { apiError } from './problem.ts';
 
 /** What the HTTP API needs of the store: everything but walks and alert delivery. */
 export type ApiStore = Clock & ConnectorStore & LicenseStore & PortfolioStore & RunStore & AlertLog;
@@ -34,5 +38,30 @@ export interface AppDeps {
 }
 
 export type AppEnv = { Variables: RequestIdVariables };
+
+/**
+ * The use cases' context for one request: a client that cannot be built (no token) answers 503 and is logged with
+ * the request id, so reads never need a token and a write says what is missing without naming any secret.
+ */
+export function appContext(deps: AppDeps, requestId?: string): AppContext<ApiStore> {
+  const log = deps.log ?? (() => undefined);
+  return {
+    ledger: deps.ledger,
+    accounts: deps.accounts ?? [DEFAULT_ACCOUNT],
+    expiringDays: deps.config?.expiringDays,
+    partnerApi: async (account) => {
+      try {
+        return await deps.partnerApi(account);
+      } catch (error) {
+        log(`partner api unavailable id=${requestId}: ${(error as Error).message}`);
+        throw apiError(
+          503,
+          'partner_api_not_configured',
+          'this server has no working Partner API configuration (token); reads still work',
+        );
+      }
+    },
+  };
+}
 
 export type App = OpenAPIHono<AppEnv>;

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
+import { AppError, type AppErrorKind } from '#app/errors';
 import { PartnerApiError } from '#celigo/errors';
 import { LedgerError } from '#ledger/errors';
 import { ApiError, apiError, type ErrorEntry } from './problem.ts';
@@ -39,9 +40,27 @@ export function validationErrors(target: Target, error: ZodError): ErrorEntry[] 
 export const badCursor = () =>
   apiError(400, 'bad_cursor', 'the cursor is not one this API handed out', 'cursor');
 
+const STATUS_OF_KIND = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  failed: 500,
+} as const satisfies Record<AppErrorKind, number>;
+
+/** A use case's refusal: its kind says the status; a step that failed after the upstream one names the request. */
+function fromAppError(c: Context, error: AppError): ApiError {
+  const message =
+    error.kind === 'failed'
+      ? `${error.message} (request id ${String(c.get('requestId') ?? 'unknown')})`
+      : error.message;
+  return apiError(STATUS_OF_KIND[error.kind], error.code, message, error.field);
+}
+
 /** An expected failure as the error it answers, or undefined for anything unexpected. */
 function knownError(c: Context, error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
+  if (error instanceof AppError) return fromAppError(c, error);
   if (error instanceof PartnerApiError) return fromPartnerApiError(error);
   if (error instanceof LedgerError && error.code === 'bad_cursor') return badCursor();
   // Judged by the domain (it needs the clock or the ledger): a since in the future, an account no one configured.

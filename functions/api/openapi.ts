@@ -5,6 +5,7 @@ import { ErrorBody } from './schemas.ts';
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad input: a query parameter, path id or body field (named in `field`), or malformed JSON.',
   404: 'No such id in the ledger (or upstream, for writes).',
+  409: "`account_not_configured`: the connector's partner account is not configured here (removed since it was synced, or several accounts and a connector never synced); the change is never sent with another account's token.",
   413: 'The request body is larger than 256 KB.',
   415: 'The request body is not JSON.',
   422: 'The Partner API refused the change (e.g. `invalid_user`), with its code.',

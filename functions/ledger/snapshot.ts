@@ -191,13 +191,17 @@ async function planWrite(
  * so the next walk trusts no page digest and no proof of a whole list taken before this write.
  */
 export async function recordOutsideWalk(
-  ledger: Clock & Pick<ConnectorStore, 'getConnector' | 'connectorEpoch'> & LicenseStore,
-  connectorId: string,
-  licenseId: string,
-  raw: Record<string, unknown> | undefined,
+  ledger: Clock & Pick<ConnectorStore, 'connectorEpoch'> & LicenseStore,
+  write: {
+    connectorId: string;
+    licenseId: string;
+    /** The partner account the write went out with (the caller resolved it from the connector). */
+    account: string;
+    raw: Record<string, unknown> | undefined;
+  },
 ): Promise<ChangeKind | 'unchanged'> {
+  const { connectorId, licenseId, account, raw } = write;
   const observedAt = ledger.now().toISOString();
-  const account = (await ledger.getConnector(connectorId))?.account ?? 'default';
   const change: LicenseChange = {
     connectorId,
     licenseId,

@@ -1,6 +1,7 @@
 // The licensewatch CLI: global flags, the commands (each loads its modules only when it runs), and the one place
 // errors become a line on stderr and an exit code.
 import { Command, CommanderError } from 'commander';
+import { AppError } from '#app/errors';
 import { registerFetch } from './commands/fetch.ts';
 import { registerLedger } from './commands/ledger.ts';
 import { registerPortfolio } from './commands/portfolio.ts';
@@ -68,5 +69,7 @@ function report(error: unknown, verbose: boolean): number {
       : String(error);
   process.stderr.write(`licensewatch: ${message.split('\n')[0]}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return error instanceof CliError ? error.exitCode : 1;
+  if (error instanceof CliError) return error.exitCode;
+  // A use case refused because of the ledger's state (an account no longer configured): 2, like a failed sync.
+  return error instanceof AppError && error.kind === 'conflict' ? 2 : 1;
 }

@@ -1,7 +1,7 @@
 // Trials and sandboxes against DynamoDB Local and the emulator: what a sync records (change kinds, the conversion),
 // the byTrialEnd index the report and rules read (ranges, pages, filters), and the trial alerts raised once each.
 import { afterEach, describe, expect, it } from 'vitest';
-import { trialsOverview, trialsPage } from '#functions/app/trials';
+import { trialsOverview, trialsPage } from '#app/trials';
 import { listChanges } from '#ledger/portfolio';
 import { getLicense, listLicenses } from '#ledger/queries';
 import type { DataSet, LicenseRecord } from '#local/emulator/index';

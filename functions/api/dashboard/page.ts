@@ -1,8 +1,8 @@
 // The dashboard page: server-rendered HTML with inline CSS; every value from data goes through hono/html's escaping.
 import { html, raw } from 'hono/html';
+import { type DashboardData, RECENT_ALERTS, RECENT_CHANGE_DAYS } from '#app/dashboard';
 import type { LicenseView } from '#ledger/schemas';
 import { expiryChart } from './chart.ts';
-import { type DashboardData, RECENT_ALERTS, RECENT_CHANGE_DAYS } from './data.ts';
 import { trialsSection } from './trials.ts';
 
 /** Rows per table; the reports (linked) have the rest. */

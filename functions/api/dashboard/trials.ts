@@ -1,7 +1,7 @@
 // The dashboard's trials section: trials ending soon (production and sandbox told apart) and this month's conversions.
 import { html } from 'hono/html';
+import type { DashboardData } from '#app/dashboard';
 import type { LicenseView } from '#ledger/schemas';
-import type { DashboardData } from './data.ts';
 
 const day = (iso: string | undefined) => iso?.slice(0, 10) ?? '';
 const env = (l: LicenseView) => (l.sandbox ? 'sandbox' : 'production');

@@ -1,9 +1,8 @@
 // GET /: the one-page dashboard, rendered on the server from the ledger.
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkAccount } from '#ledger/portfolio';
-import { dashboardData } from '../dashboard/data.ts';
+import { dashboard } from '#app/dashboard';
 import { dashboardPage } from '../dashboard/page.ts';
-import type { App, AppDeps } from '../deps.ts';
+import { type App, type AppDeps, appContext } from '../deps.ts';
 import { errorResponses } from '../openapi.ts';
 import { DashboardQuery } from '../schemas.ts';
 
@@ -24,15 +23,9 @@ const dashboardRoute = createRoute({
 });
 
 export function registerDashboardRoute(app: App, deps: AppDeps): void {
+  const ctx = appContext(deps);
   app.openapi(dashboardRoute, async (c) => {
-    const { q, account } = c.req.valid('query');
-    await checkAccount(deps.ledger, account, deps.accounts);
-    const data = await dashboardData(deps.ledger, {
-      expiringDays: deps.config?.expiringDays,
-      account,
-      q,
-      configuredAccounts: deps.accounts,
-    });
+    const data = await dashboard(ctx, c.req.valid('query'));
     // A search term that is not an e-mail or @domain is the caller's mistake: the page says why, with a 400.
     return c.html(dashboardPage(data), data.search?.error ? 400 : 200, { 'cache-control': 'no-store' });
   });

@@ -1,12 +1,10 @@
 // Read routes over the ledger: connectors, a connector's licenses, one license, its history; alerts and sync runs.
 import { createRoute } from '@hono/zod-openapi';
-import { checkAccount } from '#ledger/portfolio';
-import { getConnector, getLicense, licenseHistory, listConnectors, listLicenses } from '#ledger/queries';
-import { listAlerts } from '#watch/evaluate';
-import type { App, AppDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { alertsPage } from '#app/alerts';
+import * as licenses from '#app/licenses';
+import { runsPage } from '#app/runs';
+import { type App, type AppDeps, appContext } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
-import { pageSorted } from '../paging.ts';
 import {
   AccountPageQuery,
   AlertPage,
@@ -77,55 +75,34 @@ const syncRunsRoute = createRoute({
 });
 
 export function registerLedgerRoutes(app: App, deps: AppDeps): void {
-  const { ledger } = deps;
-  const expiringDays = deps.config?.expiringDays;
+  const ctx = appContext(deps);
 
   app.openapi(listConnectorsRoute, async (c) => {
-    const { account, limit = 100, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
-    const connectors = (await listConnectors(ledger)).filter((x) => !account || x.account === account);
-    const scope = account ? `connectors|${account}` : 'connectors';
-    return c.json(
-      pageSorted(connectors, (x) => [x.name, x.id], { limit, cursor, scope, width: 2 }),
-      200,
-    );
+    return c.json(await licenses.connectorsPage(ctx, c.req.valid('query')), 200);
   });
 
   app.openapi(listLicensesRoute, async (c) => {
     const { cid } = c.req.valid('param');
-    const { includeDeleted, sandbox, account, limit = 100, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
-    const connector = await getConnector(ledger, cid);
-    // Of another account than the one asked for: not in the list the caller asked for.
-    if (!connector || (account && connector.account !== account)) throw notFound('connector', cid);
-    const page = await listLicenses(ledger, cid, { includeDeleted, sandbox, limit, cursor, expiringDays });
-    return c.json(page, 200);
+    return c.json(await licenses.connectorLicenses(ctx, cid, c.req.valid('query')), 200);
   });
 
   app.openapi(getLicenseRoute, async (c) => {
-    const { lid } = c.req.valid('param');
-    const view = await getLicense(ledger, lid, { expiringDays });
-    if (!view) throw notFound('license', lid);
-    return c.json(view, 200);
+    return c.json(await licenses.license(ctx, c.req.valid('param').lid), 200);
   });
 
   app.openapi(historyRoute, async (c) => {
     const { lid } = c.req.valid('param');
     const { limit = 100, cursor } = c.req.valid('query');
-    const page = await licenseHistory(ledger, lid, { limit, cursor });
-    // A recorded license always has a first version, so an empty first page means an unknown id.
-    if (page.items.length === 0 && !cursor) throw notFound('license', lid);
-    return c.json(page, 200);
+    return c.json(await licenses.historyPage(ctx, lid, { limit, cursor }), 200);
   });
 
   app.openapi(alertsRoute, async (c) => {
     const { account, sandbox, limit = 100, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
-    return c.json(await listAlerts(ledger, { limit, cursor, account, sandbox }), 200);
+    return c.json(await alertsPage(ctx, { account, sandbox, limit, cursor }), 200);
   });
 
   app.openapi(syncRunsRoute, async (c) => {
     const { limit = 50, cursor } = c.req.valid('query');
-    return c.json(await ledger.listRuns({ limit, cursor }), 200);
+    return c.json(await runsPage(ctx, { limit, cursor }), 200);
   });
 }

@@ -1,8 +1,8 @@
 // Routes across the portfolio: find a customer's licenses, and what changed (JSON pages, or CSV pages with a Link).
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkAccount, findLicenses, listChanges } from '#ledger/portfolio';
+import { type ChangesQuery as ChangesAsked, changesPage, findPage } from '#app/portfolio';
 import { changesCsv } from '../csv.ts';
-import type { App, AppDeps } from '../deps.ts';
+import { type App, type AppDeps, appContext } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
 import { ChangePage, ChangesCsvQuery, ChangesQuery, FindQuery, LicensePage } from '../schemas.ts';
 
@@ -52,26 +52,16 @@ const changesCsvRoute = createRoute({
 });
 
 export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
-  const { ledger } = deps;
-  const expiringDays = deps.config?.expiringDays;
+  const ctx = appContext(deps);
 
   app.openapi(findRoute, async (c) => {
-    const { email, domain, includeDeleted, sandbox, account, limit = 100, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
+    const { email, domain, ...query } = c.req.valid('query');
     const customer = email !== undefined ? { email } : { domain: domain! };
-    const page = await findLicenses(ledger, customer, {
-      includeDeleted,
-      sandbox,
-      account,
-      limit,
-      cursor,
-      expiringDays,
-    });
-    return c.json(page, 200);
+    return c.json(await findPage(ctx, customer, query), 200);
   });
 
   /** The feed's query from the request's (`since` is resolved against the ledger's clock, never in the future). */
-  async function changeQuery(query: z.infer<typeof ChangesQuery>) {
+  function changeQuery(query: z.infer<typeof ChangesQuery>, pageRows: number): ChangesAsked {
     const {
       since = DEFAULT_SINCE,
       connector,
@@ -82,7 +72,6 @@ export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
       limit,
       cursor,
     } = query;
-    await checkAccount(ledger, account, deps.accounts);
     return {
       since,
       connectorId: connector,
@@ -90,20 +79,17 @@ export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
       includeBaseline,
       sandbox,
       account,
-      limit,
+      limit: limit ?? pageRows,
       cursor,
     };
   }
 
   app.openapi(changesRoute, async (c) => {
-    const query = await changeQuery(c.req.valid('query'));
-    return c.json(await listChanges(ledger, { ...query, limit: query.limit ?? 100 }), 200);
+    return c.json(await changesPage(ctx, changeQuery(c.req.valid('query'), 100)), 200);
   });
 
   app.openapi(changesCsvRoute, async (c) => {
-    const valid = c.req.valid('query');
-    const query = await changeQuery(valid);
-    const page = await listChanges(ledger, { ...query, limit: query.limit ?? 1000 });
+    const page = await changesPage(ctx, changeQuery(c.req.valid('query'), 1000));
     const headers: Record<string, string> = {
       'content-type': 'text/csv; charset=utf-8; header=present',
       'content-disposition': 'attachment; filename="changes.csv"',

@@ -1,21 +1,11 @@
 // Report routes: licenses expiring, expired and not installed, as JSON pages or CSV pages (Link: rel="next").
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { cursor as cursorCodec } from '#ledger/cursor';
-import { checkAccount } from '#ledger/portfolio';
+import { reportPage } from '#app/reports';
 import type { LicenseView, Page } from '#ledger/schemas';
-import {
-  expiredRange,
-  expiringRange,
-  notInstalledPage,
-  type ReportRange,
-  rangePage,
-  withinRange,
-} from '#watch/rules';
 import { licensesCsv } from '../csv.ts';
-import type { App, AppDeps, AppEnv } from '../deps.ts';
+import { type App, type AppDeps, type AppEnv, appContext } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
-import { keyTuple } from '../paging.ts';
 import {
   ExpiredCsvQuery,
   ExpiredQuery,
@@ -87,35 +77,6 @@ const notInstalledCsvRoute = createRoute({
   responses: { 200: csvContent(LONGEST_WAITING), ...errorResponses(400) },
 });
 
-/**
- * One page of an expiry report, read from the index itself (each page reads about `limit` items however big the
- * ledger). A cursor names the last (expires, id) handed out and must lie inside this request's own range.
- */
-async function expiryReportPage(
-  deps: AppDeps,
-  list: string,
-  range: ReportRange,
-  query: { limit?: number; cursor?: string; account?: string; sandbox?: boolean },
-  expiringDays?: number,
-): Promise<Page<LicenseView>> {
-  const inRange = (p: unknown): p is [string, string] =>
-    keyTuple(2)(p) && withinRange(range, p as [string, string]);
-  const { account, sandbox } = query;
-  const scope = [
-    list,
-    ...(account ? [account] : []),
-    ...(sandbox === undefined ? [] : [`sandbox=${sandbox}`]),
-  ].join('|');
-  const after = cursorCodec.decode(query.cursor, scope, inRange);
-  const page = await rangePage(
-    deps.ledger,
-    range,
-    { limit: query.limit ?? 100, after },
-    { expiringDays, account, sandbox },
-  );
-  return { items: page.items, ...(page.next ? { nextCursor: cursorCodec.encode(scope, page.next) } : {}) };
-}
-
 /** A CSV page: the header row on the first page only (so pages concatenate), and a Link to the next one. */
 export function csvResponse(
   c: Context<AppEnv>,
@@ -137,65 +98,37 @@ export function csvResponse(
 }
 
 export function registerReportRoutes(app: App, deps: AppDeps): void {
-  const { ledger } = deps;
-  const viewDays = deps.config?.expiringDays;
+  const ctx = appContext(deps);
   const csvRows = deps.config?.csvPageRows ?? CSV_PAGE_ROWS;
   const { expiring, expired, notInstalled: olderThan } = REPORT_DEFAULTS;
 
-  type Query = { limit?: number; cursor?: string; account?: string; sandbox?: boolean };
-  /** The account a request keeps to, checked (an unknown one is 400 before anything is read). */
-  const accountOf = (query: Query) => checkAccount(ledger, query.account, deps.accounts);
-  const expiringPage = async (withinDays: number, query: Query) => {
-    const account = await accountOf(query);
-    const range = expiringRange(withinDays, ledger.now());
-    return expiryReportPage(
-      deps,
-      `expiring|${withinDays}`,
-      range,
-      { ...query, account },
-      viewDays ?? withinDays,
-    );
-  };
-  const expiredPage = async (withinDays: number, query: Query) => {
-    const account = await accountOf(query);
-    const range = expiredRange(withinDays, ledger.now());
-    return expiryReportPage(deps, `expired|${withinDays}`, range, { ...query, account }, viewDays);
-  };
-  const waitingPage = async (days: number, query: Query) =>
-    notInstalledPage(
-      ledger,
-      days,
-      { limit: query.limit ?? 100, cursor: query.cursor },
-      { expiringDays: viewDays, account: await accountOf(query), sandbox: query.sandbox },
-    );
-
   app.openapi(expiringRoute, async (c) => {
     const { withinDays = expiring, ...query } = c.req.valid('query');
-    return c.json(await expiringPage(withinDays, query), 200);
+    return c.json(await reportPage(ctx, 'expiring', { days: withinDays, ...query }), 200);
   });
   app.openapi(expiringCsvRoute, async (c) => {
-    const { withinDays = expiring, cursor, account, sandbox } = c.req.valid('query');
-    const page = await expiringPage(withinDays, { limit: csvRows, cursor, account, sandbox });
-    return csvResponse(c, `expiring-${withinDays}d`, page, !cursor);
+    const { withinDays = expiring, ...query } = c.req.valid('query');
+    const page = await reportPage(ctx, 'expiring', { days: withinDays, ...query, limit: csvRows });
+    return csvResponse(c, `expiring-${withinDays}d`, page, !query.cursor);
   });
 
   app.openapi(expiredRoute, async (c) => {
     const { withinDays = expired, ...query } = c.req.valid('query');
-    return c.json(await expiredPage(withinDays, query), 200);
+    return c.json(await reportPage(ctx, 'expired', { days: withinDays, ...query }), 200);
   });
   app.openapi(expiredCsvRoute, async (c) => {
-    const { withinDays = expired, cursor, account, sandbox } = c.req.valid('query');
-    const page = await expiredPage(withinDays, { limit: csvRows, cursor, account, sandbox });
-    return csvResponse(c, `expired-${withinDays}d`, page, !cursor);
+    const { withinDays = expired, ...query } = c.req.valid('query');
+    const page = await reportPage(ctx, 'expired', { days: withinDays, ...query, limit: csvRows });
+    return csvResponse(c, `expired-${withinDays}d`, page, !query.cursor);
   });
 
   app.openapi(notInstalledRoute, async (c) => {
     const { olderThanDays = olderThan, ...query } = c.req.valid('query');
-    return c.json(await waitingPage(olderThanDays, query), 200);
+    return c.json(await reportPage(ctx, 'not-installed', { days: olderThanDays, ...query }), 200);
   });
   app.openapi(notInstalledCsvRoute, async (c) => {
-    const { olderThanDays = olderThan, cursor, account, sandbox } = c.req.valid('query');
-    const page = await waitingPage(olderThanDays, { limit: csvRows, cursor, account, sandbox });
-    return csvResponse(c, `not-installed-${olderThanDays}d`, page, !cursor);
+    const { olderThanDays = olderThan, ...query } = c.req.valid('query');
+    const page = await reportPage(ctx, 'not-installed', { days: olderThanDays, ...query, limit: csvRows });
+    return csvResponse(c, `not-installed-${olderThanDays}d`, page, !query.cursor);
   });
 }

@@ -1,7 +1,7 @@
 // The trials report: live licenses on trial ending within withinDays days, soonest first, as JSON or CSV pages.
 import { createRoute } from '@hono/zod-openapi';
-import { trialsPage } from '#functions/app/trials';
-import type { App, AppDeps } from '../deps.ts';
+import { trialsPage } from '#app/trials';
+import { type App, type AppDeps, appContext } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
 import { LicensePage, REPORT_DEFAULTS, TrialsCsvQuery, TrialsQuery } from '../schemas.ts';
 import { CSV_PAGE_ROWS, csvContent, csvResponse } from './reports.ts';
@@ -27,7 +27,7 @@ const trialsCsvRoute = createRoute({
 });
 
 export function registerTrialRoutes(app: App, deps: AppDeps): void {
-  const ctx = { ledger: deps.ledger, accounts: deps.accounts, expiringDays: deps.config?.expiringDays };
+  const ctx = appContext(deps);
   const csvRows = deps.config?.csvPageRows ?? CSV_PAGE_ROWS;
 
   app.openapi(trialsRoute, async (c) => {

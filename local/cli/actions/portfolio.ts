@@ -1,7 +1,7 @@
 // `find` and `changes`: a customer's licenses, and what changed across the portfolio, every page.
 import { changesCsv } from '#api/csv';
-import { checkAccount, findLicenses, listChanges, parseCustomer } from '#ledger/portfolio';
-import type { ChangeItem, ChangeItemKind, LicenseView } from '#ledger/schemas';
+import * as portfolio from '#app/portfolio';
+import type { ChangeItem, ChangeItemKind } from '#ledger/schemas';
 import type { Context } from '../context.ts';
 import { formatOf, printJson, printTable } from '../output.ts';
 import { printLicenses } from './ledger.ts';
@@ -12,23 +12,9 @@ export async function find(
   opts: { includeDeleted?: boolean; sandbox?: boolean; account?: string; json?: boolean; csv?: boolean },
 ) {
   formatOf(opts);
-  const customer = parseCustomer(term);
-  const ledger = await ctx.ledger();
-  const account = await checkAccount(ledger, opts.account, await ctx.accountNames());
-  const items: LicenseView[] = [];
-  let cursor: string | undefined;
-  do {
-    const options = {
-      includeDeleted: opts.includeDeleted,
-      sandbox: opts.sandbox,
-      account,
-      limit: 1000,
-      cursor,
-    };
-    const page = await findLicenses(ledger, customer, options);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
+  const customer = portfolio.parseCustomer(term);
+  const query = { includeDeleted: opts.includeDeleted, sandbox: opts.sandbox, account: opts.account };
+  const items = await portfolio.find(await ctx.app(), customer, query);
   printLicenses(items, opts);
 }
 
@@ -46,24 +32,22 @@ export async function changes(
   },
 ) {
   const format = formatOf(opts);
-  const ledger = await ctx.ledger();
   const query = {
     since: opts.since,
     connectorId: opts.connector,
     kind: opts.kind,
     includeBaseline: opts.includeBaseline,
     sandbox: opts.sandbox,
-    account: await checkAccount(ledger, opts.account, await ctx.accountNames()),
+    account: opts.account,
   };
   const items: ChangeItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listChanges(ledger, { ...query, limit: 1000, cursor });
+  let first = true;
+  for await (const page of portfolio.changes(await ctx.app(), query)) {
     // CSV goes out page by page: a long export starts at once and never holds more than a page.
-    if (format === 'csv') process.stdout.write(changesCsv(page.items, { header: cursor === undefined }));
-    else items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
+    if (format === 'csv') process.stdout.write(changesCsv(page, { header: first }));
+    else items.push(...page);
+    first = false;
+  }
   if (format === 'json') printJson({ items });
   else if (format === 'table')
     printTable(

@@ -1,5 +1,5 @@
 // `report trials`: live licenses on trial ending within N days, soonest first (the use case in functions/app/trials).
-import { trialsReport } from '#functions/app/trials';
+import { trialsReport } from '#app/trials';
 import type { Context } from '../context.ts';
 import { formatOf } from '../output.ts';
 import { printLicenses } from './ledger.ts';
@@ -9,10 +9,10 @@ export async function trials(
   opts: { withinDays: number; account?: string; sandbox?: boolean; json?: boolean; csv?: boolean },
 ) {
   formatOf(opts);
-  const ledger = await ctx.ledger();
-  const views = await trialsReport(
-    { ledger, accounts: await ctx.accountNames() },
-    { withinDays: opts.withinDays, account: opts.account, sandbox: opts.sandbox },
-  );
+  const views = await trialsReport(await ctx.app(), {
+    withinDays: opts.withinDays,
+    account: opts.account,
+    sandbox: opts.sandbox,
+  });
   printLicenses(views, opts);
 }

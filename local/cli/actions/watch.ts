@@ -1,13 +1,9 @@
 // `report ...` and `alerts`: what needs attention, and alerts raised once each.
-import { consoleSink } from '#alerts/console';
-import { webhookSink } from '#alerts/webhook';
-import { type AlertFormat, DEFAULTS, parseSetting, setting } from '#functions/config';
-import { checkAccount } from '#ledger/portfolio';
-import type { AlertSink } from '#watch/alert';
-import { DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
-import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
+import { evaluate, parseThresholds, parseTrialThresholds } from '#app/alerts';
+import { report as reportOf } from '#app/reports';
+import { type AlertFormat, DEFAULTS } from '#functions/config';
 import type { Context } from '../context.ts';
-import { CliError, formatOf, log, printJson, printTable } from '../output.ts';
+import { formatOf, log, printJson, printTable } from '../output.ts';
 import { printLicenses } from './ledger.ts';
 
 type ReportOptions = {
@@ -25,17 +21,12 @@ export async function report(
   opts: ReportOptions,
 ) {
   formatOf(opts);
-  const ledger = await ctx.ledger();
-  const options = {
-    account: await checkAccount(ledger, opts.account, await ctx.accountNames()),
+  const days = which === 'not-installed' ? opts.olderThanDays! : opts.withinDays!;
+  const views = await reportOf(await ctx.app(), which, {
+    days,
+    account: opts.account,
     sandbox: opts.sandbox,
-  };
-  const views =
-    which === 'expiring'
-      ? await expiringWithin(ledger, opts.withinDays!, options)
-      : which === 'expired'
-        ? await expiredWithin(ledger, opts.withinDays!, options)
-        : await notInstalled(ledger, opts.olderThanDays!, options);
+  });
   printLicenses(views, opts);
 }
 
@@ -54,20 +45,16 @@ export async function alerts(
   },
 ) {
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
-  const thresholds = parseSetting(setting.thresholds, opts.thresholds, '--thresholds');
-  const trialThresholds = parseSetting(setting.trialThresholds, opts.trialThresholds, '--trial-thresholds');
-  const format = opts.alertFormat;
-  const sinks: AlertSink[] = [consoleSink()];
-  if (opts.webhookUrl) {
-    if (!/^https?:\/\//.test(opts.webhookUrl))
-      throw new CliError('bad_flag', 'the webhook URL must start with http:// or https://');
-    sinks.push(webhookSink(opts.webhookUrl, { format, pointer: POINTER }));
-  }
-  const result = await evaluateAlerts({
-    // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
-    ledger: await ctx.ledger({ metaCacheMs: 60_000 }),
-    sinks,
-    config: { ...DEFAULT_WATCH_CONFIG, thresholds, trialThresholds, leaseMs: DEFAULTS.cliAlertLeaseMs },
+  const thresholds = parseThresholds(opts.thresholds);
+  const trialThresholds = parseTrialThresholds(opts.trialThresholds);
+  // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
+  const result = await evaluate(await ctx.app({ metaCacheMs: 60_000 }), {
+    thresholds,
+    trialThresholds,
+    webhookUrl: opts.webhookUrl,
+    alertFormat: opts.alertFormat,
+    pointer: POINTER,
+    leaseMs: DEFAULTS.cliAlertLeaseMs,
   });
   for (const e of result.errors)
     log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);

@@ -1,6 +1,6 @@
 // Declares `find` (a customer's licenses) and `changes` (what changed across the portfolio); actions load on use.
 import { type Command, Option } from 'commander';
-import { CHANGE_ITEM_KINDS } from '#ledger/kinds';
+import { CHANGE_ITEM_KINDS } from '#app/vocabulary';
 import type { Context } from '../context.ts';
 import { sandboxOption } from './sandbox.ts';
 

@@ -1,17 +1,20 @@
 // What the dashboard shows, read from the ledger in one go: connectors, expiry windows, not installed, alerts, recent
 // changes, the chart; for one partner account if asked, and a customer's licenses when searched for.
 
-import { type TrialsOverview, trialsOverview } from '#functions/app/trials';
 import { DAY_MS } from '#functions/config';
 import { DEFAULTS } from '#functions/defaults';
 import { LedgerError } from '#ledger/errors';
-import { findLicenses, knownAccounts, listChanges, parseCustomer } from '#ledger/portfolio';
+import { findLicenses, listChanges, parseCustomer } from '#ledger/portfolio';
 import { listConnectors } from '#ledger/queries';
 import type { ChangeItem, ConnectorSummary, LicenseView } from '#ledger/schemas';
 import type { AlertLog, ConnectorStore, PortfolioStore, ViewStore } from '#ledger/store/port';
 import type { AlertRecord } from '#watch/alert';
 import { listAlerts } from '#watch/evaluate';
 import { expiringWithin, notInstalled } from '#watch/rules';
+import { accountFilter, accountsKnown } from './accounts.ts';
+import type { AppContext } from './context.ts';
+import { type TrialsOverview, trialsOverview } from './trials.ts';
+
 export const CHART_MONTHS = 12;
 export const WINDOWS = [30, 60, 90] as const;
 export const RECENT_ALERTS = 20;
@@ -58,18 +61,15 @@ export interface DashboardData {
 
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
 
-export async function dashboardData(
-  ledger: ViewStore & Pick<ConnectorStore, 'listConnectors'> & AlertLog & PortfolioStore,
-  options: {
-    expiringDays?: number;
-    account?: string;
-    q?: string;
-    configuredAccounts?: readonly string[];
-  } = {},
+/** Everything the dashboard shows, of one partner account if named (checked), with a customer search if `q`. */
+export async function dashboard(
+  ctx: AppContext<ViewStore & Pick<ConnectorStore, 'listConnectors'> & AlertLog & PortfolioStore>,
+  options: { account?: string; q?: string } = {},
 ): Promise<DashboardData> {
+  const { ledger } = ctx;
+  const account = await accountFilter(ctx, options.account);
   const now = ledger.now();
-  const { account } = options;
-  const rules = { expiringDays: options.expiringDays, account };
+  const rules = { expiringDays: ctx.expiringDays, account };
   const months = Array.from({ length: CHART_MONTHS }, (_, i) =>
     monthOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1))),
   );
@@ -79,7 +79,7 @@ export async function dashboardData(
   const since = new Date(now.getTime() - RECENT_CHANGE_DAYS * DAY_MS).toISOString();
   const trialDays = DEFAULTS.trialsWithinDays;
   const trials = trialsOverview(
-    { ledger, expiringDays: options.expiringDays },
+    { ledger, expiringDays: ctx.expiringDays },
     { withinDays: trialDays, account },
   );
   trials.catch(() => undefined); // awaited below; handled now too, in case a read above fails first
@@ -89,7 +89,7 @@ export async function dashboardData(
     notInstalled(ledger, 0, rules),
     listAlerts(ledger, { limit: RECENT_ALERTS, account }),
     listChanges(ledger, { since, account, limit: RECENT_CHANGES }),
-    knownAccounts(ledger, options.configuredAccounts),
+    accountsKnown(ctx),
     options.q === undefined || options.q.trim() === '' ? undefined : searchFor(ledger, options.q, rules),
   ]);
   const connectors = all.filter((c) => !account || c.account === account);
