@@ -29,7 +29,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => h?.close());
 
-describe('GET / trials', () => {
+describe('GET / trials', { timeout: 120_000 }, () => {
   it('lists trials ending within 14 days and the conversions of this month, escaped', async () => {
     const page = await (await h.call('/')).text();
     expect(page).toContain('<section id="trials">');

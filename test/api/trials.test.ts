@@ -30,7 +30,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close());
 
-describe('GET /reports/trials', () => {
+describe('GET /reports/trials', { timeout: 120_000 }, () => {
   it('lists live licenses on trial ending within withinDays (default 14), soonest end first', async () => {
     const page = await json('/reports/trials?limit=1000', LicensePage);
     expect(page.items.length).toBeGreaterThan(5);
@@ -96,7 +96,7 @@ describe('GET /reports/trials', () => {
   });
 });
 
-describe('?sandbox= on the lists and reports', () => {
+describe('?sandbox= on the lists and reports', { timeout: 120_000 }, () => {
   it('keeps to sandbox or production licenses on every list of licenses, and on alerts and changes', async () => {
     const all = await json(`/connectors/${appConnector}/licenses?limit=1000`, LicensePage);
     expect(all.items.every((v) => typeof v.sandbox === 'boolean' && v.type === 'integrationApp')).toBe(true);

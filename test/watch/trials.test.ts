@@ -82,7 +82,7 @@ function memorySink(id = 'console'): AlertSink & { got: Alert[] } {
   };
 }
 
-describe('trials in the ledger', () => {
+describe('trials in the ledger', { timeout: 120_000 }, () => {
   it('records trial-started, trial-extended and converted; a converted trial reads converted, also by id', async () => {
     const plain = license('plain');
     const onTrial = license('ontrial', trialIn(10));
