@@ -20,6 +20,7 @@ import { registerDashboardRoute } from './routes/dashboard.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerPortfolioRoutes } from './routes/portfolio.ts';
 import { registerReportRoutes } from './routes/reports.ts';
+import { registerTimelineRoutes } from './routes/timeline.ts';
 import { registerTrialRoutes } from './routes/trials.ts';
 import { registerWriteRoutes } from './routes/writes.ts';
 
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): App {
   registerPortfolioRoutes(app, resolved);
   registerReportRoutes(app, resolved);
   registerTrialRoutes(app, resolved);
+  registerTimelineRoutes(app, resolved);
   registerWriteRoutes(app, resolved);
 
   const document = openApiDocument(app);

@@ -63,6 +63,8 @@ function knownError(c: Context, error: unknown): ApiError | undefined {
   if (error instanceof AppError) return fromAppError(c, error);
   if (error instanceof PartnerApiError) return fromPartnerApiError(error);
   if (error instanceof LedgerError && error.code === 'bad_cursor') return badCursor();
+  if (error instanceof LedgerError && error.code === 'not_found')
+    return apiError(404, 'not_found', error.message);
   // Judged by the domain (it needs the clock or the ledger): a since in the future, an account no one configured.
   if (
     error instanceof LedgerError &&

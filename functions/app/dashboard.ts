@@ -13,6 +13,8 @@ import { listAlerts } from '#watch/evaluate';
 import { expiringWithin, notInstalled } from '#watch/rules';
 import { accountFilter, accountsKnown } from './accounts.ts';
 import type { AppContext } from './context.ts';
+import { type CustomerRow, customersAtRisk } from './customers.ts';
+import { type MonthlyFigures, monthlyMetrics } from './metrics.ts';
 import { type TrialsOverview, trialsOverview } from './trials.ts';
 
 export const CHART_MONTHS = 12;
@@ -22,6 +24,8 @@ export const RECENT_CHANGES = 20;
 export const RECENT_CHANGE_DAYS = 7;
 /** Search results shown; the API (`GET /licenses`) pages the rest. */
 export const SEARCH_ROWS = 100;
+/** Customers at risk shown; `GET /customers?status=at-risk` lists them all. */
+export const AT_RISK_ROWS = 25;
 
 export interface MonthBar {
   /** YYYY-MM (UTC). */
@@ -57,6 +61,10 @@ export interface DashboardData {
   byMonth: MonthBar[];
   /** Trials ending within `withinDays` days, and this month's conversions. */
   trials?: TrialsOverview & { withinDays: number };
+  /** The last CHART_MONTHS months' figures (renewals against expiries), the current month last. */
+  monthly: MonthlyFigures[];
+  /** Customers at risk, soonest expiry first. */
+  atRisk: CustomerRow[];
 }
 
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
@@ -83,7 +91,7 @@ export async function dashboard(
     { withinDays: trialDays, account },
   );
   trials.catch(() => undefined); // awaited below; handled now too, in case a read above fails first
-  const [all, upcoming, waiting, alerts, changes, accounts, search] = await Promise.all([
+  const [all, upcoming, waiting, alerts, changes, accounts, search, monthly, atRisk] = await Promise.all([
     listConnectors(ledger),
     expiringWithin(ledger, withinDays, rules),
     notInstalled(ledger, 0, rules),
@@ -91,6 +99,8 @@ export async function dashboard(
     listChanges(ledger, { since, account, limit: RECENT_CHANGES }),
     accountsKnown(ctx),
     options.q === undefined || options.q.trim() === '' ? undefined : searchFor(ledger, options.q, rules),
+    monthlyMetrics(ledger, { months: CHART_MONTHS, account, accounts: ctx.accounts }),
+    customersAtRisk(ledger, { account, limit: AT_RISK_ROWS }),
   ]);
   const connectors = all.filter((c) => !account || c.account === account);
 
@@ -122,6 +132,8 @@ export async function dashboard(
     alerts: alerts.items,
     byMonth: months.map((month) => ({ month, count: counts.get(month) ?? 0 })),
     trials: { ...(await trials), withinDays: trialDays },
+    monthly,
+    atRisk,
   };
 }
 

@@ -105,7 +105,7 @@ export async function* allLicenses(
 }
 
 /** A license's current item rebuilt from its newest version, which carries the record, connector and first sighting. */
-function fromVersion(v: StoredVersion): StoredLicense {
+export function fromVersion(v: StoredVersion): StoredLicense {
   const raw = JSON.parse(v.rawJson) as Record<string, unknown> | null;
   return {
     ...licenseFacts(v.connectorId, raw ?? { _id: v.licenseId }),

@@ -7,6 +7,7 @@ import { registerLedger } from './commands/ledger.ts';
 import { registerPortfolio } from './commands/portfolio.ts';
 import { registerServing } from './commands/serving.ts';
 import { registerStore } from './commands/store.ts';
+import { registerTimeline } from './commands/timeline.ts';
 import { registerWatch } from './commands/watch.ts';
 import { Context, type GlobalOptions, globalOptions } from './context.ts';
 import { CliError } from './output.ts';
@@ -31,6 +32,7 @@ const context = () => {
 registerFetch(program, context);
 registerLedger(program, context);
 registerPortfolio(program, context);
+registerTimeline(program, context);
 registerWatch(program, context);
 registerServing(program, context);
 registerStore(program, context);

@@ -145,6 +145,9 @@ describe('OpenAPI document', () => {
     'get /reports/not-installed.csv',
     'get /alerts',
     'get /sync-runs',
+    'get /metrics/monthly',
+    'get /metrics/monthly.csv',
+    'get /customers',
   ];
 
   let doc: { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };

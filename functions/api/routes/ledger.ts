@@ -1,6 +1,7 @@
 // Read routes over the ledger: connectors, a connector's licenses, one license, its history; alerts and sync runs.
 import { createRoute } from '@hono/zod-openapi';
 import { alertsPage } from '#app/alerts';
+import { asOf } from '#app/asof';
 import * as licenses from '#app/licenses';
 import { runsPage } from '#app/runs';
 import { type App, type AppDeps, appContext } from '../deps.ts';
@@ -14,6 +15,7 @@ import {
   HistoryPage,
   LicensePage,
   LicenseParams,
+  LicenseQuery,
   LicensesQuery,
   LicenseView,
   pageQuery,
@@ -43,7 +45,7 @@ const getLicenseRoute = createRoute({
   path: '/licenses/{lid}',
   tags: ['ledger'],
   summary: 'One license as last recorded, with its derived expiry status',
-  request: { params: LicenseParams },
+  request: { params: LicenseParams, query: LicenseQuery },
   responses: { 200: jsonContent(LicenseView, 'The license view.'), ...errorResponses(400, 404) },
 });
 
@@ -83,11 +85,16 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(listLicensesRoute, async (c) => {
     const { cid } = c.req.valid('param');
-    return c.json(await licenses.connectorLicenses(ctx, cid, c.req.valid('query')), 200);
+    const query = c.req.valid('query');
+    if (query.asOf) return c.json(await asOf.connectorLicenses(ctx, cid, query.asOf, query), 200);
+    return c.json(await licenses.connectorLicenses(ctx, cid, query), 200);
   });
 
   app.openapi(getLicenseRoute, async (c) => {
-    return c.json(await licenses.license(ctx, c.req.valid('param').lid), 200);
+    const { lid } = c.req.valid('param');
+    const { asOf: at } = c.req.valid('query');
+    if (at) return c.json(await asOf.license(ctx, lid, at), 200);
+    return c.json(await licenses.license(ctx, lid), 200);
   });
 
   app.openapi(historyRoute, async (c) => {

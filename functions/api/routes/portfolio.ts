@@ -1,5 +1,6 @@
 // Routes across the portfolio: find a customer's licenses, and what changed (JSON pages, or CSV pages with a Link).
 import { createRoute, z } from '@hono/zod-openapi';
+import { asOf } from '#app/asof';
 import { type ChangesQuery as ChangesAsked, changesPage, findPage } from '#app/portfolio';
 import { changesCsv } from '../csv.ts';
 import { type App, type AppDeps, appContext } from '../deps.ts';
@@ -55,9 +56,23 @@ export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
   const ctx = appContext(deps);
 
   app.openapi(findRoute, async (c) => {
-    const { email, domain, ...query } = c.req.valid('query');
+    const {
+      email,
+      domain,
+      includeDeleted,
+      sandbox,
+      account,
+      asOf: at,
+      limit = 100,
+      cursor,
+    } = c.req.valid('query');
     const customer = email !== undefined ? { email } : { domain: domain! };
-    return c.json(await findPage(ctx, customer, query), 200);
+    if (at)
+      return c.json(
+        await asOf.customerPage(ctx, customer, at, { includeDeleted, account, limit, cursor }),
+        200,
+      );
+    return c.json(await findPage(ctx, customer, { includeDeleted, sandbox, account, limit, cursor }), 200);
   });
 
   /** The feed's query from the request's (`since` is resolved against the ledger's clock, never in the future). */

@@ -58,6 +58,14 @@ export interface ChangeRange extends PageRequest {
   sandbox?: boolean;
 }
 
+/** Live licenses expiring within one month's range: lower <= expires <= upper (ISO instants of the same month). */
+export interface ExpiryCount {
+  lower: string;
+  upper: string;
+  account?: string;
+  connectorId?: string;
+}
+
 /**
  * The table's vocabulary, in facets: each Lambda composes only the facets it uses, so its bundle keeps only the
  * commands those call and its role is granted only those (see handlers/runtime.ts). LedgerStore is all of them.
@@ -111,6 +119,8 @@ export interface LicenseStore {
   ): Promise<Page<StoredLicense>>;
   /** Newest version first; consistent, so a write is read back at once. */
   licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
+  /** The version in force at `asOf` (the highest revision observed at or before it); undefined before the first. */
+  versionAsOf(licenseId: string, asOf: string): Promise<StoredVersion | undefined>;
   expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
   /** Live licenses on trial in a range of `<trialEndDate>#<licenseId>`, soonest end first (the byTrialEnd index). */
   trialPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
@@ -134,6 +144,8 @@ export interface PortfolioStore {
   customerLicenses(query: CustomerQuery): Promise<Page<StoredLicense>>;
   /** Newest first; a page reads about as many items as it returns (more when filtered by connector, kind, account). */
   changesPage(range: ChangeRange): Promise<Page<StoredChange>>;
+  /** Live licenses whose expiry falls in the range (one month at most), counted without reading them back. */
+  expiriesCount(range: ExpiryCount): Promise<number>;
 }
 
 /** Sync runs. */

@@ -1,5 +1,6 @@
 // `sync`, `connectors`, `licenses`, `license`, `history`, `delete-license`: fill the ledger, read it back, change it.
 import { licensesCsv } from '#api/csv';
+import { asOf } from '#app/asof';
 import { AppError } from '#app/errors';
 import * as licensesApp from '#app/licenses';
 import type { LicenseView } from '#ledger/schemas';
@@ -104,22 +105,30 @@ export async function licenses(
     includeDeleted?: boolean;
     sandbox?: boolean;
     account?: string;
+    asOf?: string;
     json?: boolean;
     csv?: boolean;
   },
 ) {
   formatOf(opts);
-  const items = await licensesApp.allLicenses(await ctx.app(), {
+  const query = {
     connectorId: opts.connector,
     includeDeleted: opts.includeDeleted,
     sandbox: opts.sandbox,
     account: opts.account,
-  });
+  };
+  const app = await ctx.app();
+  const items = opts.asOf
+    ? await asOf.allLicenses(app, opts.asOf, query)
+    : await licensesApp.allLicenses(app, query);
   printLicenses(items, opts);
 }
 
-export async function license(ctx: Context, licenseId: string, opts: { json?: boolean }) {
-  const view = await licensesApp.findLicense(await ctx.app(), licenseId);
+export async function license(ctx: Context, licenseId: string, opts: { asOf?: string; json?: boolean }) {
+  const app = await ctx.app();
+  const view = opts.asOf
+    ? await asOf.license(app, licenseId, opts.asOf)
+    : await licensesApp.findLicense(app, licenseId);
   if (!view)
     throw new CliError('not_found', `no license ${licenseId} in the ledger (run \`licensewatch sync\`?)`);
   if (opts.json) return printJson(view);

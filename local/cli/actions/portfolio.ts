@@ -1,5 +1,6 @@
 // `find` and `changes`: a customer's licenses, and what changed across the portfolio, every page.
 import { changesCsv } from '#api/csv';
+import { asOf } from '#app/asof';
 import * as portfolio from '#app/portfolio';
 import type { ChangeItem, ChangeItemKind } from '#ledger/schemas';
 import type { Context } from '../context.ts';
@@ -9,12 +10,22 @@ import { printLicenses } from './ledger.ts';
 export async function find(
   ctx: Context,
   term: string,
-  opts: { includeDeleted?: boolean; sandbox?: boolean; account?: string; json?: boolean; csv?: boolean },
+  opts: {
+    includeDeleted?: boolean;
+    sandbox?: boolean;
+    account?: string;
+    asOf?: string;
+    json?: boolean;
+    csv?: boolean;
+  },
 ) {
   formatOf(opts);
   const customer = portfolio.parseCustomer(term);
   const query = { includeDeleted: opts.includeDeleted, sandbox: opts.sandbox, account: opts.account };
-  const items = await portfolio.find(await ctx.app(), customer, query);
+  const app = await ctx.app();
+  const items = opts.asOf
+    ? await asOf.customer(app, customer, opts.asOf, query)
+    : await portfolio.find(app, customer, query);
   printLicenses(items, opts);
 }
 

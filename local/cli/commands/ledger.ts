@@ -32,6 +32,7 @@ export function registerLedger(program: Command, context: () => Context): void {
     .option('--include-deleted', 'also licenses gone upstream')
     .addOption(sandboxOption())
     .option('--account <name>', "only this partner account's")
+    .option('--as-of <iso>', 'as the ledger held them at this moment (ISO 8601 date or date-time)')
     .option('--json', 'print { items } as JSON')
     .option('--csv', 'print CSV with a header row')
     .action(async (opts) => (await actions()).licenses(context(), opts));
@@ -39,6 +40,7 @@ export function registerLedger(program: Command, context: () => Context): void {
   program
     .command('license <licenseId>')
     .description('one license as stored, with its derived status')
+    .option('--as-of <iso>', 'as the ledger held it at this moment (ISO 8601 date or date-time)')
     .option('--json', 'print the license view as JSON')
     .action(async (licenseId: string, opts) => (await actions()).license(context(), licenseId, opts));
 

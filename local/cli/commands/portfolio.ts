@@ -15,6 +15,7 @@ export function registerPortfolio(program: Command, context: () => Context): voi
     .option('--include-deleted', 'also licenses gone upstream')
     .addOption(sandboxOption())
     .option('--account <name>', "only this partner account's")
+    .option('--as-of <iso>', 'as the ledger held them at this moment (ISO 8601 date or date-time)')
     .option('--json', 'print { items } as JSON')
     .option('--csv', 'print CSV with a header row')
     .action(async (customer: string, opts) => (await actions()).find(context(), customer, opts));

@@ -108,6 +108,7 @@ export function licenseFacet({ table }: Site): LicenseStore {
       licenses.writeOutsideWalk(table, write, epochSeen, liveDelta),
     listLicenses: (cid, options) => reads.listLicenses(table, cid, options),
     licenseVersions: (lid, page) => reads.licenseVersions(table, lid, page),
+    versionAsOf: (lid, asOf) => reads.versionAsOf(table, lid, asOf),
     expiryPage: (range) => reads.expiryPage(table, range),
     trialPage: (range) => reads.trialPage(table, range),
     conversionPage: (range) => reads.conversionPage(table, range),
@@ -122,6 +123,7 @@ export function portfolioFacet({ table }: Site): PortfolioStore {
   return {
     customerLicenses: (query) => portfolio.customerLicenses(table, query),
     changesPage: (range) => portfolio.changesPage(table, range),
+    expiriesCount: (range) => portfolio.expiriesCount(table, range),
   };
 }
 

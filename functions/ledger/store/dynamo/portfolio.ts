@@ -3,9 +3,9 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACCOUNT } from '#functions/config';
 import { cursor } from '../../cursor.ts';
 import type { ChangeItemKind, Page } from '../../schemas.ts';
-import type { ChangeRange, CustomerQuery } from '../port.ts';
+import type { ChangeRange, CustomerQuery, ExpiryCount } from '../port.ts';
 import type { StoredChange, StoredLicense } from '../records.ts';
-import { idOf, lookup, PREFIX } from './keys.ts';
+import { expiryMonth, idOf, lookup, PREFIX } from './keys.ts';
 import { monthsBetween, toStoredLicense } from './license-reads.ts';
 import { filterOf, type Item, queryPage, type Table, withFilter } from './query.ts';
 import { INDEX } from './table.ts';
@@ -176,4 +176,33 @@ export async function changesPage(table: Table, range: ChangeRange): Promise<Pag
     items: pageItems.map(toStoredChange),
     ...(items.length > limit && last ? { nextCursor: cursor.encode(scope, last.lookup_sk) } : {}),
   };
+}
+
+/**
+ * How many live licenses expire in [lower, upper] (one month at most: one partition of byExpiry), counted by
+ * DynamoDB (Select COUNT: nothing is sent back, though every item in the range is read and paid for).
+ */
+export async function expiriesCount(table: Table, range: ExpiryCount): Promise<number> {
+  const input = withFilter(
+    {
+      IndexName: INDEX.byExpiry.name,
+      KeyConditionExpression: 'exp_pk = :m AND exp_sk BETWEEN :lo AND :hi',
+      ExpressionAttributeValues: {
+        ':m': expiryMonth(range.lower),
+        ':lo': range.lower,
+        ':hi': `${range.upper}~`,
+      },
+    },
+    filterOf({ account: range.account, equals: { connectorId: range.connectorId } }),
+  );
+  let count = 0;
+  let start: Item | undefined;
+  do {
+    const res = await table.doc.send(
+      new QueryCommand({ ...input, TableName: table.name, Select: 'COUNT', ExclusiveStartKey: start }),
+    );
+    count += res.Count ?? 0;
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return count;
 }
