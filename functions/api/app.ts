@@ -17,6 +17,7 @@ import {
 } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerDashboardRoute } from './routes/dashboard.ts';
+import { registerFeedRoute } from './routes/feed.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerPortfolioRoutes } from './routes/portfolio.ts';
 import { registerReportRoutes } from './routes/reports.ts';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): App {
 
   registerDashboardRoute(app, resolved);
   registerLedgerRoutes(app, resolved);
+  registerFeedRoute(app, resolved);
   registerPortfolioRoutes(app, resolved);
   registerReportRoutes(app, resolved);
   registerTrialRoutes(app, resolved);

@@ -32,6 +32,8 @@ export interface AppDeps {
     expiringDays?: number;
     /** Rows per CSV page (default 5,000; tests use fewer). */
     csvPageRows?: number;
+    /** The change feed's settle window (default 30 s; tests use less). */
+    feedSettleMs?: number;
   };
   /** One line per request, and unexpected errors with their request id; default stderr. */
   log?: (line: string) => void;

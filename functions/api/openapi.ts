@@ -40,9 +40,14 @@ export const OPENAPI_INFO: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] = 
   info: {
     title: 'licensewatch',
     version: '1.0.0',
+    contact: { name: 'licensewatch' },
     description:
       'Celigo connector licenses as the ledger recorded them (with history), reports on what needs attention, alerts raised, and license changes sent through to the Partner API. Lists answer `{ items, nextCursor? }`; errors answer `{ errors: [{ code, message, field? }] }`. In AWS the API sits behind API Gateway with IAM authorization (SigV4); `licensewatch serve` listens on 127.0.0.1 without authentication.',
   },
+  // Relative: the same document is served by API Gateway (its stage URL) and by `licensewatch serve`.
+  servers: [
+    { url: '/', description: 'This server: API Gateway in AWS, or `licensewatch serve` on 127.0.0.1.' },
+  ],
   tags: [
     { name: 'ledger', description: 'Connectors, licenses and their history, as synced.' },
     { name: 'reports', description: 'Licenses that need attention (JSON pages or CSV).' },

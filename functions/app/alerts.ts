@@ -1,5 +1,6 @@
 // Alerts: evaluate the rules and deliver each alert once per sink, and list those raised.
 import { consoleSink } from '#alerts/console';
+import { webhookRules } from '#alerts/signing';
 import { webhookSink } from '#alerts/webhook';
 import { type AlertFormat, parseSetting, setting } from '#functions/config';
 import type { Page } from '#ledger/schemas';
@@ -40,11 +41,17 @@ export interface EvaluationAsked {
   /** Where each alert line goes; stderr by default. */
   console?: (line: string) => void;
   webhookUrl?: string;
+  /** Signs every webhook POST (X-Licensewatch-Timestamp, X-Licensewatch-Signature). */
+  webhookSigningSecret?: string;
+  /** The rules whose alerts the webhook gets (parsed by `parseWebhookRules`); every rule when undefined. */
+  webhookRules?: string[];
   alertFormat?: AlertFormat;
   /** Where a digest's reader finds the full list. */
   pointer?: string;
   /** How long a sink's lease lasts without renewal. */
   leaseMs?: number;
+  /** Milliseconds left before the evaluation must have ended (`alerts --time-limit`); no limit when undefined. */
+  timeLeft?: () => number;
 }
 
 /** The sinks an edge asked for: the console always, a webhook when named. */
@@ -53,9 +60,29 @@ function sinksOf(asked: EvaluationAsked): AlertSink[] {
   if (asked.webhookUrl) {
     if (!/^https?:\/\//.test(asked.webhookUrl))
       throw new AppError('invalid', 'bad_flag', 'the webhook URL must start with http:// or https://');
-    sinks.push(webhookSink(asked.webhookUrl, { format: asked.alertFormat, pointer: asked.pointer }));
+    sinks.push(
+      webhookSink(asked.webhookUrl, {
+        format: asked.alertFormat,
+        pointer: asked.pointer,
+        rules: asked.webhookRules,
+        signingSecret: asked.webhookSigningSecret,
+      }),
+    );
   }
   return sinks;
+}
+
+/** A comma list of rule names, checked before the store opens; an unknown name is an error naming the rules. */
+export function parseWebhookRules(text: string | undefined, name = '--webhook-rules'): string[] | undefined {
+  try {
+    return webhookRules(text);
+  } catch (error) {
+    throw new AppError(
+      'invalid',
+      'bad_flag',
+      `${name}: ${(error as Error).message.replace(/^webhook rules: /, '')}`,
+    );
+  }
 }
 
 /** Thresholds checked before the store opens, so a bad value fails at once. */
@@ -79,5 +106,6 @@ export async function evaluate(
       ...(trialThresholds ? { trialThresholds } : {}),
       ...(asked.leaseMs ? { leaseMs: asked.leaseMs } : {}),
     },
+    ...(asked.timeLeft ? { timeLeft: asked.timeLeft } : {}),
   });
 }

@@ -16,6 +16,8 @@ export interface SyncOutcome {
 
 export interface SyncProgress {
   concurrency?: number;
+  /** When every walk must have left (ms since 1970), keeping what it recorded; the next sync resumes it. */
+  deadline?: number;
   onPlan?: (plan: SyncPlan) => void;
   onPage?: (page: { connectorId: string }) => void;
   onWalk?: (run: ConnectorRun) => void;
@@ -33,6 +35,7 @@ export async function sync(ctx: AppContext<LedgerStore>, progress: SyncProgress 
     {
       ledger,
       api: (account: string) => ctx.partnerApi(account),
+      ...(progress.deadline === undefined ? {} : { deadline: progress.deadline }),
       onPage: progress.onPage,
       onWalk: progress.onWalk,
     },

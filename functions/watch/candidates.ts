@@ -62,6 +62,7 @@ export async function forEachCandidate(
   ledger: ViewStore,
   config: WatchConfig,
   onChunk: (candidates: Candidate[]) => void,
+  stop?: () => boolean,
 ): Promise<void> {
   const raisedAt = ledger.now().toISOString();
   const candidate = (
@@ -105,7 +106,7 @@ export async function forEachCandidate(
   const trialHorizon = Math.max(...config.trialThresholds);
 
   await Promise.all([
-    expiringWithin(ledger, horizon, { expiringDays: config.expiringDays }).then((views) =>
+    expiringWithin(ledger, horizon, { expiringDays: config.expiringDays, stop }).then((views) =>
       onChunk(
         views.flatMap((view) => {
           const threshold = tightestThreshold(view.daysToExpiry!, config.thresholds);
@@ -116,24 +117,29 @@ export async function forEachCandidate(
         }),
       ),
     ),
-    expiredWithin(ledger, config.expiredWithinDays).then((views) =>
+    expiredWithin(ledger, config.expiredWithinDays, { stop }).then((views) =>
       onChunk(
         views.map((view) =>
           candidate('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`),
         ),
       ),
     ),
-    notInstalledPages(ledger, config.notInstalledDays, CHUNK, (views) =>
-      onChunk(
-        views.map((view) => {
-          const message = `${who(view)} was created on ${view.created} and is not installed yet`;
-          return candidate('not-installed', view, 'once', config.notInstalledDays, message);
-        }),
-      ),
+    notInstalledPages(
+      ledger,
+      config.notInstalledDays,
+      CHUNK,
+      (views) =>
+        onChunk(
+          views.map((view) => {
+            const message = `${who(view)} was created on ${view.created} and is not installed yet`;
+            return candidate('not-installed', view, 'once', config.notInstalledDays, message);
+          }),
+        ),
+      { stop },
     ),
     // One alert per trial (its end date is the cycle: an extended trial alerts again) and threshold crossed; a trial
     // past several thresholds when first seen alerts once, at the tightest, as `expiring` does.
-    trialsEndingWithin(ledger, trialHorizon).then((views) =>
+    trialsEndingWithin(ledger, trialHorizon, { stop }).then((views) =>
       onChunk(
         views.flatMap((view) => {
           const threshold = tightestThreshold(view.daysToTrialEnd!, config.trialThresholds);
@@ -145,7 +151,7 @@ export async function forEachCandidate(
       ),
     ),
     // Once per trial; trials that ended before the window (e.g. long before an upgrade) raise nothing.
-    trialsEndedWithin(ledger, config.expiredWithinDays).then((views) =>
+    trialsEndedWithin(ledger, config.expiredWithinDays, { stop }).then((views) =>
       onChunk(
         views.map((view) =>
           candidate(
@@ -158,7 +164,7 @@ export async function forEachCandidate(
         ),
       ),
     ),
-    deletedWithin(ledger, config.deletedWithinDays).then((views) =>
+    deletedWithin(ledger, config.deletedWithinDays, { stop }).then((views) =>
       onChunk(
         views.map((view) =>
           candidate(

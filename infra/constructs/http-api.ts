@@ -77,9 +77,10 @@ export class HttpApiEndpoint extends Construct {
         PARTNER_API_RPS: String(Math.max(1, Math.floor(settings.partnerApiRps / settings.workerConcurrency))),
       },
     });
-    // Reads by key and index; POST/PUT re-snapshot the license they changed upstream.
+    // Reads by key (one, or in batches: the deleted report) and index; POST/PUT re-snapshot the license they changed.
     ledger.grant(this.handler.fn, [
       'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',

@@ -6,7 +6,7 @@ import { progressLine } from './progress.ts';
 
 export async function runSync(
   ctx: AppContext<LedgerStore>,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; deadlineSeconds?: number } = {},
 ): Promise<SyncOutcome> {
   const progress = progressLine();
   let units = 0;
@@ -14,6 +14,10 @@ export async function runSync(
   let done = 0;
   return sync(ctx, {
     concurrency: options.concurrency,
+    // Walks leave by then with their progress kept (walk_out_of_time); the next sync resumes them.
+    ...(options.deadlineSeconds === undefined
+      ? {}
+      : { deadline: Date.now() + options.deadlineSeconds * 1000 }),
     onPlan: (plan) => {
       units = plan.units.length;
       progress.update(`sync ${plan.runId}: ${units} connector(s)`);

@@ -137,6 +137,7 @@ describe('OpenAPI document', () => {
     'get /licenses/{lid}/history',
     'get /changes',
     'get /changes.csv',
+    'get /changes/feed',
     'get /reports/expiring',
     'get /reports/expiring.csv',
     'get /reports/expired',

@@ -216,8 +216,10 @@ describe('grants (least privilege)', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    // Walks keep page digests on the connector's META item: no DeleteItem, no BatchWriteItem any more.
+    // Walks keep page digests on the connector's META item: no DeleteItem, no BatchWriteItem any more. BatchGetItem:
+    // the license facet reads current items in batches (the deleted rule).
     expect(dynamo(id.worker)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',

@@ -9,9 +9,12 @@ import { DashboardQuery } from '../schemas.ts';
 const dashboardRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'getDashboard',
   tags: ['watch'],
   summary:
     'The dashboard: a customer search, connectors, licenses expiring in 30/60/90 days, not installed, recent changes and alerts, a chart',
+  description:
+    'Server-rendered HTML for people; `q` searches a customer by e-mail or @domain. Every figure on it is also a JSON route.',
   request: { query: DashboardQuery },
   responses: {
     200: {

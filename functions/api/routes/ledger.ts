@@ -25,8 +25,11 @@ import {
 const listConnectorsRoute = createRoute({
   method: 'get',
   path: '/connectors',
+  operationId: 'listConnectors',
   tags: ['ledger'],
   summary: 'Connectors in the ledger, with live license counts and their last sync',
+  description:
+    'Every connector the ledger holds (deleted ones included, with `deletedAt`), its partner account, live license count and last walk.',
   request: { query: AccountPageQuery(100) },
   responses: { 200: jsonContent(ConnectorPage, 'Connectors by name.'), ...errorResponses(400) },
 });
@@ -34,8 +37,10 @@ const listConnectorsRoute = createRoute({
 const listLicensesRoute = createRoute({
   method: 'get',
   path: '/connectors/{cid}/licenses',
+  operationId: 'listConnectorLicenses',
   tags: ['ledger'],
   summary: "A connector's licenses (live ones unless includeDeleted=true), in id order",
+  description: 'Paged by license id (`limit`, `cursor`). 404 when the connector is not in the ledger.',
   request: { params: ConnectorParams, query: LicensesQuery },
   responses: { 200: jsonContent(LicensePage, 'One page of licenses.'), ...errorResponses(400, 404) },
 });
@@ -43,8 +48,11 @@ const listLicensesRoute = createRoute({
 const getLicenseRoute = createRoute({
   method: 'get',
   path: '/licenses/{lid}',
+  operationId: 'getLicense',
   tags: ['ledger'],
   summary: 'One license as last recorded, with its derived expiry status',
+  description:
+    'The license view: the record as the Partner API last sent it (`raw`) and what the ledger derives from it (expiry status, days to expiry, account). 404 when the ledger never saw it.',
   request: { params: LicenseParams, query: LicenseQuery },
   responses: { 200: jsonContent(LicenseView, 'The license view.'), ...errorResponses(400, 404) },
 });
@@ -52,8 +60,11 @@ const getLicenseRoute = createRoute({
 const historyRoute = createRoute({
   method: 'get',
   path: '/licenses/{lid}/history',
+  operationId: 'getLicenseHistory',
   tags: ['ledger'],
   summary: "A license's recorded versions, newest first",
+  description:
+    'One item per recorded version (a version is written only when the content changed), with the field paths that changed and the record as it was.',
   request: { params: LicenseParams, query: pageQuery(100) },
   responses: { 200: jsonContent(HistoryPage, 'One page of versions.'), ...errorResponses(400, 404) },
 });
@@ -61,8 +72,10 @@ const historyRoute = createRoute({
 const alertsRoute = createRoute({
   method: 'get',
   path: '/alerts',
+  operationId: 'listAlerts',
   tags: ['watch'],
   summary: 'Alerts raised, newest first',
+  description: 'Every alert the rules raised, each once, with its delivery state per sink.',
   request: { query: AlertsQuery },
   responses: { 200: jsonContent(AlertPage, 'One page of alerts.'), ...errorResponses(400) },
 });
@@ -70,8 +83,11 @@ const alertsRoute = createRoute({
 const syncRunsRoute = createRoute({
   method: 'get',
   path: '/sync-runs',
+  operationId: 'listSyncRuns',
   tags: ['watch'],
   summary: 'Sync runs, newest first, with counts and errors',
+  description:
+    'One item per sync run: when it started, how many connectors it walked, what each walk counted, and the errors met.',
   request: { query: pageQuery(50) },
   responses: { 200: jsonContent(SyncRunPage, 'One page of sync runs.'), ...errorResponses(400) },
 });

@@ -12,6 +12,7 @@ const DEFAULT_SINCE = '7d';
 const findRoute = createRoute({
   method: 'get',
   path: '/licenses',
+  operationId: 'findLicenses',
   tags: ['ledger'],
   summary: "One customer's licenses: by e-mail (any case) or by domain (not its subdomains)",
   description:
@@ -26,6 +27,7 @@ const CHANGES_DESCRIPTION =
 const changesRoute = createRoute({
   method: 'get',
   path: '/changes',
+  operationId: 'listChanges',
   tags: ['ledger'],
   summary: 'What changed across the portfolio since a time (default the last 7 days)',
   description: CHANGES_DESCRIPTION,
@@ -36,6 +38,7 @@ const changesRoute = createRoute({
 const changesCsvRoute = createRoute({
   method: 'get',
   path: '/changes.csv',
+  operationId: 'listChangesCsv',
   tags: ['ledger'],
   summary: 'The changes as CSV, a page at a time',
   description: `${CHANGES_DESCRIPTION} Up to \`limit\` rows (default 1000) per response, each with a header row; while more follow, a \`Link: <...>; rel="next"\` header names the next page.`,

@@ -31,48 +31,60 @@ const LONGEST_WAITING = 'Longest waiting first (oldest creation date).';
 const expiringRoute = createRoute({
   method: 'get',
   path: '/reports/expiring',
+  operationId: 'getExpiringReport',
   tags: ['reports'],
   summary: 'Live licenses expiring within withinDays days (default 30)',
+  description: 'Read from the byExpiry index, a page at a time (`limit`, `cursor`).',
   request: { query: ExpiringQuery },
   responses: { 200: jsonContent(LicensePage, SOONEST_FIRST), ...errorResponses(400) },
 });
 const expiringCsvRoute = createRoute({
   method: 'get',
   path: '/reports/expiring.csv',
+  operationId: 'getExpiringReportCsv',
   tags: ['reports'],
   summary: 'The expiring report as CSV',
+  description: 'The same licenses as `GET /reports/expiring`, as CSV pages.',
   request: { query: ExpiringCsvQuery },
   responses: { 200: csvContent(SOONEST_FIRST), ...errorResponses(400) },
 });
 const expiredRoute = createRoute({
   method: 'get',
   path: '/reports/expired',
+  operationId: 'getExpiredReport',
   tags: ['reports'],
   summary: 'Live licenses that expired within the last withinDays days (default 30)',
+  description: 'Read from the byExpiry index, a page at a time (`limit`, `cursor`).',
   request: { query: ExpiredQuery },
   responses: { 200: jsonContent(LicensePage, SOONEST_FIRST), ...errorResponses(400) },
 });
 const expiredCsvRoute = createRoute({
   method: 'get',
   path: '/reports/expired.csv',
+  operationId: 'getExpiredReportCsv',
   tags: ['reports'],
   summary: 'The expired report as CSV',
+  description: 'The same licenses as `GET /reports/expired`, as CSV pages.',
   request: { query: ExpiredCsvQuery },
   responses: { 200: csvContent(SOONEST_FIRST), ...errorResponses(400) },
 });
 const notInstalledRoute = createRoute({
   method: 'get',
   path: '/reports/not-installed',
+  operationId: 'getNotInstalledReport',
   tags: ['reports'],
   summary: 'Live licenses created over olderThanDays days ago (default 7) and not installed yet',
+  description: 'Read from the sparse not-installed feed, a page at a time (`limit`, `cursor`).',
   request: { query: NotInstalledQuery },
   responses: { 200: jsonContent(LicensePage, LONGEST_WAITING), ...errorResponses(400) },
 });
 const notInstalledCsvRoute = createRoute({
   method: 'get',
   path: '/reports/not-installed.csv',
+  operationId: 'getNotInstalledReportCsv',
   tags: ['reports'],
   summary: 'The not-installed report as CSV',
+  description: 'The same licenses as `GET /reports/not-installed`, as CSV pages.',
   request: { query: NotInstalledCsvQuery },
   responses: { 200: csvContent(LONGEST_WAITING), ...errorResponses(400) },
 });

@@ -13,6 +13,7 @@ const METRICS_DESCRIPTION =
 const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics/monthly',
+  operationId: 'getMonthlyMetrics',
   tags: ['ledger'],
   summary: 'Monthly figures: live, created, renewed, expired, installed, deleted, trials, renewal rate',
   description: METRICS_DESCRIPTION,
@@ -26,6 +27,7 @@ const metricsRoute = createRoute({
 const metricsCsvRoute = createRoute({
   method: 'get',
   path: '/metrics/monthly.csv',
+  operationId: 'getMonthlyMetricsCsv',
   tags: ['ledger'],
   summary: 'The monthly figures as CSV',
   description: METRICS_DESCRIPTION,
@@ -42,6 +44,7 @@ const CUSTOMERS_DESCRIPTION =
 const customersRoute = createRoute({
   method: 'get',
   path: '/customers',
+  operationId: 'listCustomers',
   tags: ['ledger'],
   summary: 'Customers by e-mail domain, with a status (active, at-risk, lapsed)',
   description: CUSTOMERS_DESCRIPTION,

@@ -12,6 +12,7 @@ const SOONEST_END_FIRST =
 const trialsRoute = createRoute({
   method: 'get',
   path: '/reports/trials',
+  operationId: 'getTrialsReport',
   tags: ['reports'],
   summary: 'Live licenses on trial whose trial ends within withinDays days (default 14)',
   request: { query: TrialsQuery },
@@ -20,6 +21,7 @@ const trialsRoute = createRoute({
 const trialsCsvRoute = createRoute({
   method: 'get',
   path: '/reports/trials.csv',
+  operationId: 'getTrialsReportCsv',
   tags: ['reports'],
   summary: 'The trials report as CSV',
   request: { query: TrialsCsvQuery },

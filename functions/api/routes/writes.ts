@@ -17,6 +17,7 @@ const WRITE_ERRORS = [400, 404, 409, 413, 415, 422, 502, 503, 504] as const;
 const createLicenseRoute = createRoute({
   method: 'post',
   path: '/connectors/{cid}/licenses',
+  operationId: 'createLicense',
   tags: ['changes'],
   summary: 'Create a license upstream, record it, and return it',
   description:
@@ -34,6 +35,7 @@ const createLicenseRoute = createRoute({
 const updateLicenseRoute = createRoute({
   method: 'put',
   path: '/connectors/{cid}/licenses/{lid}',
+  operationId: 'updateLicense',
   tags: ['changes'],
   summary: "Change a license's expiry and/or opts upstream, record it, and return it",
   description:
@@ -51,6 +53,7 @@ const updateLicenseRoute = createRoute({
 const deleteLicenseRoute = createRoute({
   method: 'delete',
   path: '/connectors/{cid}/licenses/{lid}',
+  operationId: 'deleteLicense',
   tags: ['changes'],
   summary: 'Delete a license upstream and record the deletion',
   description:

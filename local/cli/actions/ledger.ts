@@ -32,8 +32,11 @@ export function printLicenses(items: LicenseView[], opts: { json?: boolean; csv?
   else printTable(items, LICENSE_COLUMNS, '(no licenses)');
 }
 
-export async function sync(ctx: Context, opts: { json?: boolean; concurrency: number }) {
-  const { plan, runs, summary } = await runSync(await ctx.app(), { concurrency: opts.concurrency });
+export async function sync(ctx: Context, opts: { json?: boolean; concurrency: number; deadline?: number }) {
+  const { plan, runs, summary } = await runSync(await ctx.app(), {
+    concurrency: opts.concurrency,
+    ...(opts.deadline === undefined ? {} : { deadlineSeconds: opts.deadline }),
+  });
   const failed = runs.filter((r) => r.status === 'failed');
   const skipped = runs.filter((r) => r.status === 'skipped');
   if (opts.json) {

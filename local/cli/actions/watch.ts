@@ -1,9 +1,10 @@
 // `report ...` and `alerts`: what needs attention, and alerts raised once each.
-import { evaluate, parseThresholds, parseTrialThresholds } from '#app/alerts';
+import { readFileSync } from 'node:fs';
+import { evaluate, parseThresholds, parseTrialThresholds, parseWebhookRules } from '#app/alerts';
 import { report as reportOf } from '#app/reports';
 import { type AlertFormat, DEFAULTS } from '#functions/config';
 import type { Context } from '../context.ts';
-import { formatOf, log, printJson, printTable } from '../output.ts';
+import { CliError, formatOf, log, printJson, printTable } from '../output.ts';
 import { printLicenses } from './ledger.ts';
 
 type ReportOptions = {
@@ -30,6 +31,18 @@ export async function report(
   printLicenses(views, opts);
 }
 
+/** The webhook's signing secret from its file; errors name the file, never its content. */
+function readSecretFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new CliError('bad_flag', `--webhook-secret-file: cannot read ${path}`);
+  }
+  if (!text.trim()) throw new CliError('bad_flag', `--webhook-secret-file: ${path} is empty`);
+  return text.trim();
+}
+
 /** Where a digest's reader finds the full list, from the CLI. */
 const POINTER =
   '`licensewatch report expiring|expired|not-installed|trials`, or GET /alerts on `licensewatch serve`';
@@ -41,21 +54,37 @@ export async function alerts(
     thresholds: string;
     trialThresholds: string;
     webhookUrl?: string;
+    webhookSecretFile?: string;
+    webhookRules?: string;
     alertFormat: AlertFormat;
+    timeLimit?: number;
   },
 ) {
+  const endsAt = opts.timeLimit === undefined ? undefined : Date.now() + opts.timeLimit * 1000;
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseThresholds(opts.thresholds);
   const trialThresholds = parseTrialThresholds(opts.trialThresholds);
+  const webhookRules = parseWebhookRules(opts.webhookRules);
+  if ((opts.webhookSecretFile || webhookRules) && !opts.webhookUrl)
+    throw new CliError('bad_flag', '--webhook-secret-file and --webhook-rules need --webhook-url');
+  // A file, or ALERT_WEBHOOK_SECRET: never a flag's value, which the process list shows.
+  const webhookSigningSecret = opts.webhookSecretFile
+    ? readSecretFile(opts.webhookSecretFile)
+    : process.env.ALERT_WEBHOOK_SECRET?.trim() || undefined;
   // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
   const result = await evaluate(await ctx.app({ metaCacheMs: 60_000 }), {
     thresholds,
     trialThresholds,
     webhookUrl: opts.webhookUrl,
+    webhookSigningSecret,
+    webhookRules,
     alertFormat: opts.alertFormat,
     pointer: POINTER,
     leaseMs: DEFAULTS.cliAlertLeaseMs,
+    ...(endsAt === undefined ? {} : { timeLeft: () => endsAt - Date.now() }),
   });
+  if (result.cutShort)
+    log('the time limit came before the rules were read to the end: the next run delivers the rest');
   for (const e of result.errors)
     log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
   for (const s of result.sinks.filter((x) => x.busy))
@@ -69,6 +98,7 @@ export async function alerts(
       retried: result.retried,
       pending: result.pending,
       sinks: result.sinks,
+      ...(result.cutShort ? { cutShort: true } : {}),
     });
   } else {
     printTable(

@@ -16,6 +16,15 @@ export function registerLedger(program: Command, context: () => Context): void {
     .addOption(
       parsedBy(new Option('--concurrency <n>', 'connectors walked at once').default(4), (s) => s.positiveInt),
     )
+    .addOption(
+      parsedBy(
+        new Option(
+          '--deadline <seconds>',
+          'walks leave after this long, keeping their progress (the next sync resumes them)',
+        ).env('SYNC_DEADLINE_SECONDS'),
+        (s) => s.positiveInt,
+      ),
+    )
     .action(async (opts) => (await actions()).sync(context(), opts));
 
   program

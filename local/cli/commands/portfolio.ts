@@ -1,7 +1,9 @@
 // Declares `find` (a customer's licenses) and `changes` (what changed across the portfolio); actions load on use.
 import { type Command, Option } from 'commander';
 import { CHANGE_ITEM_KINDS } from '#app/vocabulary';
+import { DEFAULTS } from '#functions/defaults';
 import type { Context } from '../context.ts';
+import { parsedBy } from '../settings.ts';
 import { sandboxOption } from './sandbox.ts';
 
 const actions = () => import('../actions/portfolio.ts');
@@ -31,7 +33,30 @@ export function registerPortfolio(program: Command, context: () => Context): voi
     .option('--include-baseline', "also what each connector's first sync recorded")
     .addOption(sandboxOption())
     .option('--account <name>', "only this partner account's")
-    .option('--json', 'print { items } as JSON')
+    .option('--json', 'print { items } as JSON (with --follow: one JSON line per change)')
     .option('--csv', 'print CSV with a header row (every page)')
-    .action(async (opts) => (await actions()).changes(context(), opts));
+    .option('--follow', 'from now on, print each change as it is committed, oldest first, until Ctrl-C')
+    .addOption(
+      parsedBy(
+        new Option('--interval <seconds>', 'with --follow: seconds between polls')
+          .env('LICENSEWATCH_FOLLOW_INTERVAL')
+          .default(DEFAULTS.followIntervalSeconds),
+        (s) => s.positiveInt,
+      ),
+    )
+    .addOption(
+      parsedBy(
+        new Option(
+          '--settle <seconds>',
+          'with --follow: how long a write may be in flight before it is shown',
+        )
+          .env('LICENSEWATCH_FEED_SETTLE')
+          .default(DEFAULTS.feedSettleSeconds),
+        (s) => s.positiveInt,
+      ),
+    )
+    .action(async (opts) => {
+      const act = await actions();
+      return opts.follow ? act.follow(context(), opts) : act.changes(context(), opts);
+    });
 }

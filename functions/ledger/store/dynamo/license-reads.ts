@@ -3,6 +3,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../schemas.ts';
 import type { ExpiryRange, PageRequest } from '../port.ts';
 import type { LicenseState, StoredLicense, StoredVersion } from '../records.ts';
+import { batchGetAll } from './bulk.ts';
 import { conversionMonth, expiryMonth, FEED, idOf, isOutdated, key, PREFIX, trialMonth } from './keys.ts';
 import { DEFAULT_ACCOUNT } from './meta.ts';
 import {
@@ -18,8 +19,11 @@ import {
 import { INDEX } from './table.ts';
 
 export function toStoredLicense(item: Item): StoredLicense {
-  const license = stripKeys<StoredLicense>(item);
+  const { addonLicensesJson, ...rest } = stripKeys<StoredLicense & { addonLicensesJson?: string }>(item);
+  const license = rest as StoredLicense;
   license.account ??= DEFAULT_ACCOUNT;
+  // Kept as JSON text since odd records could not be stored natively; items written before hold the list itself.
+  if (addonLicensesJson !== undefined) license.addonLicenses = JSON.parse(addonLicensesJson);
   return license;
 }
 
@@ -63,6 +67,18 @@ export async function currentLicense(
     new GetCommand({ TableName: table.name, Key: key.license(cid, lid), ConsistentRead: true }),
   );
   return res.Item ? toStoredLicense(res.Item) : undefined;
+}
+
+export async function currentLicenses(
+  table: Table,
+  keys: { connectorId: string; licenseId: string }[],
+): Promise<StoredLicense[]> {
+  const found = await batchGetAll(
+    table,
+    keys.map((k) => key.license(k.connectorId, k.licenseId)),
+    { consistent: true },
+  );
+  return [...found.values()].map(toStoredLicense);
 }
 
 export function listLicenses(

@@ -106,15 +106,28 @@ const isTransactionConflict = (error: unknown) => {
  * Sends a write, again when it lost a race with a transaction on the same item (no guard failed: nothing was
  * decided yet). A connector's META item is touched by walks and API writes alike, so such races are expected.
  */
-export async function retryConflicts<T>(send: () => Promise<T>, attempts = 6): Promise<T> {
+export async function retryConflicts<T>(send: () => Promise<T>, attempts = CONFLICT_ATTEMPTS): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await send();
     } catch (error) {
       if (!isTransactionConflict(error) || attempt >= attempts) throw error;
-      await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * (0.5 + Math.random())));
+      await backoff(attempt);
     }
   }
+}
+
+/**
+ * Tries at a write that keeps losing races. Writers that meet on the same items (two sinks recording acceptances on
+ * the same claims, batch after batch) meet again if they wait alike: waits are random up to a doubling cap (at most
+ * 2 s), and enough tries (about 30 s in all) that sustained contention is outlasted, not failed.
+ */
+const CONFLICT_ATTEMPTS = 20;
+
+/** "Full jitter" backoff before try `attempt` (1-based count of tries made): 0 to min(2 s, 20 ms * 2^attempt). */
+export function backoff(attempt: number): Promise<void> {
+  const cap = Math.min(2_000, 20 * 2 ** attempt);
+  return new Promise((r) => setTimeout(r, Math.random() * cap));
 }
 
 export function transact(table: Table, items: TransactItem[]) {
