@@ -64,7 +64,7 @@ export function trialsEndingWithin(
   options: RuleOptions = {},
 ): Promise<LicenseView[]> {
   const range = trialEndingRange(withinDays, ledger.now()); // one "now" for every page
-  return allPages((after) => trialRangePage(ledger, range, { limit: 1000, after }, options));
+  return allPages((after) => trialRangePage(ledger, range, { limit: 1000, after }, options), options.stop);
 }
 
 /** Live licenses whose trial ended within the last withinDays days and that did not convert, soonest end first. */
@@ -74,7 +74,7 @@ export function trialsEndedWithin(
   options: RuleOptions = {},
 ): Promise<LicenseView[]> {
   const range = trialEndedRange(withinDays, ledger.now());
-  return allPages((after) => trialRangePage(ledger, range, { limit: 1000, after }, options));
+  return allPages((after) => trialRangePage(ledger, range, { limit: 1000, after }, options), options.stop);
 }
 
 /** Live licenses whose trial the ledger saw converted in [since, now], in the order seen. */
