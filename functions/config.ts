@@ -38,6 +38,14 @@ const blank = (value: unknown) => (typeof value === 'string' && value.trim() ===
 /** The settings, each as a schema from text: the same parse for an environment variable and a CLI flag. */
 export const setting = {
   text: z.preprocess(blank, z.string().trim().optional()),
+  /** `--sandbox true|false`: sandbox licenses only, or production ones only. */
+  sandbox: z.preprocess(
+    blank,
+    z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .transform((v) => v === 'true')
+      .optional(),
+  ),
   apiUrl: z.preprocess(
     blank,
     z
@@ -65,25 +73,32 @@ export const setting = {
     z.enum(ALERT_FORMATS, { error: `must be ${ALERT_FORMATS.join(' or ')}` }).default(DEFAULTS.alertFormat),
   ),
   /** "30,14,7,1,0" -> [30, 14, 7, 1, 0]: whole days, no duplicates, largest first. */
-  thresholds: z.preprocess(
+  thresholds: daySchedule(DEFAULTS.thresholds),
+  /** The trial-ending rule's schedule, "7,3,1,0" by default, parsed like `thresholds`. */
+  trialThresholds: daySchedule(DEFAULTS.trialThresholds),
+};
+
+/** A schedule of whole days before an end, comma-separated: no duplicates, largest first. */
+function daySchedule(fallback: string) {
+  return z.preprocess(
     blank,
     z
       .string()
-      .default(DEFAULTS.thresholds)
+      .default(fallback)
       .transform((text, ctx) => {
         const parts = text.split(',').map((part) => part.trim());
         const days = parts.map(Number);
         if (parts.some((p) => p === '') || days.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_DAYS)) {
           ctx.addIssue({
             code: 'custom',
-            message: `must be whole days separated by commas, e.g. ${DEFAULTS.thresholds}`,
+            message: `must be whole days separated by commas, e.g. ${fallback}`,
           });
           return z.NEVER;
         }
         return [...new Set(days)].sort((a, b) => b - a);
       }),
-  ),
-};
+  );
+}
 
 /**
  * Parses one setting from text for the CLI; a bad value throws one line naming the flag (and never echoes
@@ -160,6 +175,7 @@ export const configSchema = z
     /** The HTTP API's base URL, for the pointer to the full report in digests. */
     ALERT_REPORT_URL: setting.text,
     ALERT_THRESHOLDS: setting.thresholds,
+    TRIAL_THRESHOLDS: setting.trialThresholds,
     EXPIRING_DAYS: setting.days(DEFAULTS.expiringDays),
     EXPIRED_WITHIN_DAYS: setting.days(DEFAULTS.expiredWithinDays),
     NOT_INSTALLED_DAYS: setting.days(DEFAULTS.notInstalledDays),
@@ -194,6 +210,7 @@ export const configSchema = z
     /** The watch rules' settings, in the shape `evaluateAlerts` takes. */
     watch: {
       thresholds: env.ALERT_THRESHOLDS,
+      trialThresholds: env.TRIAL_THRESHOLDS,
       expiringDays: env.EXPIRING_DAYS,
       expiredWithinDays: env.EXPIRED_WITHIN_DAYS,
       notInstalledDays: env.NOT_INSTALLED_DAYS,

@@ -12,6 +12,10 @@ export const DEFAULTS = {
   tableName: 'licensewatch',
   /** Days before expiry at which an `expiring` alert fires. */
   thresholds: '30,14,7,1,0',
+  /** Days before a trial's end at which a `trial-ending` alert fires. */
+  trialThresholds: '7,3,1,0',
+  /** Days ahead the trials report looks by default. */
+  trialsWithinDays: 14,
   expiringDays: 30,
   expiredWithinDays: 30,
   notInstalledDays: 7,

@@ -15,6 +15,8 @@ export const CONTEXT_DEFAULTS = {
   alertSchedule: 'cron(0 8 * * ? *)',
   /** Days before expiry at which an `expiring` alert fires. */
   alertThresholds: '30,14,7,1,0',
+  /** Days before a trial's end at which a `trial-ending` alert fires. */
+  trialThresholds: '7,3,1,0',
   expiringDays: 30,
   expiredWithinDays: 30,
   notInstalledDays: 7,
@@ -127,6 +129,7 @@ const settingsSchema = z
     syncSchedule: schedule,
     alertSchedule: schedule,
     alertThresholds: text,
+    trialThresholds: text,
     expiringDays: int(0, 3650),
     expiredWithinDays: int(0, 3650),
     notInstalledDays: int(0, 3650),
@@ -215,6 +218,7 @@ export function readSettings(node: Node): Settings {
       TABLE_NAME: 'synth-check',
       CELIGO_API_URL: partnerApiUrl,
       ALERT_THRESHOLDS: settings.alertThresholds,
+      TRIAL_THRESHOLDS: settings.trialThresholds,
       EXPIRING_DAYS: String(settings.expiringDays),
       EXPIRED_WITHIN_DAYS: String(settings.expiredWithinDays),
       NOT_INSTALLED_DAYS: String(settings.notInstalledDays),

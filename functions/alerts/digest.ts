@@ -23,19 +23,46 @@ export interface Digest {
 export const DIGEST_LINES = 20;
 const LINE_CHARS = 300;
 export const DEFAULT_POINTER =
-  '`licensewatch report expiring|expired|not-installed` (or GET /alerts and /reports/... on the HTTP API)';
+  '`licensewatch report expiring|expired|not-installed|trials` (or GET /alerts and /reports/... on the HTTP API)';
 
-/** Expiring soonest first, then the most recently expired, then deletions, then licenses waiting to be installed. */
-const RANK: Record<RuleName, number> = { expiring: 0, expired: 1, deleted: 2, 'not-installed': 3 };
+/**
+ * What a digest shows first: production licenses before sandboxes; then expiries, trials, deletions and licenses
+ * waiting to be installed, each a section of its own (a trial's end and a paid expiry are different conversations).
+ */
+const SECTION: Record<RuleName, number> = {
+  expiring: 0,
+  expired: 0,
+  'trial-ending': 1,
+  'trial-ended': 1,
+  deleted: 2,
+  'not-installed': 3,
+};
+const SECTION_TITLES = ['Expiries', 'Trials', 'Gone upstream', 'Not installed'];
+/** Within a section: ending soonest, then the most recently ended. */
+const RANK: Record<RuleName, number> = {
+  expiring: 0,
+  expired: 1,
+  'trial-ending': 2,
+  'trial-ended': 3,
+  deleted: 4,
+  'not-installed': 5,
+};
+/** Days to the end the alert is about: the trial's for trial rules, the expiry's otherwise. */
+const daysOf = (a: Alert) =>
+  (a.rule === 'trial-ending' || a.rule === 'trial-ended' ? a.daysToTrialEnd : a.daysToExpiry) ?? 0;
 function urgency(a: Alert, b: Alert): number {
+  const env = Number(a.sandbox === true) - Number(b.sandbox === true);
+  if (env !== 0) return env;
   const rank = RANK[a.rule] - RANK[b.rule];
   if (rank !== 0) return rank;
   const days =
-    a.rule === 'expired'
-      ? (b.daysToExpiry ?? 0) - (a.daysToExpiry ?? 0)
-      : (a.daysToExpiry ?? 0) - (b.daysToExpiry ?? 0);
+    a.rule === 'expired' || a.rule === 'trial-ended' ? daysOf(b) - daysOf(a) : daysOf(a) - daysOf(b);
   return days || a.alertId.localeCompare(b.alertId);
 }
+
+/** A heading before each run of lines of one environment and section: `Production: expiries`. */
+const headingOf = (a: Alert) =>
+  `${a.sandbox === true ? 'Sandbox' : 'Production'}: ${SECTION_TITLES[SECTION[a.rule]]!.toLowerCase()}`;
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
@@ -61,7 +88,11 @@ export function buildDigest(alerts: Alert[], options: { pointer?: string; maxLin
     headline,
     '',
     shown.length < alerts.length ? `Most urgent ${shown.length}:` : 'Alerts:',
-    ...lines.map((l) => `• ${l.text}`),
+    ...shown.flatMap((a, i) => {
+      const line = `• ${lines[i]!.text}`;
+      const heading = headingOf(a);
+      return i === 0 || headingOf(shown[i - 1]!) !== heading ? [`${heading}`, line] : [line];
+    }),
     ...(more > 0 ? [`… and ${plural(more, 'more alert')}.`] : []),
     '',
     `Full list: ${pointer}`,

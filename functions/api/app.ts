@@ -22,6 +22,7 @@ import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerPortfolioRoutes } from './routes/portfolio.ts';
 import { registerReportRoutes } from './routes/reports.ts';
 import { registerTimelineRoutes } from './routes/timeline.ts';
+import { registerTrialRoutes } from './routes/trials.ts';
 import { registerWriteRoutes } from './routes/writes.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): App {
   registerFeedRoute(app, resolved);
   registerPortfolioRoutes(app, resolved);
   registerReportRoutes(app, resolved);
+  registerTrialRoutes(app, resolved);
   registerTimelineRoutes(app, resolved);
   registerWriteRoutes(app, resolved);
 

@@ -23,6 +23,12 @@ export const LICENSE_CSV_COLUMNS = [
   'deletedAt',
   // Last, so readers of the columns before accounts existed still find theirs where they were.
   'account',
+  // After it, for the same reason: trials and sandboxes came later still.
+  'sandbox',
+  'type',
+  'trialEndDate',
+  'daysToTrialEnd',
+  'trial',
 ] as const;
 
 export const CHANGE_CSV_COLUMNS = [

@@ -82,6 +82,11 @@ export const AccountPageQuery = (fallback: number) =>
   z.strictObject({ account, limit: limit(fallback), cursor });
 
 const includeDeleted = flag('includeDeleted', 'Also licenses gone upstream (default false).');
+/** `?sandbox=true|false`: sandbox licenses only, or production ones only (a record without `sandbox` is production). */
+const sandbox = flag(
+  'sandbox',
+  "`true`: only sandbox licenses (the customer's sandbox environment); `false`: only production ones.",
+);
 
 /** `?asOf=<ISO>`: the answer as the ledger held it then. */
 const asOf = z
@@ -95,7 +100,14 @@ const asOf = z
     example: '2026-03-01T00:00:00Z',
   });
 
-export const LicensesQuery = z.strictObject({ includeDeleted, account, asOf, limit: limit(100), cursor });
+export const LicensesQuery = z.strictObject({
+  includeDeleted,
+  sandbox,
+  account,
+  asOf,
+  limit: limit(100),
+  cursor,
+});
 
 /** `GET /licenses/{lid}`: open, as it took no parameters before and ignored any. */
 export const LicenseQuery = z.object({ asOf });
@@ -124,6 +136,7 @@ export const FindQuery = z
         example: 'example.com',
       }),
     includeDeleted,
+    sandbox,
     account,
     asOf,
     limit: limit(100),
@@ -157,6 +170,7 @@ const changesQuery = (fallbackLimit: number) =>
       'includeBaseline',
       "Also the versions of each connector's first walk (its baseline; default false).",
     ),
+    sandbox,
     account,
     limit: limit(fallbackLimit),
     cursor,
@@ -198,6 +212,7 @@ export const REPORT_DEFAULTS = {
   expiring: DEFAULTS.expiringDays,
   expired: DEFAULTS.expiredWithinDays,
   notInstalled: DEFAULTS.notInstalledDays,
+  trials: DEFAULTS.trialsWithinDays,
 } as const;
 
 const withinDays = (fallback: number, description: string) => days('withinDays', fallback, description);
@@ -210,28 +225,53 @@ const olderThanDays = days(
 export const ExpiringQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expiring, 'Days ahead.'),
   account,
+  sandbox,
   limit: limit(100),
   cursor,
 });
 export const ExpiredQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expired, 'Days back.'),
   account,
+  sandbox,
   limit: limit(100),
   cursor,
 });
-export const NotInstalledQuery = z.strictObject({ olderThanDays, account, limit: limit(100), cursor });
+export const NotInstalledQuery = z.strictObject({
+  olderThanDays,
+  account,
+  sandbox,
+  limit: limit(100),
+  cursor,
+});
 // CSV pages have a fixed size (the Link header names the next); a cursor is all they take beyond the report's own.
 export const ExpiringCsvQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expiring, 'Days ahead.'),
   account,
+  sandbox,
   cursor,
 });
 export const ExpiredCsvQuery = z.strictObject({
   withinDays: withinDays(REPORT_DEFAULTS.expired, 'Days back.'),
   account,
+  sandbox,
   cursor,
 });
-export const NotInstalledCsvQuery = z.strictObject({ olderThanDays, account, cursor });
+export const NotInstalledCsvQuery = z.strictObject({ olderThanDays, account, sandbox, cursor });
+export const TrialsQuery = z.strictObject({
+  withinDays: withinDays(REPORT_DEFAULTS.trials, 'Days ahead.'),
+  account,
+  sandbox,
+  limit: limit(100),
+  cursor,
+});
+export const TrialsCsvQuery = z.strictObject({
+  withinDays: withinDays(REPORT_DEFAULTS.trials, 'Days ahead.'),
+  account,
+  sandbox,
+  cursor,
+});
+/** `GET /alerts`: alerts raised, of one account, of sandbox or production licenses. */
+export const AlertsQuery = z.strictObject({ account, sandbox, limit: limit(100), cursor });
 
 /** `GET /`: the dashboard, optionally searching for a customer and keeping to one account. */
 export const DashboardQuery = z.strictObject({

@@ -22,15 +22,22 @@ export type { EvaluationResult } from '#watch/evaluate';
 /** One page of alerts raised, newest first, of one account if named. */
 export async function alertsPage(
   ctx: AppContext<AlertLog & Pick<ConnectorStore, 'listConnectors'>>,
-  query: { account?: string; limit?: number; cursor?: string },
+  query: { account?: string; sandbox?: boolean; limit?: number; cursor?: string },
 ): Promise<Page<AlertRecord>> {
   const account = await accountFilter(ctx, query.account);
-  return listAlerts(ctx.ledger, { limit: query.limit, cursor: query.cursor, account });
+  return listAlerts(ctx.ledger, {
+    limit: query.limit,
+    cursor: query.cursor,
+    account,
+    sandbox: query.sandbox,
+  });
 }
 
 export interface EvaluationAsked {
   /** Days-before-expiry thresholds (parsed by `parseThresholds`); the watch's defaults when undefined. */
   thresholds?: WatchConfig['thresholds'];
+  /** Days-before-a-trial's-end thresholds (parsed by `parseTrialThresholds`); the watch's defaults when undefined. */
+  trialThresholds?: WatchConfig['trialThresholds'];
   /** Where each alert line goes; stderr by default. */
   console?: (line: string) => void;
   webhookUrl?: string;
@@ -81,19 +88,22 @@ export function parseWebhookRules(text: string | undefined, name = '--webhook-ru
 /** Thresholds checked before the store opens, so a bad value fails at once. */
 export const parseThresholds = (text: string, name = '--thresholds') =>
   parseSetting(setting.thresholds, text, name);
+export const parseTrialThresholds = (text: string, name = '--trial-thresholds') =>
+  parseSetting(setting.trialThresholds, text, name);
 
 /** Evaluates the rules and delivers new alerts to the console (and a webhook), each once per sink. */
 export async function evaluate(
   ctx: AppContext<ViewStore & AlertDelivery>,
   asked: EvaluationAsked = {},
 ): Promise<EvaluationResult> {
-  const { thresholds } = asked;
+  const { thresholds, trialThresholds } = asked;
   return evaluateAlerts({
     ledger: ctx.ledger,
     sinks: sinksOf(asked),
     config: {
       ...DEFAULT_WATCH_CONFIG,
       ...(thresholds ? { thresholds } : {}),
+      ...(trialThresholds ? { trialThresholds } : {}),
       ...(asked.leaseMs ? { leaseMs: asked.leaseMs } : {}),
     },
     ...(asked.timeLeft ? { timeLeft: asked.timeLeft } : {}),

@@ -2,6 +2,7 @@
 // changes, the chart; for one partner account if asked, and a customer's licenses when searched for.
 
 import { DAY_MS } from '#functions/config';
+import { DEFAULTS } from '#functions/defaults';
 import { LedgerError } from '#ledger/errors';
 import { findLicenses, listChanges, parseCustomer } from '#ledger/portfolio';
 import { listConnectors } from '#ledger/queries';
@@ -14,6 +15,7 @@ import { accountFilter, accountsKnown } from './accounts.ts';
 import type { AppContext } from './context.ts';
 import { type CustomerRow, customersAtRisk } from './customers.ts';
 import { type MonthlyFigures, monthlyMetrics } from './metrics.ts';
+import { type TrialsOverview, trialsOverview } from './trials.ts';
 
 export const CHART_MONTHS = 12;
 export const WINDOWS = [30, 60, 90] as const;
@@ -57,6 +59,8 @@ export interface DashboardData {
   alerts: AlertRecord[];
   /** Live licenses by expiry month, this month and the next CHART_MONTHS - 1. */
   byMonth: MonthBar[];
+  /** Trials ending within `withinDays` days, and this month's conversions. */
+  trials?: TrialsOverview & { withinDays: number };
   /** The last CHART_MONTHS months' figures (renewals against expiries), the current month last. */
   monthly: MonthlyFigures[];
   /** Customers at risk, soonest expiry first. */
@@ -81,6 +85,12 @@ export async function dashboard(
   // One query over the chart's year serves the chart and the 30/60/90-day windows alike.
   const withinDays = Math.floor((chartEnd - now.getTime()) / DAY_MS);
   const since = new Date(now.getTime() - RECENT_CHANGE_DAYS * DAY_MS).toISOString();
+  const trialDays = DEFAULTS.trialsWithinDays;
+  const trials = trialsOverview(
+    { ledger, expiringDays: ctx.expiringDays },
+    { withinDays: trialDays, account },
+  );
+  trials.catch(() => undefined); // awaited below; handled now too, in case a read above fails first
   const [all, upcoming, waiting, alerts, changes, accounts, search, monthly, atRisk] = await Promise.all([
     listConnectors(ledger),
     expiringWithin(ledger, withinDays, rules),
@@ -121,6 +131,7 @@ export async function dashboard(
     notInstalled: waiting,
     alerts: alerts.items,
     byMonth: months.map((month) => ({ month, count: counts.get(month) ?? 0 })),
+    trials: { ...(await trials), withinDays: trialDays },
     monthly,
     atRisk,
   };

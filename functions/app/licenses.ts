@@ -27,14 +27,15 @@ export async function connectors(ctx: Ctx, query: { account?: string } = {}): Pr
 export async function connectorLicenses(
   ctx: Ctx,
   connectorId: string,
-  query: PageAsked & { account?: string; includeDeleted?: boolean },
+  query: PageAsked & { account?: string; includeDeleted?: boolean; sandbox?: boolean },
 ): Promise<Page<LicenseView>> {
   const account = await accountFilter(ctx, query.account);
   const connector = await queries.getConnector(ctx.ledger, connectorId);
   if (!connector || (account && connector.account !== account)) throw notFound('connector', connectorId);
-  const { includeDeleted, limit = 100, cursor } = query;
+  const { includeDeleted, sandbox, limit = 100, cursor } = query;
   return queries.listLicenses(ctx.ledger, connectorId, {
     includeDeleted,
+    sandbox,
     limit,
     cursor,
     expiringDays: ctx.expiringDays,
@@ -44,7 +45,7 @@ export async function connectorLicenses(
 /** Every license (of one connector, or one account), all pages. */
 export async function allLicenses(
   ctx: Ctx,
-  query: { connectorId?: string; account?: string; includeDeleted?: boolean } = {},
+  query: { connectorId?: string; account?: string; includeDeleted?: boolean; sandbox?: boolean } = {},
 ): Promise<LicenseView[]> {
   const account = await accountFilter(ctx, query.account);
   const items: LicenseView[] = [];

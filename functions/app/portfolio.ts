@@ -16,6 +16,8 @@ export const parseCustomer = portfolio.parseCustomer;
 export interface FindQuery {
   includeDeleted?: boolean;
   account?: string;
+  /** Sandbox licenses only (true), or production ones only (false). */
+  sandbox?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -57,6 +59,8 @@ export interface ChangesQuery {
   kind?: ChangeItemKind;
   includeBaseline?: boolean;
   account?: string;
+  /** Versions of sandbox licenses only (true), or of production ones (false). */
+  sandbox?: boolean;
   limit?: number;
   cursor?: string;
 }

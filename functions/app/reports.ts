@@ -15,6 +15,8 @@ export interface ReportQuery {
   /** Days ahead (expiring) or back (expired), or days since creation (not-installed). */
   days: number;
   account?: string;
+  /** Sandbox licenses only (true), or production ones only (false). */
+  sandbox?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -33,13 +35,18 @@ async function expiryPage(
   const account = await accountFilter(ctx, query.account);
   const inRange = (p: unknown): p is [string, string] =>
     keyTuple(2)(p) && rules.withinRange(range, p as [string, string]);
-  const scope = account ? `${list}|${account}` : list;
+  const { sandbox } = query;
+  const scope = [
+    list,
+    ...(account ? [account] : []),
+    ...(sandbox === undefined ? [] : [`sandbox=${sandbox}`]),
+  ].join('|');
   const after = cursorCodec.decode(query.cursor, scope, inRange);
   const page = await rules.rangePage(
     ctx.ledger,
     range,
     { limit: query.limit ?? 100, after },
-    { expiringDays, account },
+    { expiringDays, account, sandbox },
   );
   return { items: page.items, ...(page.next ? { nextCursor: cursorCodec.encode(scope, page.next) } : {}) };
 }
@@ -68,7 +75,7 @@ export async function reportPage(
     ctx.ledger,
     days,
     { limit: query.limit ?? 100, cursor: query.cursor },
-    { expiringDays: ctx.expiringDays, account },
+    { expiringDays: ctx.expiringDays, account, sandbox: query.sandbox },
   );
 }
 
@@ -76,9 +83,13 @@ export async function reportPage(
 export async function report(
   ctx: Ctx,
   report: ReportName,
-  query: { days: number; account?: string },
+  query: { days: number; account?: string; sandbox?: boolean },
 ): Promise<LicenseView[]> {
-  const options = { account: await accountFilter(ctx, query.account), expiringDays: ctx.expiringDays };
+  const options = {
+    account: await accountFilter(ctx, query.account),
+    sandbox: query.sandbox,
+    expiringDays: ctx.expiringDays,
+  };
   if (report === 'expiring') return rules.expiringWithin(ctx.ledger, query.days, options);
   if (report === 'expired') return rules.expiredWithin(ctx.ledger, query.days, options);
   return rules.notInstalled(ctx.ledger, query.days, options);

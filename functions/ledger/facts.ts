@@ -8,6 +8,18 @@ const obj = (v: unknown) =>
 const isoOf = (v: string | undefined) =>
   v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : undefined;
 
+/** What a record says of its trial and environment (Integration App 2.0 licenses; absent on older ones). */
+export function trialFacts(
+  raw: Record<string, unknown>,
+): Pick<LicenseFacts, 'sandbox' | 'licenseType' | 'trialEndDate'> {
+  return {
+    // Only a JSON true: the field's type is unconfirmed, and a license counts as production unless it says otherwise.
+    sandbox: raw.sandbox === true,
+    licenseType: str(raw.type),
+    trialEndDate: isoOf(str(raw.trialEndDate)),
+  };
+}
+
 /** Derives the facts of a raw record; records that fail validation still yield what can be read, plus the issues. */
 export function licenseFacts(connectorId: string, raw: Record<string, unknown>): LicenseFacts {
   const parsed = licenseSchema.safeParse(raw);
@@ -25,6 +37,7 @@ export function licenseFacts(connectorId: string, raw: Record<string, unknown>):
     expires: isoOf(str(raw.expires)),
     created: isoOf(str(raw.created)),
     installed: Boolean(str(user._id) || str(raw._integrationId)),
+    ...trialFacts(raw),
   };
   if (!parsed.success) {
     facts.invalid = parsed.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`);

@@ -7,5 +7,8 @@ export const CHANGE_ITEM_KINDS = [
   'installed',
   'uninstalled',
   'deleted',
+  'trial-started',
+  'trial-extended',
+  'converted',
   'updated',
 ] as const;

@@ -48,7 +48,13 @@ export function parseCustomer(text: string, field = 'customer'): Customer {
 export async function findLicenses(
   ledger: ViewStore & PortfolioStore,
   customer: Customer,
-  options: ReadOptions & { includeDeleted?: boolean; account?: string; limit?: number; cursor?: string } = {},
+  options: ReadOptions & {
+    includeDeleted?: boolean;
+    account?: string;
+    sandbox?: boolean;
+    limit?: number;
+    cursor?: string;
+  } = {},
 ): Promise<Page<LicenseView>> {
   const page = await ledger.customerLicenses({
     ...('email' in customer
@@ -56,6 +62,7 @@ export async function findLicenses(
       : { domain: customer.domain.toLowerCase() }),
     includeDeleted: options.includeDeleted,
     account: options.account,
+    sandbox: options.sandbox,
     limit: options.limit,
     cursor: options.cursor,
   });
@@ -102,6 +109,8 @@ export interface ChangeQuery {
   connectorId?: string;
   kind?: ChangeItemKind;
   account?: string;
+  /** Versions of sandbox licenses only, or of production ones. */
+  sandbox?: boolean;
   includeBaseline?: boolean;
   limit?: number;
   cursor?: string;

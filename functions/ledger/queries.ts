@@ -68,7 +68,12 @@ export async function toViews(
 export async function listLicenses(
   ledger: ViewStore,
   cid: string,
-  options: ReadOptions & { includeDeleted?: boolean; limit?: number; cursor?: string } = {},
+  options: ReadOptions & {
+    includeDeleted?: boolean;
+    sandbox?: boolean;
+    limit?: number;
+    cursor?: string;
+  } = {},
 ): Promise<Page<LicenseView>> {
   const page = await ledger.listLicenses(cid, options);
   return { ...page, items: await toViews(ledger, page.items, options) };
@@ -77,7 +82,12 @@ export async function listLicenses(
 /** Every license of every connector (of one account if named), one connector at a time (the CLI's list and CSV). */
 export async function* allLicenses(
   ledger: ViewStore & Pick<ConnectorStore, 'listConnectors'>,
-  options: ReadOptions & { includeDeleted?: boolean; connectorId?: string; account?: string } = {},
+  options: ReadOptions & {
+    includeDeleted?: boolean;
+    sandbox?: boolean;
+    connectorId?: string;
+    account?: string;
+  } = {},
 ): AsyncGenerator<LicenseView> {
   const inAccount = (c: { account: string } | undefined) =>
     Boolean(c) && (!options.account || c!.account === options.account);
@@ -110,6 +120,7 @@ export function fromVersion(v: StoredVersion): StoredLicense {
     lastChangedAt: v.observedAt,
     lastSeenAt: v.observedAt,
     ...(v.change === 'deleted' ? { deletedAt: v.observedAt } : {}),
+    ...(v.trialConvertedAt ? { trialConvertedAt: v.trialConvertedAt } : {}),
   };
 }
 

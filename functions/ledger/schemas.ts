@@ -31,8 +31,25 @@ export const licenseView = z.object({
   expires: timestamp.optional(),
   created: timestamp.optional(),
   installed: z.boolean(),
+  sandbox: z.boolean().meta({
+    description: "A license for the customer's sandbox environment (false when the record has none).",
+  }),
+  type: z.string().optional().meta({ description: "The record's `type`, e.g. `integrationApp`." }),
   daysToExpiry: z.number().int().optional().meta({ description: 'Whole days, negative once expired.' }),
   expiry: z.enum(['ok', 'expiring', 'expired']).optional(),
+  trialEndDate: timestamp.optional().meta({ description: "The trial's end, while the license is on trial." }),
+  daysToTrialEnd: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'Whole days until the trial ends, negative once it ended.' }),
+  trial: z.enum(['active', 'ended', 'converted']).optional().meta({
+    description:
+      '`active` until trialEndDate, `ended` after it (not converted), `converted` once Celigo dropped trialEndDate while the license lived on (a paid expiry saved); absent for a license never on trial.',
+  }),
+  trialConvertedAt: timestamp
+    .optional()
+    .meta({ description: 'When the ledger saw the trial converted (trial `converted`).' }),
   firstSeenAt: timestamp,
   lastSeenAt: timestamp,
   deletedAt: timestamp.optional(),
@@ -48,8 +65,8 @@ export const changeKind = z.enum(['created', 'updated', 'deleted']);
 export type ChangeKind = z.infer<typeof changeKind>;
 
 /**
- * What a change means to a partner, from the field diff, by precedence: deleted, created, installed, uninstalled,
- * renewed (expires later), expiry-shortened, edition-changed, updated (anything else).
+ * What a change means to a partner, from the field diff, by precedence: deleted, created, converted, trial-started,
+ * trial-extended, installed, uninstalled, renewed (expires later), expiry-shortened, edition-changed, updated.
  */
 export { CHANGE_ITEM_KINDS };
 export const changeItemKind = z.enum(CHANGE_ITEM_KINDS);

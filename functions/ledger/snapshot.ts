@@ -1,8 +1,8 @@
 // Records license changes: decide what a change is, write it guarded, and after a lost race decide again from a
 // fresh read, so nothing is lost, no version is written twice, and a walk never replaces a newer observation.
 import pLimit from 'p-limit';
-import { changeItemKindOf } from './change-kind.ts';
-import { licenseFacts } from './facts.ts';
+import { changeItemKindOf, trialConversionOf } from './change-kind.ts';
+import { licenseFacts, trialFacts } from './facts.ts';
 import { changedPaths, contentHash } from './hash.ts';
 import type { ChangeKind } from './schemas.ts';
 import type { Clock, ConnectorStore, LicenseStore } from './store/port.ts';
@@ -149,9 +149,10 @@ async function planWrite(
   };
   if (change.refresh && prev) {
     // Same content, same revision: only what the store derives from it (index attributes, account) is rewritten.
+    // Without the record (a deleted license), no fact derived from it is rewritten: `sandbox` stays unset.
     const facts = change.raw
       ? licenseFacts(cid, change.raw)
-      : { ...licenseFacts(cid, { _id: lid }), email: prev.email };
+      : { ...licenseFacts(cid, { _id: lid }), sandbox: undefined, email: prev.email };
     return {
       ...common,
       rev: prev.rev,
@@ -183,14 +184,19 @@ async function planWrite(
   // A license that reappears after a deletion starts over as `created`; its first sighting is kept.
   const kind: ChangeKind = prev && !prev.deleted ? 'updated' : 'created';
   const facts = licenseFacts(cid, change.raw);
+  const stored = existing && (JSON.parse(existing.rawJson) as Record<string, unknown> | null);
+  // The trial as recorded, read from the record: an item stored before trial facts were kept has them there only.
+  const before = existing && { ...existing, ...trialFacts(stored ?? {}) };
+  const live = kind === 'updated' ? before : undefined;
+  const trialConvertedAt = trialConversionOf(live, facts, observedAt);
   return {
     ...common,
     change: kind,
-    kind: changeItemKindOf(kind, existing, facts),
-    facts,
+    kind: changeItemKindOf(kind, live, facts),
+    facts: trialConvertedAt ? { ...facts, trialConvertedAt } : facts,
     rawJson: JSON.stringify(change.raw),
     hash: change.hash ?? contentHash(change.raw),
-    changes: kind === 'updated' && existing ? changedPaths(JSON.parse(existing.rawJson), change.raw) : [],
+    changes: kind === 'updated' && existing ? changedPaths(stored, change.raw) : [],
     firstSeenAt: existing?.firstSeenAt ?? observedAt,
   };
 }

@@ -1,11 +1,15 @@
 // A stored license as callers see it: the DESIGN.md license view, with expiry status derived at read time.
 import { DAY_MS } from '#functions/config';
-import type { LicenseView } from './schemas.ts';
-import type { StoredLicense } from './store/records.ts';
-
 // The facts are the write side's too (snapshot.ts); they live in facts.ts, read here by the views.
-export { licenseFacts } from './facts.ts';
+import { trialFacts } from './facts.ts';
+import type { LicenseView } from './schemas.ts';
+import type { LicenseFacts, StoredLicense } from './store/records.ts';
+
+export { licenseFacts, trialFacts } from './facts.ts';
 export type { LicenseFacts } from './store/records.ts';
+
+const obj = (v: unknown) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 export interface ViewOptions {
   now: Date;
@@ -23,6 +27,21 @@ export function daysToExpiry(expires: string, now: Date): number {
 export function expiryStatus(expires: string, now: Date, expiringDays = 30): 'ok' | 'expiring' | 'expired' {
   if (Date.parse(expires) <= now.getTime()) return 'expired';
   return daysToExpiry(expires, now) <= expiringDays ? 'expiring' : 'ok';
+}
+
+/** Whole days until the trial ends, floored like daysToExpiry: negative once it ended. */
+export const daysToTrialEnd = daysToExpiry;
+
+/**
+ * A trial's state: `active` until its end, `ended` after it (not converted), `converted` once a version dropped its end
+ * while the license lived on; undefined for a license never seen on trial.
+ */
+export function trialStatus(
+  facts: Pick<LicenseFacts, 'trialEndDate' | 'trialConvertedAt'>,
+  now: Date,
+): 'active' | 'ended' | 'converted' | undefined {
+  if (facts.trialEndDate) return Date.parse(facts.trialEndDate) > now.getTime() ? 'active' : 'ended';
+  return facts.trialConvertedAt ? 'converted' : undefined;
 }
 
 export function toLicenseView(item: StoredLicense, options: ViewOptions): LicenseView {
@@ -47,14 +66,23 @@ export function toLicenseView(item: StoredLicense, options: ViewOptions): Licens
   set('expires', item.expires);
   set('created', item.created);
   set('installed', item.installed);
+  // Read from the record itself: an item stored before these facts were kept reads the same.
+  const raw = JSON.parse(item.rawJson);
+  const trial = trialFacts(obj(raw));
+  set('sandbox', trial.sandbox);
+  set('type', trial.licenseType);
   if (item.expires) {
     set('daysToExpiry', daysToExpiry(item.expires, options.now));
     set('expiry', expiryStatus(item.expires, options.now, options.expiringDays));
   }
+  set('trialEndDate', trial.trialEndDate);
+  if (trial.trialEndDate) set('daysToTrialEnd', daysToTrialEnd(trial.trialEndDate, options.now));
+  set('trial', trialStatus({ ...trial, trialConvertedAt: item.trialConvertedAt }, options.now));
+  set('trialConvertedAt', trial.trialEndDate ? undefined : item.trialConvertedAt);
   set('firstSeenAt', item.firstSeenAt);
   set('lastSeenAt', lastSeenAt);
   set('deletedAt', item.deletedAt);
   set('invalid', item.invalid);
-  set('raw', JSON.parse(item.rawJson));
+  set('raw', raw);
   return view as unknown as LicenseView;
 }

@@ -3,13 +3,20 @@ import { z } from 'zod';
 
 const timestamp = z.string().meta({ format: 'date-time' });
 
-export const ruleName = z.enum(['expiring', 'expired', 'not-installed', 'deleted']);
+export const ruleName = z.enum([
+  'expiring',
+  'expired',
+  'not-installed',
+  'deleted',
+  'trial-ending',
+  'trial-ended',
+]);
 export type RuleName = z.infer<typeof ruleName>;
 
 export const alertSchema = z.object({
   alertId: z.string().meta({
     description:
-      '`<licenseId>#<rule>#<cycle>#<threshold>`: one alert per license, rule, expiry date (or deletion) and threshold.',
+      '`<licenseId>#<rule>#<cycle>#<threshold>`: one alert per license, rule, expiry date (trial end, or deletion) and threshold.',
   }),
   rule: ruleName,
   licenseId: z.string(),
@@ -19,10 +26,17 @@ export const alertSchema = z.object({
     .optional()
     .meta({ description: "The connector's partner account (absent on older alerts)." }),
   threshold: z.number().int().optional().meta({
-    description: 'The schedule threshold crossed (days), for `expiring`; the rule window otherwise.',
+    description:
+      'The schedule threshold crossed (days), for `expiring` and `trial-ending`; the rule window otherwise.',
   }),
+  sandbox: z
+    .boolean()
+    .optional()
+    .meta({ description: "A sandbox license's alert (absent on alerts raised before sandboxes were told)." }),
   expires: timestamp.optional(),
   daysToExpiry: z.number().int().optional(),
+  trialEndDate: timestamp.optional(),
+  daysToTrialEnd: z.number().int().optional(),
   email: z.string().optional(),
   edition: z.string().optional(),
   deletedAt: timestamp.optional(),

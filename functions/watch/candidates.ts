@@ -4,10 +4,13 @@ import type { LicenseView } from '#ledger/schemas';
 import type { AlertClaim, ViewStore } from '#ledger/store/port';
 import type { Alert, RuleName } from './alert.ts';
 import { deletedWithin, expiredWithin, expiringWithin, notInstalledPages } from './rules.ts';
+import { trialsEndedWithin, trialsEndingWithin } from './trial-rules.ts';
 
 export interface WatchConfig {
   /** Alert schedule in days before expiry, e.g. [30, 14, 7, 1, 0]. */
   thresholds: number[];
+  /** Alert schedule in days before a trial's end, e.g. [7, 3, 1, 0]. */
+  trialThresholds: number[];
   expiringDays: number;
   expiredWithinDays: number;
   notInstalledDays: number;
@@ -22,6 +25,7 @@ export interface WatchConfig {
 
 export const DEFAULT_WATCH_CONFIG: WatchConfig = {
   thresholds: DEFAULTS.thresholds.split(',').map(Number),
+  trialThresholds: DEFAULTS.trialThresholds.split(',').map(Number),
   expiringDays: DEFAULTS.expiringDays,
   expiredWithinDays: DEFAULTS.expiredWithinDays,
   notInstalledDays: DEFAULTS.notInstalledDays,
@@ -83,8 +87,11 @@ export async function forEachCandidate(
         connectorId: view.connectorId,
         account: view.account,
         threshold,
+        sandbox: view.sandbox,
         expires: view.expires,
         daysToExpiry: view.daysToExpiry,
+        trialEndDate: view.trialEndDate,
+        daysToTrialEnd: view.daysToTrialEnd,
         email: view.email,
         edition: view.edition,
         deletedAt: view.deletedAt,
@@ -96,6 +103,7 @@ export async function forEachCandidate(
   const who = (v: LicenseView) =>
     `${v.email ?? 'unknown user'} (license ${v.id}, connector ${v.connectorId})`;
   const horizon = Math.max(...config.thresholds);
+  const trialHorizon = Math.max(...config.trialThresholds);
 
   await Promise.all([
     expiringWithin(ledger, horizon, { expiringDays: config.expiringDays, stop }).then((views) =>
@@ -128,6 +136,33 @@ export async function forEachCandidate(
           }),
         ),
       { stop },
+    ),
+    // One alert per trial (its end date is the cycle: an extended trial alerts again) and threshold crossed; a trial
+    // past several thresholds when first seen alerts once, at the tightest, as `expiring` does.
+    trialsEndingWithin(ledger, trialHorizon, { stop }).then((views) =>
+      onChunk(
+        views.flatMap((view) => {
+          const threshold = tightestThreshold(view.daysToTrialEnd!, config.trialThresholds);
+          if (threshold === undefined) return [];
+          const when = view.daysToTrialEnd === 0 ? 'within a day' : `in ${view.daysToTrialEnd} day(s)`;
+          const message = `${who(view)}: the trial ends ${when}, on ${view.trialEndDate}`;
+          return [candidate('trial-ending', view, view.trialEndDate!, threshold, message)];
+        }),
+      ),
+    ),
+    // Once per trial; trials that ended before the window (e.g. long before an upgrade) raise nothing.
+    trialsEndedWithin(ledger, config.expiredWithinDays, { stop }).then((views) =>
+      onChunk(
+        views.map((view) =>
+          candidate(
+            'trial-ended',
+            view,
+            view.trialEndDate!,
+            undefined,
+            `${who(view)}: the trial ended on ${view.trialEndDate} and was not converted`,
+          ),
+        ),
+      ),
     ),
     deletedWithin(ledger, config.deletedWithinDays, { stop }).then((views) =>
       onChunk(

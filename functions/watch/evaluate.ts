@@ -235,7 +235,7 @@ function summary(
 /** Alerts raised, newest first, paged (GET /alerts). */
 export async function listAlerts(
   ledger: AlertLog,
-  options: { limit?: number; cursor?: string; account?: string } = {},
+  options: { limit?: number; cursor?: string; account?: string; sandbox?: boolean } = {},
 ): Promise<Page<AlertRecord>> {
   const page = await ledger.listAlerts(options);
   return { ...page, items: page.items.map((item) => alertRecord.parse(item)) };

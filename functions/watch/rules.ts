@@ -9,7 +9,7 @@ import type { StoredLicense } from '#ledger/store/records';
  * The rules' view options, the partner account to keep to (all accounts when absent), and `stop`: asked between
  * pages of a full read; once true, the read ends with what it has (an evaluation running out of time).
  */
-export type RuleOptions = ReadOptions & { account?: string; stop?: () => boolean };
+export type RuleOptions = ReadOptions & { account?: string; sandbox?: boolean; stop?: () => boolean };
 
 export interface RulePage {
   items: LicenseView[];
@@ -56,6 +56,7 @@ export async function rangePage(
     upper: range.upper,
     limit: page.limit,
     account: options.account,
+    sandbox: options.sandbox,
   });
   const views = await toViews(ledger, items, options);
   const last = items.at(-1);
@@ -84,7 +85,7 @@ export function expiredPage(
 }
 
 /** Every page of a report, in order. */
-async function allPages(
+export async function allPages(
   next: (after?: [string, string]) => Promise<RulePage>,
   stop?: () => boolean,
 ): Promise<LicenseView[]> {
@@ -149,7 +150,8 @@ export async function notInstalledPages(
   options: RuleOptions = {},
 ): Promise<void> {
   let items: StoredLicense[] = [];
-  for await (const item of ledger.notInstalledBefore(createdBefore(ledger, olderThanDays), options.account)) {
+  const cutoff = createdBefore(ledger, olderThanDays);
+  for await (const item of ledger.notInstalledBefore(cutoff, options.account, options.sandbox)) {
     items.push(item);
     if (items.length >= size) {
       onPage(await toViews(ledger, items, options));
@@ -169,7 +171,12 @@ export async function notInstalledPage(
 ): Promise<Page<LicenseView>> {
   const scope = `not-installed|${olderThanDays}`;
   const cutoff = createdBefore(ledger, olderThanDays);
-  const stored = await ledger.notInstalledPage(cutoff, { ...page, scope, account: options.account });
+  const stored = await ledger.notInstalledPage(cutoff, {
+    ...page,
+    scope,
+    account: options.account,
+    sandbox: options.sandbox,
+  });
   return { ...stored, items: await toViews(ledger, stored.items, options) };
 }
 

@@ -69,6 +69,7 @@ export class Alerting extends Construct {
         TABLE_NAME: ledger.table.tableName,
         ALERT_TOPIC_ARN: this.topic.topicArn,
         ALERT_THRESHOLDS: settings.alertThresholds,
+        TRIAL_THRESHOLDS: settings.trialThresholds,
         EXPIRING_DAYS: String(settings.expiringDays),
         EXPIRED_WITHIN_DAYS: String(settings.expiredWithinDays),
         NOT_INSTALLED_DAYS: String(settings.notInstalledDays),

@@ -73,6 +73,7 @@ export class HttpApiEndpoint extends Construct {
         EXPIRED_WITHIN_DAYS: String(settings.expiredWithinDays),
         NOT_INSTALLED_DAYS: String(settings.notInstalledDays),
         ALERT_THRESHOLDS: settings.alertThresholds,
+        TRIAL_THRESHOLDS: settings.trialThresholds,
         PARTNER_API_RPS: String(Math.max(1, Math.floor(settings.partnerApiRps / settings.workerConcurrency))),
       },
     });

@@ -61,6 +61,12 @@ export const DAY_MS = 86_400_000;
 // Celigo's samples expire at 18:29:59.999Z (end of day in IST); keeping it makes expiry days unambiguous.
 const EXPIRY_TIME_MS = (18 * 3600 + 29 * 60 + 59) * 1000 + 999;
 const editions = ['starter', 'standard', 'standard', 'standard', 'premium', 'premium', 'enterprise'] as const;
+/**
+ * Where the trials of Integration App licenses end, in days from today, in turn: some within every trial-ending
+ * threshold (7, 3, 1, 0), some later, some ended recently (trial-ended) and some long ago. Placed by position, not
+ * drawn, so every other value of the data set stays as it was.
+ */
+const TRIAL_END_DAYS = [3, -2, 6, 0, 12, -10, 1, 20, 45, -120, 9, -400];
 
 /**
  * Dates are placed relative to `now` truncated to the UTC day, so two runs on the same day give the same
@@ -136,9 +142,13 @@ class DataSetBuilder {
       if (profile.integrationApp) {
         // Integration App 2.0 fields, spread so some licenses have a trial and some are sandboxes.
         license.type = 'integrationApp';
-        license.sandbox = i % 4 === 1;
+        license.sandbox = i % 3 === 1;
         license._editionId = editionIds[license.opts.connectorEdition];
-        if (i % 3 === 0) license.trialEndDate = iso(Date.parse(license.created) + 30 * DAY_MS);
+        // Every other license is on trial, so even the demo's six hold an active, an ended and a sandbox trial.
+        if (i % 2 === 0) {
+          const days = TRIAL_END_DAYS[(i / 2) % TRIAL_END_DAYS.length]!;
+          license.trialEndDate = iso(this.day + days * DAY_MS + EXPIRY_TIME_MS);
+        }
       }
       return license;
     });

@@ -41,7 +41,10 @@ export function saveUpstream(file: string, emu: Emulator): void {
   writeFileSync(file, JSON.stringify({ ...recordsOf(emu), eu: recordsOf(emu.account(DEMO_TOKEN_EU)) }));
 }
 
-/** Between two demo runs the "customers" act: one renews a license about to lapse, one installs theirs. */
+/**
+ * Between two demo runs the "customers" act: one renews a license about to lapse, one installs theirs, one buys the
+ * app their trial was for (Celigo drops trialEndDate when the paid expiry is saved).
+ */
 export function customersAct(emu: Emulator): string[] {
   const now = Date.now();
   const notes: string[] = [];
@@ -65,6 +68,16 @@ export function customersAct(emu: Emulator): string[] {
         _integrationId: id(2),
       });
       notes.push(`${waiting.user.email} installed license ${waiting._id}`);
+    }
+    const trial = licenses.find(
+      (l) => typeof l.trialEndDate === 'string' && Date.parse(l.trialEndDate) > now && l !== lapsing,
+    );
+    if (trial && notes.length === 2) {
+      const paid = new Date(now + 365 * DAY_MS).toISOString();
+      emu.mutateLicense(c._id, trial._id, { trialEndDate: undefined, expires: paid });
+      notes.push(
+        `${trial.user.email} converted the trial of license ${trial._id}, paid until ${paid.slice(0, 10)}`,
+      );
     }
   }
   return notes;

@@ -207,6 +207,11 @@ describe('reports', () => {
       'lastSeenAt',
       'deletedAt',
       'account',
+      'sandbox',
+      'type',
+      'trialEndDate',
+      'daysToTrialEnd',
+      'trial',
     ]);
     const report = await json('/reports/expiring?limit=1000', LicensePage);
     expect(rows.slice(1).map((r) => r[0])).toEqual(ids(report.items));
@@ -216,7 +221,7 @@ describe('reports', () => {
     expect(tricky[9]).toBe('true');
     expect(tricky[10]).toBe('5');
     expect(rows.find((r) => r[2] === 'formula@example.com')![4]).toBe(`'${FORMULA_NAME}`);
-    for (const row of rows) expect(row).toHaveLength(16);
+    for (const row of rows) expect(row).toHaveLength(21);
 
     for (const path of ['/reports/expired.csv?withinDays=60', '/reports/not-installed.csv?olderThanDays=0']) {
       const r = await h.call(path);

@@ -61,24 +61,40 @@ describe('npm start', () => {
       expect(connectors.items.filter((c) => c.account === 'eu')).toHaveLength(2);
       expect(connectors.items.reduce((n, c) => n + c.licenses, 0)).toBe(1298 + 184);
       expect((await fetch(`${url}/`)).status).toBe(200);
+      // Trials in every state and sandboxes: some ending soon (production and sandbox), some ended.
+      type Views = { items: { trial?: string; sandbox: boolean; daysToTrialEnd?: number }[] };
+      const trials = (await (await fetch(`${url}/reports/trials?withinDays=14`)).json()) as Views;
+      expect(trials.items.length).toBeGreaterThan(0);
+      expect(trials.items.every((v) => v.trial === 'active' && v.daysToTrialEnd! <= 14)).toBe(true);
+      const sandboxes = (await (await fetch(`${url}/reports/trials?sandbox=true`)).json()) as Views;
+      expect(sandboxes.items.length).toBeGreaterThan(0);
+      expect(sandboxes.items.every((v) => v.sandbox)).toBe(true);
       // The first sync is every connector's baseline: nothing is news yet.
       expect(((await (await fetch(`${url}/changes`)).json()) as { items: unknown[] }).items).toEqual([]);
     });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/Sync: 6 connectors \(us 4, eu 2\), 1482 licenses stored/);
     expect(first.stdout).toMatch(/Expiring within 7 days \(\d+\)/);
-    expect(first.stdout).toMatch(/Alerts raised now: \d+/);
+    expect(first.stdout).toMatch(/Alerts raised now: \d+ \(.*\d+ trial-ending.*\d+ trial-ended/);
+    expect(first.stdout).toMatch(/Trials ending within 14 days \([1-9]\d*\)/);
     const warm = storeStatus(dataDir);
     expect(warm).toMatchObject({ running: true, heldBy: [] });
     expect(await javaLeftBehind()).toBe(1);
 
     const second = await demo(async (url) => {
-      const changes = (await (await fetch(`${url}/changes`)).json()) as { items: { kind: string }[] };
-      expect(changes.items.map((c) => c.kind).sort()).toEqual(['installed', 'renewed']);
+      const changes = (await (await fetch(`${url}/changes`)).json()) as {
+        items: { kind: string; licenseId: string }[];
+      };
+      expect(changes.items.map((c) => c.kind).sort()).toEqual(['converted', 'installed', 'renewed']);
+      const converted = changes.items.find((c) => c.kind === 'converted')!;
+      const view = (await (await fetch(`${url}/licenses/${converted.licenseId}`)).json()) as {
+        trial?: string;
+      };
+      expect(view.trial).toBe('converted');
       const page = await (await fetch(`${url}/?q=%40acme-supply.example`)).text();
       expect(page).toContain('<section id="search">');
     });
-    expect(second.stdout).toMatch(/since the last run: 0 new, 2 changed, 0 gone upstream/);
+    expect(second.stdout).toMatch(/since the last run: 0 new, 3 changed, 0 gone upstream/);
     expect(second.stderr).toMatch(/renewed license/);
     expect(storeStatus(dataDir)).toMatchObject({ running: true, javaPid: warm.running ? warm.javaPid : 0 });
     await expect(stopStore(dataDir)).resolves.toMatchObject({ stopped: 'store' });

@@ -17,7 +17,13 @@ describe('loadConfig', () => {
       tableName: 'ledger',
       partnerApi: { accounts: [{ name: 'default', apiUrl: 'https://api.integrator.io/v1' }] },
       alerts: { format: 'digest' },
-      watch: { thresholds: [30, 14, 7, 1, 0], expiringDays: 30, expiredWithinDays: 30, notInstalledDays: 7 },
+      watch: {
+        thresholds: [30, 14, 7, 1, 0],
+        trialThresholds: [7, 3, 1, 0],
+        expiringDays: 30,
+        expiredWithinDays: 30,
+        notInstalledDays: 7,
+      },
     });
   });
 
@@ -33,6 +39,7 @@ describe('loadConfig', () => {
       ALERT_FORMAT: 'each',
       ALERT_REPORT_URL: 'https://api.example.com/',
       ALERT_THRESHOLDS: '7, 30,7 ,0',
+      TRIAL_THRESHOLDS: '2,5, 2',
       EXPIRING_DAYS: '45',
       EXPIRED_WITHIN_DAYS: '',
       NOT_INSTALLED_DAYS: '3',
@@ -52,6 +59,7 @@ describe('loadConfig', () => {
     });
     expect(config.watch).toEqual({
       thresholds: [30, 7, 0],
+      trialThresholds: [5, 2],
       expiringDays: 45,
       expiredWithinDays: 30,
       notInstalledDays: 3,
@@ -64,12 +72,13 @@ describe('loadConfig', () => {
       loadConfig({
         ALERT_FORMAT: 'digests',
         ALERT_THRESHOLDS: '30,x',
+        TRIAL_THRESHOLDS: '7,soon',
         EXPIRING_DAYS: '-1',
         PARTNER_API_RPS: '0',
       });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(
-      /TABLE_NAME: is required.*ALERT_FORMAT: must be digest or each.*ALERT_THRESHOLDS.*EXPIRING_DAYS.*PARTNER_API_RPS/,
+      /TABLE_NAME: is required.*ALERT_FORMAT: must be digest or each.*ALERT_THRESHOLDS.*TRIAL_THRESHOLDS: must be whole days.*EXPIRING_DAYS.*PARTNER_API_RPS/,
     );
   });
 });

@@ -9,6 +9,7 @@ import { createPartnerApi } from '#celigo/client';
 import { findLicenses, listChanges } from '#ledger/portfolio';
 import { allLicenses, licenseHistory } from '#ledger/queries';
 import { createDynamoStore, ensureTable, INDEX } from '#ledger/store/dynamo/index';
+import { STORE_SHAPE } from '#ledger/store/dynamo/keys';
 import { planSync, runPlan } from '#ledger/sync';
 import { startEmulator } from '#local/emulator/index';
 import { localClients } from '#local/store/connect';
@@ -103,7 +104,9 @@ describe('upgrading a ledger written by the previous version', () => {
           ExpressionAttributeValues: { ':pk': `CONNECTOR#${deleted.connectorId}`, ':l': 'LICENSE#' },
         }),
       );
-      expect(stamped.Items!.every((i) => i.sv === 2 && i.lookup_pk && i.account === 'default')).toBe(true);
+      expect(
+        stamped.Items!.every((i) => i.sv === STORE_SHAPE && i.lookup_pk && i.account === 'default'),
+      ).toBe(true);
 
       // And from then on an unchanged sync writes no license item again.
       m.reset();

@@ -17,6 +17,7 @@ describe('openStore with an endpoint URL', () => {
       expect(Table?.TableStatus).toBe('ACTIVE');
       expect(Table?.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus]).sort()).toEqual([
         ['byExpiry', 'ACTIVE'],
+        ['byTrialEnd', 'ACTIVE'],
         ['feed', 'ACTIVE'],
         ['lookup', 'ACTIVE'],
       ]);

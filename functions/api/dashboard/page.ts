@@ -4,6 +4,7 @@ import { type DashboardData, RECENT_ALERTS, RECENT_CHANGE_DAYS } from '#app/dash
 import type { LicenseView } from '#ledger/schemas';
 import { expiryChart } from './chart.ts';
 import { atRiskTable, renewalChart } from './timeline.ts';
+import { trialsSection } from './trials.ts';
 
 /** Rows per table; the reports (linked) have the rest. */
 export const TABLE_ROWS = 25;
@@ -206,6 +207,7 @@ export function dashboardPage(data: DashboardData) {
     <section id="at-risk"><h2>Customers at risk</h2>${atRiskTable(data.atRisk)}</section>
     <section id="connectors"><h2>Connectors</h2>${connectorTable(data)}</section>
     <section id="expiring"><h2>Expiring soon</h2>${windows}</section>
+    ${trialsSection(data, names)}
     <section id="changes"><h2>Recent changes (last ${RECENT_CHANGE_DAYS} days)</h2>${changeTable(data, names)}</section>
     <section id="not-installed"><h2>Not installed</h2>${licenseTable(data.notInstalled, names, 'created', { href: `/reports/not-installed?olderThanDays=0&limit=1000${accountParam(data, '&')}`, label: 'all not installed' })}</section>
     <section id="alerts"><h2>Recent alerts (last ${RECENT_ALERTS})</h2>${alertTable(data)}</section>

@@ -9,6 +9,7 @@ import { errorResponses, jsonContent } from '../openapi.ts';
 import {
   AccountPageQuery,
   AlertPage,
+  AlertsQuery,
   ConnectorPage,
   ConnectorParams,
   HistoryPage,
@@ -75,7 +76,7 @@ const alertsRoute = createRoute({
   tags: ['watch'],
   summary: 'Alerts raised, newest first',
   description: 'Every alert the rules raised, each once, with its delivery state per sink.',
-  request: { query: AccountPageQuery(100) },
+  request: { query: AlertsQuery },
   responses: { 200: jsonContent(AlertPage, 'One page of alerts.'), ...errorResponses(400) },
 });
 
@@ -119,8 +120,8 @@ export function registerLedgerRoutes(app: App, deps: AppDeps): void {
   });
 
   app.openapi(alertsRoute, async (c) => {
-    const { account, limit = 100, cursor } = c.req.valid('query');
-    return c.json(await alertsPage(ctx, { account, limit, cursor }), 200);
+    const { account, sandbox, limit = 100, cursor } = c.req.valid('query');
+    return c.json(await alertsPage(ctx, { account, sandbox, limit, cursor }), 200);
   });
 
   app.openapi(syncRunsRoute, async (c) => {

@@ -59,24 +59,43 @@ export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
   const ctx = appContext(deps);
 
   app.openapi(findRoute, async (c) => {
-    const { email, domain, includeDeleted, account, asOf: at, limit = 100, cursor } = c.req.valid('query');
+    const {
+      email,
+      domain,
+      includeDeleted,
+      sandbox,
+      account,
+      asOf: at,
+      limit = 100,
+      cursor,
+    } = c.req.valid('query');
     const customer = email !== undefined ? { email } : { domain: domain! };
     if (at)
       return c.json(
         await asOf.customerPage(ctx, customer, at, { includeDeleted, account, limit, cursor }),
         200,
       );
-    return c.json(await findPage(ctx, customer, { includeDeleted, account, limit, cursor }), 200);
+    return c.json(await findPage(ctx, customer, { includeDeleted, sandbox, account, limit, cursor }), 200);
   });
 
   /** The feed's query from the request's (`since` is resolved against the ledger's clock, never in the future). */
   function changeQuery(query: z.infer<typeof ChangesQuery>, pageRows: number): ChangesAsked {
-    const { since = DEFAULT_SINCE, connector, kind, includeBaseline, account, limit, cursor } = query;
+    const {
+      since = DEFAULT_SINCE,
+      connector,
+      kind,
+      includeBaseline,
+      sandbox,
+      account,
+      limit,
+      cursor,
+    } = query;
     return {
       since,
       connectorId: connector,
       kind,
       includeBaseline,
+      sandbox,
       account,
       limit: limit ?? pageRows,
       cursor,

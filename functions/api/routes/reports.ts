@@ -20,7 +20,7 @@ import {
 /** Rows per CSV page: a few MB at most, well under Lambda's 6 MB response limit. */
 export const CSV_PAGE_ROWS = 5_000;
 
-const csvContent = (description: string) => ({
+export const csvContent = (description: string) => ({
   description: `${description} RFC 4180 CSV, ${CSV_PAGE_ROWS} rows a page: the first page has the header row; while more follow, a \`Link: <...>; rel="next"\` header names the next page (pass its \`cursor\`).`,
   content: { 'text/csv': { schema: z.string() } },
 });
@@ -90,7 +90,12 @@ const notInstalledCsvRoute = createRoute({
 });
 
 /** A CSV page: the header row on the first page only (so pages concatenate), and a Link to the next one. */
-function csvResponse(c: Context<AppEnv>, name: string, page: Page<LicenseView>, first: boolean): Response {
+export function csvResponse(
+  c: Context<AppEnv>,
+  name: string,
+  page: Page<LicenseView>,
+  first: boolean,
+): Response {
   const headers: Record<string, string> = {
     'content-type': `text/csv; charset=utf-8; header=${first ? 'present' : 'absent'}`,
     'content-disposition': `attachment; filename="${name}.csv"`,
@@ -114,9 +119,9 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
     return c.json(await reportPage(ctx, 'expiring', { days: withinDays, ...query }), 200);
   });
   app.openapi(expiringCsvRoute, async (c) => {
-    const { withinDays = expiring, cursor, account } = c.req.valid('query');
-    const page = await reportPage(ctx, 'expiring', { days: withinDays, limit: csvRows, cursor, account });
-    return csvResponse(c, `expiring-${withinDays}d`, page, !cursor);
+    const { withinDays = expiring, ...query } = c.req.valid('query');
+    const page = await reportPage(ctx, 'expiring', { days: withinDays, ...query, limit: csvRows });
+    return csvResponse(c, `expiring-${withinDays}d`, page, !query.cursor);
   });
 
   app.openapi(expiredRoute, async (c) => {
@@ -124,9 +129,9 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
     return c.json(await reportPage(ctx, 'expired', { days: withinDays, ...query }), 200);
   });
   app.openapi(expiredCsvRoute, async (c) => {
-    const { withinDays = expired, cursor, account } = c.req.valid('query');
-    const page = await reportPage(ctx, 'expired', { days: withinDays, limit: csvRows, cursor, account });
-    return csvResponse(c, `expired-${withinDays}d`, page, !cursor);
+    const { withinDays = expired, ...query } = c.req.valid('query');
+    const page = await reportPage(ctx, 'expired', { days: withinDays, ...query, limit: csvRows });
+    return csvResponse(c, `expired-${withinDays}d`, page, !query.cursor);
   });
 
   app.openapi(notInstalledRoute, async (c) => {
@@ -134,9 +139,8 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
     return c.json(await reportPage(ctx, 'not-installed', { days: olderThanDays, ...query }), 200);
   });
   app.openapi(notInstalledCsvRoute, async (c) => {
-    const { olderThanDays = olderThan, cursor, account } = c.req.valid('query');
-    const query = { days: olderThanDays, limit: csvRows, cursor, account };
-    const page = await reportPage(ctx, 'not-installed', query);
-    return csvResponse(c, `not-installed-${olderThanDays}d`, page, !cursor);
+    const { olderThanDays = olderThan, ...query } = c.req.valid('query');
+    const page = await reportPage(ctx, 'not-installed', { days: olderThanDays, ...query, limit: csvRows });
+    return csvResponse(c, `not-installed-${olderThanDays}d`, page, !query.cursor);
   });
 }

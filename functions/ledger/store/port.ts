@@ -31,6 +31,8 @@ export interface ExpiryRange {
   upper: string;
   limit: number;
   account?: string;
+  /** Sandbox licenses only (true), or production ones only (false). */
+  sandbox?: boolean;
 }
 
 /** One customer's licenses: by e-mail (exact, case-insensitive) or by domain (exactly that one, no subdomains). */
@@ -40,6 +42,7 @@ export interface CustomerQuery extends PageRequest {
   domain?: string;
   includeDeleted?: boolean;
   account?: string;
+  sandbox?: boolean;
 }
 
 /** A window of the change feed, newest first: changes observed in [since, until]. */
@@ -53,6 +56,8 @@ export interface ChangeRange extends PageRequest {
   connectorId?: string;
   kind?: string;
   account?: string;
+  /** Versions of sandbox licenses only, or of production ones (versions recorded before sandboxes count as those). */
+  sandbox?: boolean;
 }
 
 /** Live licenses expiring within one month's range: lower <= expires <= upper (ISO instants of the same month). */
@@ -119,18 +124,26 @@ export interface LicenseStore {
   writeOutsideWalk(write: LicenseWrite, epochSeen: number, liveDelta: number): Promise<WriteResult>;
   listLicenses(
     connectorId: string,
-    options: PageRequest & { includeDeleted?: boolean },
+    options: PageRequest & { includeDeleted?: boolean; sandbox?: boolean },
   ): Promise<Page<StoredLicense>>;
   /** Newest version first; consistent, so a write is read back at once. */
   licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
   /** The version in force at `asOf` (the highest revision observed at or before it); undefined before the first. */
   versionAsOf(licenseId: string, asOf: string): Promise<StoredVersion | undefined>;
   expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
-  notInstalledBefore(createdBefore: string, account?: string): AsyncIterable<StoredLicense>;
+  /** Live licenses on trial in a range of `<trialEndDate>#<licenseId>`, soonest end first (the byTrialEnd index). */
+  trialPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
+  /** Live licenses whose trial converted, in a range of `<trialConvertedAt>#<licenseId>`, in the order seen. */
+  conversionPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
+  notInstalledBefore(
+    createdBefore: string,
+    account?: string,
+    sandbox?: boolean,
+  ): AsyncIterable<StoredLicense>;
   /** Live licenses not installed, created before `createdBefore`, oldest first, one page. */
   notInstalledPage(
     createdBefore: string,
-    page: PageRequest & { scope: string; account?: string },
+    page: PageRequest & { scope: string; account?: string; sandbox?: boolean },
   ): Promise<Page<StoredLicense>>;
   deletionsSince(since: string): AsyncIterable<{ licenseId: string; connectorId: string }>;
 }
@@ -175,7 +188,9 @@ export interface AlertLog {
    * Alerts raised, newest first, of one partner account if named: each the alert with `status` (`pending` while a
    * delivery to one of its sinks failed and was not accepted since, else `sent`), `sentAt`, and its `deliveries`.
    */
-  listAlerts(page: PageRequest & { account?: string }): Promise<Page<Record<string, unknown>>>;
+  listAlerts(
+    page: PageRequest & { account?: string; sandbox?: boolean },
+  ): Promise<Page<Record<string, unknown>>>;
 }
 
 /** Deliveries held by one evaluation, per sink id. */

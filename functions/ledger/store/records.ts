@@ -74,6 +74,17 @@ export interface LicenseFacts {
   expires?: string;
   created?: string;
   installed: boolean;
+  /** The record's `sandbox` (a license for the customer's sandbox environment); false when it has none. */
+  sandbox?: boolean;
+  /** The record's `type` (`integrationApp`, ...); stored under this name as `type` names the item's kind. */
+  licenseType?: string;
+  /** The trial's end, while the record carries one (Celigo removes it when a paid expiry is saved). */
+  trialEndDate?: string;
+  /**
+   * When a version dropped `trialEndDate` while the license lived on: carried forward by every later write (and kept on
+   * its versions), so the view knows a converted trial without reading the history.
+   */
+  trialConvertedAt?: string;
   invalid?: string[];
 }
 
@@ -117,6 +128,8 @@ export interface StoredVersion {
   rawJson: string;
   hash?: string;
   firstSeenAt?: string;
+  /** The license's trial conversion as of this version (see LicenseFacts). */
+  trialConvertedAt?: string;
 }
 
 /** A version as the portfolio's change feed reads it (no record). */

@@ -17,6 +17,11 @@ export const LICENSE_COLUMNS: Column<LicenseView>[] = [
   { header: 'DAYS', value: (l) => l.daysToExpiry, align: 'right' },
   { header: 'STATUS', value: (l) => (l.deletedAt ? 'deleted' : l.expiry) },
   { header: 'INSTALLED', value: (l) => (l.installed ? 'yes' : 'no') },
+  { header: 'SANDBOX', value: (l) => (l.sandbox ? 'yes' : '') },
+  {
+    header: 'TRIAL',
+    value: (l) => (l.trial && l.trialEndDate ? `${l.trial} ${l.trialEndDate.slice(0, 10)}` : l.trial),
+  },
 ];
 
 /** Prints license views as JSON `{ items }`, CSV or a table. */
@@ -101,6 +106,7 @@ export async function licenses(
   opts: {
     connector?: string;
     includeDeleted?: boolean;
+    sandbox?: boolean;
     account?: string;
     asOf?: string;
     json?: boolean;
@@ -108,7 +114,12 @@ export async function licenses(
   },
 ) {
   formatOf(opts);
-  const query = { connectorId: opts.connector, includeDeleted: opts.includeDeleted, account: opts.account };
+  const query = {
+    connectorId: opts.connector,
+    includeDeleted: opts.includeDeleted,
+    sandbox: opts.sandbox,
+    account: opts.account,
+  };
   const app = await ctx.app();
   const items = opts.asOf
     ? await asOf.allLicenses(app, opts.asOf, query)

@@ -12,11 +12,18 @@ import { printLicenses } from './ledger.ts';
 export async function find(
   ctx: Context,
   term: string,
-  opts: { includeDeleted?: boolean; account?: string; asOf?: string; json?: boolean; csv?: boolean },
+  opts: {
+    includeDeleted?: boolean;
+    sandbox?: boolean;
+    account?: string;
+    asOf?: string;
+    json?: boolean;
+    csv?: boolean;
+  },
 ) {
   formatOf(opts);
   const customer = portfolio.parseCustomer(term);
-  const query = { includeDeleted: opts.includeDeleted, account: opts.account };
+  const query = { includeDeleted: opts.includeDeleted, sandbox: opts.sandbox, account: opts.account };
   const app = await ctx.app();
   const items = opts.asOf
     ? await asOf.customer(app, customer, opts.asOf, query)
@@ -31,6 +38,7 @@ export async function changes(
     connector?: string;
     kind?: ChangeItemKind;
     includeBaseline?: boolean;
+    sandbox?: boolean;
     account?: string;
     json?: boolean;
     csv?: boolean;
@@ -42,6 +50,7 @@ export async function changes(
     connectorId: opts.connector,
     kind: opts.kind,
     includeBaseline: opts.includeBaseline,
+    sandbox: opts.sandbox,
     account: opts.account,
   };
   const items: ChangeItem[] = [];

@@ -6,7 +6,9 @@ import { evaluate } from '#app/alerts';
 import type { AppContext } from '#app/context';
 import { connectors as connectorsOf } from '#app/licenses';
 import { report } from '#app/reports';
+import { trialsReport } from '#app/trials';
 import { createPartnerApi } from '#celigo/client';
+import { DEFAULTS } from '#functions/defaults';
 import type { LedgerStore } from '#ledger/store/port';
 import { DEMO_TOKEN, DEMO_TOKEN_EU, startEmulator } from '#local/emulator/index';
 import { customersAct, loadUpstream, saveUpstream } from '#local/emulator/scenario';
@@ -109,6 +111,16 @@ export async function demo(
       ]),
     );
     if (soon.length > 8) out.push(`  ... and ${soon.length - 8} more`);
+    const trials = await trialsReport(app, { withinDays: DEFAULTS.trialsWithinDays });
+    out.push('', `Trials ending within ${DEFAULTS.trialsWithinDays} days (${trials.length}):`);
+    out.push(
+      renderTable(trials.slice(0, 8), [
+        { header: 'TRIAL ENDS', value: (l) => l.trialEndDate?.slice(0, 10) },
+        { header: 'DAYS', value: (l) => l.daysToTrialEnd, align: 'right' },
+        { header: 'EMAIL', value: (l) => l.email },
+        { header: 'SANDBOX', value: (l) => (l.sandbox ? 'yes' : '') },
+      ]),
+    );
     const waiting = await report(app, 'not-installed', { days: 7 });
     out.push('', `Created over 7 days ago, not installed yet (${waiting.length}):`);
     out.push(
@@ -134,6 +146,7 @@ export async function demo(
       `HTTP API and dashboard: ${server.url}/`,
       `  try: curl ${server.url}/reports/expiring?withinDays=30   ·   OpenAPI: ${server.url}/openapi.json`,
       `       curl '${server.url}/licenses?domain=acme-supply.example'   ·   curl '${server.url}/changes?since=7d&account=eu'`,
+      `       curl '${server.url}/reports/trials?withinDays=14&sandbox=false'`,
       'Ctrl-C to stop.',
     );
     process.stdout.write(`${out.join('\n')}\n`);

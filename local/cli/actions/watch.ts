@@ -1,6 +1,6 @@
 // `report ...` and `alerts`: what needs attention, and alerts raised once each.
 import { readFileSync } from 'node:fs';
-import { evaluate, parseThresholds, parseWebhookRules } from '#app/alerts';
+import { evaluate, parseThresholds, parseTrialThresholds, parseWebhookRules } from '#app/alerts';
 import { report as reportOf } from '#app/reports';
 import { type AlertFormat, DEFAULTS } from '#functions/config';
 import type { Context } from '../context.ts';
@@ -11,6 +11,7 @@ type ReportOptions = {
   withinDays?: number;
   olderThanDays?: number;
   account?: string;
+  sandbox?: boolean;
   json?: boolean;
   csv?: boolean;
 };
@@ -22,7 +23,11 @@ export async function report(
 ) {
   formatOf(opts);
   const days = which === 'not-installed' ? opts.olderThanDays! : opts.withinDays!;
-  const views = await reportOf(await ctx.app(), which, { days, account: opts.account });
+  const views = await reportOf(await ctx.app(), which, {
+    days,
+    account: opts.account,
+    sandbox: opts.sandbox,
+  });
   printLicenses(views, opts);
 }
 
@@ -40,13 +45,14 @@ function readSecretFile(path: string): string {
 
 /** Where a digest's reader finds the full list, from the CLI. */
 const POINTER =
-  '`licensewatch report expiring|expired|not-installed`, or GET /alerts on `licensewatch serve`';
+  '`licensewatch report expiring|expired|not-installed|trials`, or GET /alerts on `licensewatch serve`';
 
 export async function alerts(
   ctx: Context,
   opts: {
     json?: boolean;
     thresholds: string;
+    trialThresholds: string;
     webhookUrl?: string;
     webhookSecretFile?: string;
     webhookRules?: string;
@@ -57,6 +63,7 @@ export async function alerts(
   const endsAt = opts.timeLimit === undefined ? undefined : Date.now() + opts.timeLimit * 1000;
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
   const thresholds = parseThresholds(opts.thresholds);
+  const trialThresholds = parseTrialThresholds(opts.trialThresholds);
   const webhookRules = parseWebhookRules(opts.webhookRules);
   if ((opts.webhookSecretFile || webhookRules) && !opts.webhookUrl)
     throw new CliError('bad_flag', '--webhook-secret-file and --webhook-rules need --webhook-url');
@@ -67,6 +74,7 @@ export async function alerts(
   // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
   const result = await evaluate(await ctx.app({ metaCacheMs: 60_000 }), {
     thresholds,
+    trialThresholds,
     webhookUrl: opts.webhookUrl,
     webhookSigningSecret,
     webhookRules,

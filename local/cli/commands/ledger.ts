@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import type { Context } from '../context.ts';
 import { parsedBy } from '../settings.ts';
+import { sandboxOption } from './sandbox.ts';
 
 const actions = () => import('../actions/ledger.ts');
 
@@ -38,6 +39,7 @@ export function registerLedger(program: Command, context: () => Context): void {
     .description('licenses in the ledger (live ones unless --include-deleted)')
     .option('--connector <id>', 'only this connector')
     .option('--include-deleted', 'also licenses gone upstream')
+    .addOption(sandboxOption())
     .option('--account <name>', "only this partner account's")
     .option('--as-of <iso>', 'as the ledger held them at this moment (ISO 8601 date or date-time)')
     .option('--json', 'print { items } as JSON')

@@ -4,6 +4,7 @@ import { CHANGE_ITEM_KINDS } from '#app/vocabulary';
 import { DEFAULTS } from '#functions/defaults';
 import type { Context } from '../context.ts';
 import { parsedBy } from '../settings.ts';
+import { sandboxOption } from './sandbox.ts';
 
 const actions = () => import('../actions/portfolio.ts');
 
@@ -14,6 +15,7 @@ export function registerPortfolio(program: Command, context: () => Context): voi
       "a customer's licenses: an e-mail address (any case), or @domain for every license of that domain",
     )
     .option('--include-deleted', 'also licenses gone upstream')
+    .addOption(sandboxOption())
     .option('--account <name>', "only this partner account's")
     .option('--as-of <iso>', 'as the ledger held them at this moment (ISO 8601 date or date-time)')
     .option('--json', 'print { items } as JSON')
@@ -29,6 +31,7 @@ export function registerPortfolio(program: Command, context: () => Context): voi
     .option('--connector <id>', 'only this connector')
     .addOption(new Option('--kind <kind>', 'only this kind of change').choices([...CHANGE_ITEM_KINDS]))
     .option('--include-baseline', "also what each connector's first sync recorded")
+    .addOption(sandboxOption())
     .option('--account <name>', "only this partner account's")
     .option('--json', 'print { items } as JSON (with --follow: one JSON line per change)')
     .option('--csv', 'print CSV with a header row (every page)')

@@ -1,8 +1,9 @@
-// Declares `report expiring|expired|not-installed` and `alerts`; actions load on use.
+// Declares `report expiring|expired|not-installed|trials` and `alerts`; actions load on use.
 import { type Command, Option } from 'commander';
 import { DEFAULTS } from '#functions/defaults';
 import type { Context } from '../context.ts';
 import { parsedBy } from '../settings.ts';
+import { sandboxOption } from './sandbox.ts';
 
 const actions = () => import('../actions/watch.ts');
 /** A number of days, parsed by the shared parser when the command runs; blank means the default. */
@@ -11,6 +12,7 @@ const days = (flags: string, description: string, fallback: number) =>
 const formats = (cmd: Command) =>
   cmd
     .option('--account <name>', "only this partner account's")
+    .addOption(sandboxOption())
     .option('--json', 'print { items } as JSON')
     .option('--csv', 'print CSV with a header row');
 
@@ -38,6 +40,13 @@ export function registerWatch(program: Command, context: () => Context): void {
       .addOption(days('--older-than-days <n>', 'minimum age in days', DEFAULTS.notInstalledDays)),
   ).action(async (opts) => (await actions()).report(context(), 'not-installed', opts));
 
+  formats(
+    report
+      .command('trials')
+      .description('live licenses on trial whose trial ends within N days, soonest first')
+      .addOption(days('--within-days <n>', 'days ahead', DEFAULTS.trialsWithinDays)),
+  ).action(async (opts) => (await import('../actions/trials.ts')).trials(context(), opts));
+
   program
     .command('alerts')
     .description('evaluate the alert rules, deliver new alerts (console, webhook), print them')
@@ -46,6 +55,12 @@ export function registerWatch(program: Command, context: () => Context): void {
       new Option('--thresholds <days>', 'alert schedule, days before expiry')
         .env('ALERT_THRESHOLDS')
         .default(DEFAULTS.thresholds)
+        .argParser((v) => v),
+    )
+    .addOption(
+      new Option('--trial-thresholds <days>', "alert schedule, days before a trial's end")
+        .env('TRIAL_THRESHOLDS')
+        .default(DEFAULTS.trialThresholds)
         .argParser((v) => v),
     )
     .addOption(

@@ -109,10 +109,10 @@ export function toAlertRecord(item: Item): Record<string, unknown> {
   return { ...alert, status: pending ? 'pending' : 'sent', ...(sentAt ? { sentAt } : {}), deliveries };
 }
 
-export const listAlerts = (table: Table, page: PageRequest & { account?: string }) =>
+export const listAlerts = (table: Table, page: PageRequest & { account?: string; sandbox?: boolean }) =>
   feedPage(
     table,
-    { feed: FEED.alerts, newestFirst: true, account: page.account },
+    { feed: FEED.alerts, newestFirst: true, account: page.account, sandbox: page.sandbox },
     { limit: page.limit ?? 100, cursor: page.cursor },
     toAlertRecord,
   );

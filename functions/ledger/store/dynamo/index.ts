@@ -112,7 +112,10 @@ export function licenseFacet({ table, now }: Site): LicenseStore {
     licenseVersions: (lid, page) => reads.licenseVersions(table, lid, page),
     versionAsOf: (lid, asOf) => reads.versionAsOf(table, lid, asOf),
     expiryPage: (range) => reads.expiryPage(table, range),
-    notInstalledBefore: (cutoff, account) => reads.notInstalledBefore(table, cutoff, account),
+    trialPage: (range) => reads.trialPage(table, range),
+    conversionPage: (range) => reads.conversionPage(table, range),
+    notInstalledBefore: (cutoff, account, sandbox) =>
+      reads.notInstalledBefore(table, cutoff, account, sandbox),
     notInstalledPage: (cutoff, page) => reads.notInstalledPage(table, cutoff, page),
     deletionsSince: (since) => reads.deletionsSince(table, since),
   };

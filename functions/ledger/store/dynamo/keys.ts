@@ -66,6 +66,13 @@ export const FEED = {
 export const expiryMonth = (iso: string) => `EXP#${iso.slice(0, 7)}`;
 
 /**
+ * Partitions of the sparse byTrialEnd index: live licenses on trial by the month their trial ends (`TRIAL#2026-11`),
+ * and live licenses whose trial converted by the month the ledger saw it (`CONV#2026-11`).
+ */
+export const trialMonth = (iso: string) => `TRIAL#${iso.slice(0, 7)}`;
+export const conversionMonth = (iso: string) => `CONV#${iso.slice(0, 7)}`;
+
+/**
  * An alert's claim key from its id, `<licenseId>#<rule>#<cycle>#<threshold>`: rule, cycle (an ISO date or `once`)
  * and threshold contain no `#`, so they are the last three parts and the license id is what is left.
  */
@@ -79,9 +86,10 @@ export function alertKeyOf(alertId: string): AlertKey {
 
 /**
  * The shape of current items and page digests this version writes. 2: current items carry the `lookup` index's
- * attributes and `sv`. An item (or digest) of an older shape is brought up to date by the next walk.
+ * attributes and `sv`. 3: they carry `sandbox`, `licenseType`, `trialEndDate` and the `byTrialEnd` index's
+ * attributes. An item (or digest) of an older shape is brought up to date by the next walk.
  */
-export const STORE_SHAPE = 2;
+export const STORE_SHAPE = 3;
 export const isOutdated = (sv: unknown) => typeof sv !== 'number' || sv < STORE_SHAPE;
 
 // `#` separates the e-mail from the license id in the sort key; escaping it (and `%`) keeps an e-mail that

@@ -4,7 +4,7 @@ import type { Page } from '../../schemas.ts';
 import type { ExpiryRange, PageRequest } from '../port.ts';
 import type { LicenseState, StoredLicense, StoredVersion } from '../records.ts';
 import { batchGetAll } from './bulk.ts';
-import { expiryMonth, FEED, idOf, isOutdated, key, PREFIX } from './keys.ts';
+import { conversionMonth, expiryMonth, FEED, idOf, isOutdated, key, PREFIX, trialMonth } from './keys.ts';
 import { DEFAULT_ACCOUNT } from './meta.ts';
 import {
   feedPage,
@@ -84,18 +84,21 @@ export async function currentLicenses(
 export function listLicenses(
   table: Table,
   cid: string,
-  options: PageRequest & { includeDeleted?: boolean },
+  options: PageRequest & { includeDeleted?: boolean; sandbox?: boolean },
 ): Promise<Page<StoredLicense>> {
   const pk = key.connector(cid).PK;
+  const sandbox = options.sandbox === undefined ? '' : `|sandbox=${options.sandbox}`;
   return queryPage(
     table,
     {
-      input: {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-        ExpressionAttributeValues: { ':pk': pk, ':p': PREFIX.license },
-        ...(options.includeDeleted ? {} : { FilterExpression: 'attribute_not_exists(deletedAt)' }),
-      },
-      scope: `licenses|${cid}|${options.includeDeleted ? 'all' : 'live'}`,
+      input: withFilter(
+        {
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+          ExpressionAttributeValues: { ':pk': pk, ':p': PREFIX.license },
+        },
+        filterOf({ live: !options.includeDeleted, sandbox: options.sandbox }),
+      ),
+      scope: `licenses|${cid}|${options.includeDeleted ? 'all' : 'live'}${sandbox}`,
       keyFields: ['PK', 'SK'],
       inRange: (start) => start.PK === pk && start.SK!.startsWith(PREFIX.license),
     },
@@ -180,28 +183,44 @@ export function monthsBetween(from: Date, to: Date): string[] {
   return months;
 }
 
+/** A range index read by month partitions: which index, its key attributes, and the partition of a month. */
+interface MonthlyIndex {
+  name: string;
+  pk: string;
+  sk: string;
+  partition: (iso: string) => string;
+}
+
+const BY_EXPIRY: MonthlyIndex = { ...INDEX.byExpiry, partition: expiryMonth };
+const BY_TRIAL_END: MonthlyIndex = { ...INDEX.byTrialEnd, partition: trialMonth };
+const BY_CONVERSION: MonthlyIndex = { ...INDEX.byTrialEnd, partition: conversionMonth };
+
 /**
- * Live licenses with lower < exp_sk <= upper, soonest first, reading only about `limit` items: month partitions in
- * order, each from just after the lower bound.
+ * Items with lower < sort key <= upper, soonest first, reading only about `limit` items: month partitions in order,
+ * each from just after the lower bound.
  */
-export async function expiryPage(
+async function monthlyPage(
   table: Table,
+  index: MonthlyIndex,
   range: ExpiryRange,
 ): Promise<{ items: StoredLicense[]; more: boolean }> {
   const items: StoredLicense[] = [];
+  // An empty range (a window starting after it ends): DynamoDB refuses a BETWEEN whose bounds are reversed.
+  if (range.lower >= range.upper) return { items, more: false };
   const months = monthsBetween(new Date(range.lower.slice(0, 24)), new Date(range.upper.slice(0, 24)));
-  for (const month of months.map(expiryMonth)) {
+  for (const month of months.map((m) => index.partition(m))) {
     let start: Item | undefined;
     do {
       const res = await table.doc.send(
         new QueryCommand({
           ...withFilter(
             {
-              IndexName: INDEX.byExpiry.name,
-              KeyConditionExpression: 'exp_pk = :m AND exp_sk BETWEEN :lo AND :hi',
+              IndexName: index.name,
+              KeyConditionExpression: '#ipk = :m AND #isk BETWEEN :lo AND :hi',
+              ExpressionAttributeNames: { '#ipk': index.pk, '#isk': index.sk },
               ExpressionAttributeValues: { ':m': month, ':lo': range.lower, ':hi': range.upper },
             },
-            filterOf({ account: range.account }),
+            filterOf({ account: range.account, sandbox: range.sandbox }),
           ),
           TableName: table.name,
           Limit: range.limit + 1 - items.length,
@@ -210,7 +229,7 @@ export async function expiryPage(
       );
       for (const item of res.Items ?? []) {
         // BETWEEN is inclusive; the lower bound is the last key already handed out.
-        if ((item.exp_sk as string) > range.lower) items.push(toStoredLicense(item));
+        if ((item[index.sk] as string) > range.lower) items.push(toStoredLicense(item));
       }
       start = res.LastEvaluatedKey;
     } while (start && items.length <= range.limit);
@@ -219,17 +238,27 @@ export async function expiryPage(
   return { items: items.slice(0, range.limit), more: items.length > range.limit };
 }
 
+/** Live licenses with lower < exp_sk <= upper, soonest expiry first. */
+export const expiryPage = (table: Table, range: ExpiryRange) => monthlyPage(table, BY_EXPIRY, range);
+
+/** Live licenses on trial with lower < trial_sk (`<trialEndDate>#<id>`) <= upper, soonest end first. */
+export const trialPage = (table: Table, range: ExpiryRange) => monthlyPage(table, BY_TRIAL_END, range);
+
+/** Live licenses whose trial converted, lower < `<trialConvertedAt>#<id>` <= upper, in the order seen. */
+export const conversionPage = (table: Table, range: ExpiryRange) => monthlyPage(table, BY_CONVERSION, range);
+
 export async function* notInstalledBefore(
   table: Table,
   createdBefore: string,
   account?: string,
+  sandbox?: boolean,
 ): AsyncGenerator<StoredLicense> {
   const input = {
     IndexName: INDEX.feed.name,
     KeyConditionExpression: 'feed_pk = :pk AND feed_sk < :cutoff',
     ExpressionAttributeValues: { ':pk': FEED.notInstalled, ':cutoff': createdBefore },
   };
-  for await (const item of queryAll(table, withFilter(input, filterOf({ account })))) {
+  for await (const item of queryAll(table, withFilter(input, filterOf({ account, sandbox })))) {
     yield toStoredLicense(item);
   }
 }
@@ -238,7 +267,7 @@ export async function* notInstalledBefore(
 export function notInstalledPage(
   table: Table,
   createdBefore: string,
-  page: PageRequest & { scope: string; account?: string },
+  page: PageRequest & { scope: string; account?: string; sandbox?: boolean },
 ): Promise<Page<StoredLicense>> {
   const feed = {
     feed: FEED.notInstalled,
@@ -246,6 +275,7 @@ export function notInstalledPage(
     before: createdBefore,
     scope: page.scope,
     account: page.account,
+    sandbox: page.sandbox,
   };
   return feedPage(table, feed, { limit: page.limit ?? 100, cursor: page.cursor }, toStoredLicense);
 }

@@ -1,7 +1,16 @@
 // License writes: current item + version together under guards (or a refresh of an unchanged item's shape).
 import pLimit from 'p-limit';
 import type { LicenseWrite, WriteResult } from '../records.ts';
-import { commitFeed, expiryMonth, FEED, key, lookup, STORE_SHAPE } from './keys.ts';
+import {
+  commitFeed,
+  conversionMonth,
+  expiryMonth,
+  FEED,
+  key,
+  lookup,
+  STORE_SHAPE,
+  trialMonth,
+} from './keys.ts';
 import { writtenOutsideWalk } from './meta.ts';
 import {
   cancellationCodes,
@@ -17,12 +26,24 @@ const LICENSES_PER_TRANSACTION = 25;
 /** Transactions sent at once by one writer: enough to hide round trips, few enough to stay polite to the table. */
 const TRANSACTIONS_IN_FLIGHT = 4;
 
+/** The byTrialEnd index's attributes of a live license: on trial by its end, converted by when; none otherwise. */
+function trialAttributes(w: Pick<LicenseWrite, 'facts' | 'licenseId'>): Record<string, string> {
+  const { trialEndDate, trialConvertedAt } = w.facts;
+  if (trialEndDate) return { trial_pk: trialMonth(trialEndDate), trial_sk: `${trialEndDate}#${w.licenseId}` };
+  if (trialConvertedAt)
+    return { trial_pk: conversionMonth(trialConvertedAt), trial_sk: `${trialConvertedAt}#${w.licenseId}` };
+  return {};
+}
+
 /**
  * Index attributes of a live license: the expiry index when it has an expiry date, the not-installed feed when not
- * installed, and the customer lookup when it has an e-mail address.
+ * installed, the customer lookup when it has an e-mail address, the trial index while on trial or once converted.
  */
 function indexAttributes(w: LicenseWrite): Record<string, string> {
-  const attrs: Record<string, string> = { ...lookup.customer(w.facts.email, w.licenseId) };
+  const attrs: Record<string, string> = {
+    ...lookup.customer(w.facts.email, w.licenseId),
+    ...trialAttributes(w),
+  };
   const { expires, installed, created } = w.facts;
   if (expires) {
     attrs.exp_pk = expiryMonth(expires);
@@ -76,6 +97,9 @@ function transactItems(table: Table, w: LicenseWrite, committedAt: string): Tran
         firstSeenAt: w.firstSeenAt,
         ...(w.facts.email ? { email: w.facts.email } : {}),
         ...(w.facts.invalid ? { invalid: w.facts.invalid } : {}),
+        ...(w.facts.trialConvertedAt ? { trialConvertedAt: w.facts.trialConvertedAt } : {}),
+        // For `?sandbox=` on the change feed (versions written before carry none: production).
+        ...(w.facts.sandbox ? { sandbox: true } : {}),
         // The change feed, by month; a connector's first walk apart.
         ...lookup.change(w.observedAt, w.licenseId, w.rev, w.baseline),
         // The commit feed, by the instant the write was sent: what a poller follows.
@@ -101,7 +125,7 @@ function transactItems(table: Table, w: LicenseWrite, committedAt: string): Tran
         Update: {
           TableName: table.name,
           Key: key.license(w.connectorId, w.licenseId),
-          UpdateExpression: `SET ${set.join(', ')} REMOVE exp_pk, exp_sk, feed_pk, feed_sk`,
+          UpdateExpression: `SET ${set.join(', ')} REMOVE exp_pk, exp_sk, feed_pk, feed_sk, trial_pk, trial_sk`,
           ConditionExpression: condition,
           ExpressionAttributeValues: {
             ...values,
@@ -160,6 +184,21 @@ function refreshed(table: Table, w: LicenseWrite): TransactItem {
   const set = ['account = :account', 'sv = :sv'];
   if (w.stamp !== undefined) set.push('ep = :stamp');
   if (customer) set.push('lookup_pk = :lpk', 'lookup_sk = :lsk');
+  // Facts read from the record (a live one: a deleted license's refresh has no record at hand and keeps its own).
+  const derived: Record<string, unknown> = {};
+  if (w.facts.sandbox !== undefined) {
+    derived[':sandbox'] = w.facts.sandbox;
+    set.push('sandbox = :sandbox');
+    for (const [name, value] of Object.entries({
+      licenseType: w.facts.licenseType,
+      trialEndDate: w.facts.trialEndDate,
+      ...trialAttributes(w),
+    })) {
+      if (value === undefined) continue;
+      derived[`:${name}`] = value;
+      set.push(`${name} = :${name}`);
+    }
+  }
   return {
     Update: {
       TableName: table.name,
@@ -172,6 +211,7 @@ function refreshed(table: Table, w: LicenseWrite): TransactItem {
         ':sv': STORE_SHAPE,
         ...(w.stamp !== undefined ? { ':stamp': w.stamp } : {}),
         ...(customer ? { ':lpk': customer.lookup_pk, ':lsk': customer.lookup_sk } : {}),
+        ...derived,
       },
     },
   };

@@ -27,8 +27,8 @@ export function customerLicenses(table: Table, q: CustomerQuery): Promise<Page<S
   return queryPage(
     table,
     {
-      input: withFilter(input, filterOf({ live: !q.includeDeleted, account: q.account })),
-      scope: `customer|${who}|${q.includeDeleted ? 'all' : 'live'}|${q.account ?? '*'}`,
+      input: withFilter(input, filterOf({ live: !q.includeDeleted, account: q.account, sandbox: q.sandbox })),
+      scope: `customer|${who}|${q.includeDeleted ? 'all' : 'live'}|${q.account ?? '*'}|${q.sandbox ?? '*'}`,
       keyFields: LOOKUP_KEYS,
       inRange: (start) =>
         start.lookup_pk === pk &&
@@ -81,6 +81,7 @@ export async function changesPage(table: Table, range: ChangeRange): Promise<Pag
     range.connectorId ?? '*',
     range.kind ?? '*',
     range.account ?? '*',
+    range.sandbox ?? '*',
   ].join('|');
   // A position is a feed key no later than now. One that a sliding window (`7d`) has passed ends the list.
   const valid = (p: unknown): p is string =>
@@ -94,6 +95,7 @@ export async function changesPage(table: Table, range: ChangeRange): Promise<Pag
   };
   const filter = filterOf({
     account: range.account,
+    sandbox: range.sandbox,
     equals: { connectorId: range.connectorId, kind: range.kind },
   });
   const months =

@@ -149,6 +149,8 @@ const KEY_ATTRIBUTES = new Set([
   'exp_sk',
   'lookup_pk',
   'lookup_sk',
+  'trial_pk',
+  'trial_sk',
   'sv',
   'type',
 ]);
@@ -170,12 +172,21 @@ export function stripKeys<T>(item: Item): T {
 export function filterOf(parts: {
   live?: boolean;
   account?: string;
+  /** Sandbox licenses only, or production ones only (items without `sandbox` count as production). */
+  sandbox?: boolean;
   equals?: Record<string, string | undefined>;
 }): Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
   const terms: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   if (parts.live) terms.push('attribute_not_exists(deletedAt)');
+  if (parts.sandbox !== undefined) {
+    names['#sandbox'] = 'sandbox';
+    values[':sandbox'] = true;
+    terms.push(
+      parts.sandbox ? '#sandbox = :sandbox' : '(attribute_not_exists(#sandbox) OR #sandbox <> :sandbox)',
+    );
+  }
   if (parts.account !== undefined) {
     names['#account'] = 'account';
     values[':account'] = parts.account;
@@ -230,7 +241,14 @@ export function withFilter<T extends Omit<QueryCommandInput, 'TableName'>>(
  */
 export function feedPage<T>(
   table: Table,
-  feed: { feed: string; newestFirst: boolean; before?: string; scope?: string; account?: string },
+  feed: {
+    feed: string;
+    newestFirst: boolean;
+    before?: string;
+    scope?: string;
+    account?: string;
+    sandbox?: boolean;
+  },
   page: { limit: number; cursor?: string },
   map: (item: Item) => T,
 ): Promise<Page<T>> {
@@ -245,9 +263,11 @@ export function feedPage<T>(
           ExpressionAttributeValues: { ':pk': feed.feed, ...(bounded ? { ':before': feed.before } : {}) },
           ScanIndexForward: !feed.newestFirst,
         },
-        filterOf({ account: feed.account }),
+        filterOf({ account: feed.account, sandbox: feed.sandbox }),
       ),
-      scope: `${feed.scope ?? `feed|${feed.feed}`}${feed.account === undefined ? '' : `|${feed.account}`}`,
+      scope: `${feed.scope ?? `feed|${feed.feed}`}${feed.account === undefined ? '' : `|${feed.account}`}${
+        feed.sandbox === undefined ? '' : `|sandbox=${feed.sandbox}`
+      }`,
       keyFields: ['PK', 'SK', 'feed_pk', 'feed_sk'],
       inRange: (start) => start.feed_pk === feed.feed && (!bounded || start.feed_sk! < feed.before!),
     },

@@ -22,6 +22,11 @@ export const INDEX = {
    * baseline / `<observedAt>#<licenseId>#<rev>`).
    */
   lookup: { name: 'lookup', pk: 'lookup_pk', sk: 'lookup_sk' },
+  /**
+   * Sparse: live licenses on trial by trial end (`TRIAL#<YYYY-MM>` / `<trialEndDate>#<licenseId>`), and converted
+   * trials by the time the conversion was seen (`CONV#<YYYY-MM>` / `<trialConvertedAt>#<licenseId>`).
+   */
+  byTrialEnd: { name: 'byTrialEnd', pk: 'trial_pk', sk: 'trial_sk' },
 } as const;
 
 type Index = (typeof INDEX)[keyof typeof INDEX];
