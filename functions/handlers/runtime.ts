@@ -12,8 +12,11 @@ import {
   alertDeliveryFacet,
   alertLogFacet,
   connectorFacet,
+  installFacet,
+  installWalkFacet,
   licenseFacet,
   portfolioFacet,
+  pushFacet,
   runFacet,
   type Site,
   site,
@@ -94,7 +97,7 @@ export function planStoreFor(config: Config): PlanStore {
 
 export function workerStoreFor(config: Config): SyncDeps['ledger'] {
   const s = siteFor(config);
-  return { now: s.now, ...walkFacet(s), ...licenseFacet(s), ...runFacet(s) };
+  return { now: s.now, ...walkFacet(s), ...licenseFacet(s), ...installWalkFacet(s), ...runFacet(s) };
 }
 
 export function alertsStoreFor(config: Config): ViewStore & AlertDelivery {
@@ -111,6 +114,8 @@ export function apiStoreFor(config: Config): ApiStore {
     ...connectorFacet(s),
     ...licenseFacet(s),
     ...portfolioFacet(s),
+    ...installFacet(s),
+    ...pushFacet(s),
     ...runFacet(s),
     ...alertLogFacet(s),
   };
