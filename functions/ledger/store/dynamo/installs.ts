@@ -1,6 +1,7 @@
 // The install base in the table: each integration's current item and versions (change-only), and the connector's
 // summary item (digest of the last whole read, versions, open pushes).
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import type {
   InstallBaseRead,
   InstallBaseSummary,
@@ -9,7 +10,7 @@ import type {
   StoredInstall,
 } from '../install-records.ts';
 import type { PageRequest } from '../port.ts';
-import { batchGetAll, keyString } from './bulk.ts';
+import { batchGetAll, IN_FLIGHT, keyString } from './bulk.ts';
 import { idOf, key, PREFIX } from './keys.ts';
 import {
   isConditionFailure,
@@ -20,6 +21,9 @@ import {
   type Table,
   transact,
 } from './query.ts';
+
+/** Installs per transaction: two items each, within DynamoDB's 100 actions per TransactWriteItems. */
+const INSTALLS_PER_TRANSACTION = 25;
 
 export async function installBaseSummary(table: Table, cid: string): Promise<InstallBaseSummary | undefined> {
   const res = await table.doc.send(
@@ -135,22 +139,48 @@ function transactItems(table: Table, w: InstallWrite) {
   ];
 }
 
-/** One transaction per install: a lost guard (another walk wrote it first) answers `conflict` for that one only. */
+/**
+ * Writes in transactions of up to 25 installs (two items each), four at once; a cancelled transaction (a guard
+ * lost to another walk) is tried one install at a time, so each write gets its own answer.
+ */
 export async function writeInstalls(
   table: Table,
   writes: InstallWrite[],
 ): Promise<('written' | 'conflict')[]> {
-  const results: ('written' | 'conflict')[] = [];
-  for (const w of writes) {
-    try {
-      await retryConflicts(() => transact(table, transactItems(table, w)));
-      results.push('written');
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      results.push('conflict');
-    }
-  }
+  const results: ('written' | 'conflict')[] = new Array(writes.length);
+  const limit = pLimit(IN_FLIGHT);
+  const groups: number[][] = [];
+  for (let i = 0; i < writes.length; i += INSTALLS_PER_TRANSACTION)
+    groups.push(writes.slice(i, i + INSTALLS_PER_TRANSACTION).map((_, j) => i + j));
+  await Promise.all(
+    groups.map((group) =>
+      limit(async () => {
+        try {
+          await retryConflicts(() =>
+            transact(
+              table,
+              group.flatMap((i) => transactItems(table, writes[i]!)),
+            ),
+          );
+          for (const i of group) results[i] = 'written';
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          for (const i of group) results[i] = await writeOne(table, writes[i]!);
+        }
+      }),
+    ),
+  );
   return results;
+}
+
+async function writeOne(table: Table, w: InstallWrite): Promise<'written' | 'conflict'> {
+  try {
+    await retryConflicts(() => transact(table, transactItems(table, w)));
+    return 'written';
+  } catch (error) {
+    if (isConditionFailure(error)) return 'conflict';
+    throw error;
+  }
 }
 
 export async function recordInstallBase(table: Table, cid: string, read: InstallBaseRead): Promise<void> {
