@@ -16,6 +16,7 @@ import {
 } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerDashboardRoute } from './routes/dashboard.ts';
+import { registerInstallRoutes } from './routes/installs.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerPortfolioRoutes } from './routes/portfolio.ts';
 import { registerReportRoutes } from './routes/reports.ts';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): App {
   registerPortfolioRoutes(app, resolved);
   registerReportRoutes(app, resolved);
   registerWriteRoutes(app, resolved);
+  registerInstallRoutes(app, resolved);
 
   const document = openApiDocument(app);
   app.get('/openapi.json', (c) => c.json(document() as object, 200));

@@ -6,13 +6,22 @@ import type {
   AlertLog,
   Clock,
   ConnectorStore,
+  InstallStore,
   LicenseStore,
   PortfolioStore,
+  PushStore,
   RunStore,
 } from '#ledger/store/port';
 
 /** What the HTTP API needs of the store: everything but walks and alert delivery. */
-export type ApiStore = Clock & ConnectorStore & LicenseStore & PortfolioStore & RunStore & AlertLog;
+export type ApiStore = Clock &
+  ConnectorStore &
+  LicenseStore &
+  PortfolioStore &
+  InstallStore &
+  PushStore &
+  RunStore &
+  AlertLog;
 
 export interface AppDeps {
   ledger: ApiStore;

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
+import { InstallsError } from '#app/install-errors';
 import { PartnerApiError } from '#celigo/errors';
 import { LedgerError } from '#ledger/errors';
 import { ApiError, apiError, type ErrorEntry } from './problem.ts';
@@ -36,12 +37,16 @@ export function validationErrors(target: Target, error: ZodError): ErrorEntry[] 
   });
 }
 
+const INSTALLS_STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
+
 export const badCursor = () =>
   apiError(400, 'bad_cursor', 'the cursor is not one this API handed out', 'cursor');
 
 /** An expected failure as the error it answers, or undefined for anything unexpected. */
 function knownError(c: Context, error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
+  if (error instanceof InstallsError)
+    return apiError(INSTALLS_STATUS[error.kind], error.code, error.message, error.field);
   if (error instanceof PartnerApiError) return fromPartnerApiError(error);
   if (error instanceof LedgerError && error.code === 'bad_cursor') return badCursor();
   // Judged by the domain (it needs the clock or the ledger): a since in the future, an account no one configured.
