@@ -25,8 +25,14 @@ const LINE_CHARS = 300;
 export const DEFAULT_POINTER =
   '`licensewatch report expiring|expired|not-installed` (or GET /alerts and /reports/... on the HTTP API)';
 
-/** Expiring soonest first, then the most recently expired, then deletions, then licenses waiting to be installed. */
-const RANK: Record<RuleName, number> = { expiring: 0, expired: 1, deleted: 2, 'not-installed': 3 };
+/** Expiring soonest first, then the most recently expired, then deletions, stuck updates, licenses waiting to be installed. */
+const RANK: Record<RuleName, number> = {
+  expiring: 0,
+  expired: 1,
+  deleted: 2,
+  'update-stuck': 3,
+  'not-installed': 4,
+};
 function urgency(a: Alert, b: Alert): number {
   const rank = RANK[a.rule] - RANK[b.rule];
   if (rank !== 0) return rank;

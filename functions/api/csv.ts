@@ -1,6 +1,7 @@
 // License views and change items as RFC 4180 CSV (header row, CRLF, quoted where needed), the same columns over
 // HTTP and in the CLI (`licenses --csv`, `changes --csv`).
 import { stringify } from 'csv-stringify/sync';
+import type { InstallView } from '#ledger/install-schemas';
 import type { ChangeItem, LicenseView } from '#ledger/schemas';
 
 export const LICENSE_CSV_COLUMNS = [
@@ -72,4 +73,24 @@ export function licensesCsv(items: LicenseView[]): string {
 export function changesCsv(items: ChangeItem[], options: { header?: boolean } = {}): string {
   const rows = items.map((c) => ({ ...c, changes: c.changes.join(' ') }));
   return toCsv(rows, CHANGE_CSV_COLUMNS, options);
+}
+
+export const INSTALL_CSV_COLUMNS = [
+  'integrationId',
+  'connectorId',
+  'account',
+  'email',
+  'name',
+  'version',
+  'outdated',
+  'sandbox',
+  'updateInProgress',
+  'licenseId',
+  'firstSeenAt',
+  'lastSeenAt',
+  'removedAt',
+] as const;
+
+export function installsCsv(items: InstallView[]): string {
+  return toCsv(items, INSTALL_CSV_COLUMNS);
 }

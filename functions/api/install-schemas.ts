@@ -45,15 +45,9 @@ export const PushBody = z
       .boolean()
       .optional()
       .meta({ description: 'Production integrations go only once every sandbox one has updated.' }),
-    batchSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .optional()
-      .meta({
-        description: 'Integrations per batch; the next goes once the one before has updated (none stuck).',
-      }),
+    batchSize: z.number().int().min(1).max(1000).optional().meta({
+      description: 'Integrations per batch; the next goes once the one before has updated (none stuck).',
+    }),
   })
   .refine((b) => (b.integrations !== undefined) !== (b.outdated === true), {
     error: 'send integrations or outdated: true (one of the two)',

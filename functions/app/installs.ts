@@ -4,6 +4,7 @@
 import { cursor as cursorCodec, stringRecord } from '#ledger/cursor';
 import type { ConnectorVersions, InstallView } from '#ledger/install-schemas';
 import { compareVersions, toInstallView } from '#ledger/install-view';
+import { checkAccount } from '#ledger/portfolio';
 import { getConnector, listConnectors } from '#ledger/queries';
 import type { Page } from '#ledger/schemas';
 import type { Clock, ConnectorStore, InstallStore, StoredInstall } from '#ledger/store/port';
@@ -14,6 +15,8 @@ export type InstallsLedger = Clock & Pick<ConnectorStore, 'listConnectors' | 'ge
 
 export interface InstallsQuery {
   connectorId?: string;
+  /** The partner accounts configured now: an `account` asked for must be one of them (or in the ledger). */
+  accounts?: readonly string[];
   /** Only installs behind the newest version seen on their connector. */
   outdated?: boolean;
   account?: string;
@@ -40,6 +43,7 @@ export async function connectorInstalls(ledger: InstallsLedger, connectorId: str
  * connectors it covers, not the whole install base. The cursor names the last install handed out.
  */
 export async function listInstalls(ledger: InstallsLedger, query: InstallsQuery): Promise<Page<InstallView>> {
+  await checkAccount(ledger, query.account, query.accounts);
   const limit = query.limit ?? 100;
   const scope = `installs|${query.connectorId ?? '*'}|${query.outdated ? 'outdated' : 'all'}|${query.account ?? ''}`;
   const after = cursorCodec.decode(query.cursor, scope, stringRecord(['c', 'i']));

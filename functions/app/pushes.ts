@@ -108,7 +108,13 @@ export async function createPush(
       sandboxFirst: Boolean(request.sandboxFirst),
       ...(request.batchSize ? { batchSize: request.batchSize } : {}),
       integrations: planBatches(
-        targets.map((t) => ({ integrationId: t.integrationId, version: t.version, sandbox: t.sandbox })),
+        targets.map((t) => ({
+          integrationId: t.integrationId,
+          version: t.version,
+          sandbox: t.sandbox,
+          licenseId: t.licenseId,
+          email: t.email,
+        })),
         request,
       ),
       rev: 1,

@@ -17,13 +17,15 @@ import {
   licenseFacet,
   portfolioFacet,
   pushFacet,
+  pushFeedFacet,
   runFacet,
   type Site,
   site,
   walkFacet,
 } from '#ledger/store/dynamo/index';
-import type { AlertDelivery, ViewStore } from '#ledger/store/port';
+import type { AlertDelivery } from '#ledger/store/port';
 import type { SyncDeps } from '#ledger/sync';
+import type { WatchStore } from '#watch/rules';
 
 /** Reads a secret's string value: the edge tests stub. */
 export type ReadSecret = (secretId: string) => Promise<string>;
@@ -100,10 +102,16 @@ export function workerStoreFor(config: Config): SyncDeps['ledger'] {
   return { now: s.now, ...walkFacet(s), ...licenseFacet(s), ...installWalkFacet(s), ...runFacet(s) };
 }
 
-export function alertsStoreFor(config: Config): ViewStore & AlertDelivery {
+export function alertsStoreFor(config: Config): WatchStore & AlertDelivery {
   // An evaluation reads each connector's META once per rule page, for lastSeenAt, which no alert carries.
   const s = siteFor(config, { metaCacheMs: 60_000 });
-  return { now: s.now, ...connectorFacet(s), ...licenseFacet(s), ...alertDeliveryFacet(s) };
+  return {
+    now: s.now,
+    ...connectorFacet(s),
+    ...licenseFacet(s),
+    ...pushFeedFacet(s),
+    ...alertDeliveryFacet(s),
+  };
 }
 
 export function apiStoreFor(config: Config): ApiStore {

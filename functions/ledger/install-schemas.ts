@@ -41,6 +41,8 @@ export type PushState = z.infer<typeof pushState>;
 
 export const pushIntegration = z.object({
   integrationId: z.string(),
+  licenseId: z.string().optional(),
+  email: z.string().optional(),
   fromVersion: z.string(),
   state: pushState,
   sandbox: z.boolean(),

@@ -10,6 +10,8 @@ export interface PushTarget {
   integrationId: string;
   version: string;
   sandbox: boolean;
+  licenseId?: string;
+  email?: string;
 }
 
 /**

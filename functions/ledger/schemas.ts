@@ -27,12 +27,9 @@ export const licenseView = z.object({
   userId: z.string().optional(),
   userName: z.string().optional(),
   integrationId: z.string().optional(),
-  installedVersion: z
-    .string()
-    .optional()
-    .meta({
-      description: 'The version its integration runs, from the install base (joined on `_integrationId`).',
-    }),
+  installedVersion: z.string().optional().meta({
+    description: 'The version its integration runs, from the install base (joined on `_integrationId`).',
+  }),
   edition: z.string().optional(),
   addonLicenses: z.array(z.unknown()),
   expires: timestamp.optional(),
@@ -163,11 +160,9 @@ export const connectorRun = syncUnit.extend({
     .literal(true)
     .optional()
     .meta({ description: 'The walk met records it could not identify, so it marked no deletion.' }),
-  installBase: installBaseRun
-    .optional()
-    .meta({
-      description: "The connector's install base read after its licenses (absent on a walk that stood down).",
-    }),
+  installBase: installBaseRun.optional().meta({
+    description: "The connector's install base read after its licenses (absent on a walk that stood down).",
+  }),
 });
 export type ConnectorRun = z.infer<typeof connectorRun>;
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 const timestamp = z.string().meta({ format: 'date-time' });
 
-export const ruleName = z.enum(['expiring', 'expired', 'not-installed', 'deleted']);
+export const ruleName = z.enum(['expiring', 'expired', 'not-installed', 'deleted', 'update-stuck']);
 export type RuleName = z.infer<typeof ruleName>;
 
 export const alertSchema = z.object({

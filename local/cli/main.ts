@@ -2,6 +2,7 @@
 // errors become a line on stderr and an exit code.
 import { Command, CommanderError } from 'commander';
 import { registerFetch } from './commands/fetch.ts';
+import { registerInstalls } from './commands/installs.ts';
 import { registerLedger } from './commands/ledger.ts';
 import { registerPortfolio } from './commands/portfolio.ts';
 import { registerServing } from './commands/serving.ts';
@@ -31,6 +32,7 @@ registerFetch(program, context);
 registerLedger(program, context);
 registerPortfolio(program, context);
 registerWatch(program, context);
+registerInstalls(program, context);
 registerServing(program, context);
 registerStore(program, context);
 

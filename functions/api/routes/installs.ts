@@ -2,7 +2,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import * as installs from '#app/installs';
 import * as pushes from '#app/pushes';
-import { checkAccount } from '#ledger/portfolio';
 import type { App, AppDeps } from '../deps.ts';
 import {
   ConnectorInstallsQuery,
@@ -76,11 +75,11 @@ export function registerInstallRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(listInstallsRoute, async (c) => {
     const { connector, outdated, account, limit, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
     const page = await installs.listInstalls(ledger, {
       connectorId: connector,
       outdated,
       account,
+      accounts: deps.accounts,
       limit,
       cursor,
     });
@@ -90,8 +89,14 @@ export function registerInstallRoutes(app: App, deps: AppDeps): void {
   app.openapi(connectorInstallsRoute, async (c) => {
     const { cid } = c.req.valid('param');
     const { outdated, account, limit, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
-    const page = await installs.listInstalls(ledger, { connectorId: cid, outdated, account, limit, cursor });
+    const page = await installs.listInstalls(ledger, {
+      connectorId: cid,
+      outdated,
+      account,
+      accounts: deps.accounts,
+      limit,
+      cursor,
+    });
     return c.json(page, 200);
   });
 

@@ -163,6 +163,11 @@ export function pushFacet({ table }: Site): PushStore {
   };
 }
 
+/** The pushes' feed alone: what the alerts Lambda reads (the update-stuck rule), nothing it would have to write. */
+export function pushFeedFacet({ table }: Site): Pick<PushStore, 'pushesSince'> {
+  return { pushesSince: (since) => pushes.pushesSince(table, since) };
+}
+
 export function runFacet({ table }: Site): RunStore {
   return {
     startRun: (run) => runs.startRun(table, run),
