@@ -34,6 +34,8 @@ export function planBatches(
       for (const t of phase.slice(i, i + size))
         out.push({
           integrationId: t.integrationId,
+          ...(t.licenseId ? { licenseId: t.licenseId } : {}),
+          ...(t.email ? { email: t.email } : {}),
           fromVersion: t.version,
           state: 'pending',
           sandbox: t.sandbox,
