@@ -2,6 +2,7 @@
 // POST /connectors/{cid}/pushes (201, 409 for a busy integration, 400 for bad bodies), GET /pushes, GET /pushes/{id},
 // installedVersion on license views, and the OpenAPI document listing the routes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEWEST_RELEASE } from '#local/emulator/index';
 import { type ApiHarness, apiHarness, errorsOf } from './harness.ts';
 
 let h: ApiHarness;
@@ -109,6 +110,17 @@ describe('installs over HTTP', { timeout: 60_000 }, () => {
     const unknown = await post({ integrations: ['000000000000000000000000'] });
     expect(unknown.status).toBe(404);
     expect((await errorsOf(unknown))[0]!.code).toBe('unknown_integration');
+  });
+
+  it("the dashboard shows each connector's versions with its outdated count", async () => {
+    const page = await (await h.call('/')).text();
+    expect(page).toContain('<section id="versions">');
+    const outdated = h.emu
+      .installBase(cid)
+      .filter((r) => r.version !== NEWEST_RELEASE && !r.updateInProgress);
+    expect(outdated.length).toBeGreaterThan(0);
+    expect(page).toContain(`outdated=true&amp;limit=1000">`);
+    expect(page).toContain(`${NEWEST_RELEASE} (`);
   });
 
   it('documents the new routes', async () => {

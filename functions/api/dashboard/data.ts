@@ -1,5 +1,6 @@
 // What the dashboard shows, read from the ledger in one go: connectors, expiry windows, not installed, alerts, recent
 // changes, the chart; for one partner account if asked, and a customer's licenses when searched for.
+import { connectorVersions, type InstallsLedger } from '#app/installs';
 import { DAY_MS } from '#functions/config';
 import { LedgerError } from '#ledger/errors';
 import { findLicenses, knownAccounts, listChanges, parseCustomer } from '#ledger/portfolio';
@@ -9,6 +10,8 @@ import type { AlertLog, ConnectorStore, PortfolioStore, ViewStore } from '#ledge
 import type { AlertRecord } from '#watch/alert';
 import { listAlerts } from '#watch/evaluate';
 import { expiringWithin, notInstalled } from '#watch/rules';
+import type { VersionRow } from './versions.ts';
+
 export const CHART_MONTHS = 12;
 export const WINDOWS = [30, 60, 90] as const;
 export const RECENT_ALERTS = 20;
@@ -49,6 +52,8 @@ export interface DashboardData {
   alerts: AlertRecord[];
   /** Live licenses by expiry month, this month and the next CHART_MONTHS - 1. */
   byMonth: MonthBar[];
+  /** Each connector's installed versions and outdated count, when the store reads the install base. */
+  versions?: VersionRow[];
 }
 
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
@@ -110,8 +115,11 @@ export async function dashboardData(
     notInstalled: waiting,
     alerts: alerts.items,
     byMonth: months.map((month) => ({ month, count: counts.get(month) ?? 0 })),
+    ...(isInstallsLedger(ledger) ? { versions: await connectorVersions(ledger, { account }) } : {}),
   };
 }
+
+const isInstallsLedger = (ledger: object): ledger is InstallsLedger => 'installBaseSummary' in ledger;
 
 /** The licenses of the customer typed in the search box (an e-mail, or @domain); a malformed term says why. */
 async function searchFor(

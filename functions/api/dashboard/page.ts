@@ -3,6 +3,7 @@ import { html, raw } from 'hono/html';
 import type { LicenseView } from '#ledger/schemas';
 import { expiryChart } from './chart.ts';
 import { type DashboardData, RECENT_ALERTS, RECENT_CHANGE_DAYS } from './data.ts';
+import { versionsSection } from './versions.ts';
 
 /** Rows per table; the reports (linked) have the rest. */
 export const TABLE_ROWS = 25;
@@ -201,6 +202,7 @@ export function dashboardPage(data: DashboardData) {
     </div>
     <section id="chart"><h2>Live licenses by expiry month</h2>${expiryChart(data.byMonth)}</section>
     <section id="connectors"><h2>Connectors</h2>${connectorTable(data)}</section>
+    ${versionsSection(data.versions)}
     <section id="expiring"><h2>Expiring soon</h2>${windows}</section>
     <section id="changes"><h2>Recent changes (last ${RECENT_CHANGE_DAYS} days)</h2>${changeTable(data, names)}</section>
     <section id="not-installed"><h2>Not installed</h2>${licenseTable(data.notInstalled, names, 'created', { href: `/reports/not-installed?olderThanDays=0&limit=1000${accountParam(data, '&')}`, label: 'all not installed' })}</section>
