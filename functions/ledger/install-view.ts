@@ -1,6 +1,8 @@
 // An install record as the ledger reads it: its facts, versions compared, and the install view with `outdated`.
 import type { InstallView } from './install-schemas.ts';
-import type { StoredInstall } from './store/install-records.ts';
+import type { InstallFacts, StoredInstall } from './store/install-records.ts';
+
+export type { InstallFacts } from './store/install-records.ts';
 
 const DOTTED = /^v?(\d+(?:\.\d+)*)(.*)$/;
 
@@ -38,16 +40,6 @@ export function newestOf(versions: Iterable<string | undefined>): string | undef
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-
-/** The facts licensewatch reads from an install record; the record itself is kept whole beside them. */
-export interface InstallFacts {
-  integrationId: string;
-  email: string;
-  name?: string;
-  version: string;
-  sandbox: boolean;
-  updateInProgress: boolean;
-}
 
 export function installFacts(raw: Record<string, unknown>): InstallFacts {
   return {

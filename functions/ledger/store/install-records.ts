@@ -1,6 +1,15 @@
 // What the store keeps of the install base and of update pushes, as the domain reads and writes it (no keys).
 import type { PushView } from '../install-schemas.ts';
-import type { InstallFacts } from '../install-view.ts';
+
+/** The facts licensewatch reads from an install record; the record itself is kept whole beside them. */
+export interface InstallFacts {
+  integrationId: string;
+  email: string;
+  name?: string;
+  version: string;
+  sandbox: boolean;
+  updateInProgress: boolean;
+}
 
 /** An integration's current install item. */
 export interface StoredInstall extends InstallFacts {
