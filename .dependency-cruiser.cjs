@@ -20,7 +20,8 @@ module.exports = {
     {
       name: 'layers-point-down',
       severity: 'error',
-      comment: 'celigo <- ledger <- watch <- alerts <- api <- handlers: no layer imports one above it.',
+      comment:
+        'celigo <- ledger <- watch <- alerts <- app <- api <- handlers: no layer imports one above it.',
       from: { path: '^functions/(celigo|ledger)/' },
       to: { path: '^functions/(watch|alerts|api|handlers)/' },
     },
@@ -49,6 +50,40 @@ module.exports = {
       severity: 'error',
       from: { path: '^functions/alerts/' },
       to: { path: '^functions/(api|handlers)/' },
+    },
+    {
+      name: 'domain-below-the-app',
+      severity: 'error',
+      comment:
+        'The use cases (functions/app) call the domain; the domain, the client and the sinks never call a use case.',
+      from: { path: '^functions/(celigo|ledger|watch|alerts)/' },
+      to: { path: '^functions/app/' },
+    },
+    {
+      name: 'app-below-the-edges',
+      severity: 'error',
+      comment: 'A use case knows no edge: the HTTP app and the Lambda handlers call it, never the other way.',
+      from: { path: '^functions/app/' },
+      to: { path: '^functions/(api|handlers)/' },
+    },
+    {
+      name: 'cli-through-the-app',
+      severity: 'error',
+      comment:
+        'The CLI reaches the ledger, the rules and the sinks only through the use cases of functions/app (types are fine), so a command and its HTTP route cannot drift apart.',
+      from: { path: '^local/cli/' },
+      to: {
+        path: '^functions/(ledger|watch|alerts)/',
+        pathNot: '^functions/ledger/store/dynamo/index[.]ts$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'cli-composition-root',
+      severity: 'error',
+      comment: "Of the CLI, only its composition root (context.ts) picks the store's DynamoDB adapter.",
+      from: { path: '^local/cli/', pathNot: '^local/cli/context[.]ts$' },
+      to: { path: '^functions/ledger/store/dynamo/' },
     },
     {
       name: 'api-below-handlers',
@@ -82,6 +117,14 @@ module.exports = {
         pathNot: ['^functions/ledger/store/dynamo/', '^functions/handlers/runtime[.]ts$'],
       },
       to: { path: '^functions/ledger/store/dynamo/' },
+    },
+    {
+      name: 'cdk-loads-no-client',
+      severity: 'error',
+      comment:
+        'The CDK app reads settings (functions/config, defaults), never the Partner API client: synth loads no HTTP library.',
+      from: { path: '^infra/' },
+      to: { path: '^functions/celigo/client[.]ts$' },
     },
     {
       name: 'demo-token-stays-local',

@@ -52,6 +52,6 @@ const wallMs = performance.now() - started;
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
 process.stdout.write(
-  `${JSON.stringify({ variant, wallMs: Math.round(wallMs), written: m.written, read: m.read, apiRequests: api.requestCount, peakRssMb: Math.round(peakRss / 1048576), failed, scans: m.scans })}\n`,
+  `${JSON.stringify({ variant, wallMs: Math.round(wallMs), written: m.written, read: m.read, readUnits: m.readUnits, writeUnits: m.writeUnits, apiRequests: api.requestCount, peakRssMb: Math.round(peakRss / 1048576), failed, scans: m.scans })}\n`,
 );
 process.exit(0);

@@ -17,6 +17,13 @@ export class ConfigError extends Error {
   readonly code = 'bad_config';
 }
 
+/** `us`, `eu` or any http(s) URL as a base URL without a trailing slash; anything else is a ConfigError. */
+export function resolveApiUrl(urlOrRegion: string): string {
+  const url = apiUrlOf(urlOrRegion);
+  if (!url) throw new ConfigError(`not a URL or region: ${urlOrRegion} (expected us, eu or an http(s) URL)`);
+  return url;
+}
+
 /** How a partner account is named in `?account=`, `--account`, the accounts file and the CDK context. */
 export const ACCOUNT_NAME_RULE = 'must be 1-32 letters, digits, - or _ (starting with a letter or digit)';
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
@@ -144,6 +151,10 @@ export const configSchema = z
     /** The webhook URL is a credential (Slack's embed a token), so in AWS it lives in a secret too. */
     ALERT_WEBHOOK_SECRET_ARN: setting.text,
     ALERT_WEBHOOK_URL: setting.text,
+    /** Locally: the webhook's signing secret itself. In Lambda it comes with the URL, from the webhook's secret. */
+    ALERT_WEBHOOK_SECRET: setting.text,
+    /** Comma list of the rules whose alerts the webhook gets (default all). */
+    ALERT_WEBHOOK_RULES: setting.text,
     /** The webhook's format: `digest` (default) or `each`. SNS always gets both, told apart by `format`. */
     ALERT_FORMAT: setting.alertFormat,
     /** The HTTP API's base URL, for the pointer to the full report in digests. */
@@ -175,6 +186,8 @@ export const configSchema = z
       topicArn: env.ALERT_TOPIC_ARN,
       webhookSecretId: env.ALERT_WEBHOOK_SECRET_ARN,
       webhookUrl: env.ALERT_WEBHOOK_SECRET_ARN ? undefined : env.ALERT_WEBHOOK_URL,
+      webhookSigningSecret: env.ALERT_WEBHOOK_SECRET_ARN ? undefined : env.ALERT_WEBHOOK_SECRET,
+      webhookRules: env.ALERT_WEBHOOK_RULES,
       format: env.ALERT_FORMAT,
       reportUrl: env.ALERT_REPORT_URL,
     },

@@ -26,6 +26,13 @@ export const DEFAULTS = {
   alertLeaseMs: 15 * 60_000,
   /** The CLI's lease on its sinks (renewed while it runs): a run interrupted by Ctrl-C holds them this long at most. */
   cliAlertLeaseMs: 2 * 60_000,
+  /** `changes --follow`: seconds between two polls of the change feed. */
+  followIntervalSeconds: 5,
+  /**
+   * The change feed's settle window: how long a license write may be in flight (stamped, sent, retried, seen by
+   * the index, writers' clocks against the reader's). The feed serves only versions older than this.
+   */
+  feedSettleSeconds: 30,
 } as const;
 
 export const ALERT_FORMATS = ['digest', 'each'] as const;

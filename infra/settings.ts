@@ -1,9 +1,10 @@
 // The stack's settings, read from CDK context (cdk.json, or `cdk deploy -c key=value`) and checked before anything is built.
+
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { resolveApiUrl } from '#celigo/client';
-import { ALERT_FORMATS, accountName, duplicates, loadConfig } from '#functions/config';
+import { webhookRules } from '#alerts/signing';
+import { ALERT_FORMATS, accountName, duplicates, loadConfig, resolveApiUrl } from '#functions/config';
 
 /** Every context key the app reads, with its default. cdk.json holds the same list. */
 export const CONTEXT_DEFAULTS = {
@@ -27,10 +28,15 @@ export const CONTEXT_DEFAULTS = {
    * one account of partnerApi and tokenSecretName, named `default`.
    */
   accounts: [] as unknown[],
-  /** Name of an existing secret holding a Slack-compatible webhook URL; empty: no webhook. */
+  /**
+   * Name of an existing secret holding a Slack-compatible webhook URL, or JSON `{"url", "signingSecret"}` for signed
+   * POSTs (read at run time by the alerts function; neither value reaches the template); empty: no webhook.
+   */
   webhookSecretName: '',
   /** The webhook's messages: `digest` (one per evaluation, for people) or `each` (per alert, for machines). */
   webhookFormat: 'digest',
+  /** Comma list of the rules whose alerts the webhook gets; empty: every rule. */
+  webhookRules: '',
   /** `iam` (SigV4, the default) or `jwt` (then jwtIssuer and jwtAudience are required). */
   apiAuth: 'iam',
   jwtIssuer: '',
@@ -129,6 +135,13 @@ const settingsSchema = z
     tokenSecretName: text,
     webhookSecretName: text,
     webhookFormat: z.enum(ALERT_FORMATS, { error: `expected ${ALERT_FORMATS.join(' or ')}` }),
+    webhookRules: text.superRefine((value, ctx) => {
+      try {
+        webhookRules(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
     apiAuth: z.enum(['iam', 'jwt']),
     jwtIssuer: text,
     jwtAudience: text.transform((s) =>

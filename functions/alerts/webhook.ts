@@ -6,6 +6,7 @@ import ky, { HTTPError, TimeoutError } from 'ky';
 import type { AlertFormat } from '#functions/config';
 import type { Alert, AlertSink, Delivery } from '#watch/alert';
 import { buildDigest, digestBody } from './digest.ts';
+import { signatureHeaders } from './signing.ts';
 
 export interface WebhookOptions {
   /** `digest` (default): one message per evaluation, for people. `each`: the alerts in chunks, for machines. */
@@ -16,6 +17,10 @@ export interface WebhookOptions {
   backoffMs?: number;
   /** Where a digest's reader finds the full list. */
   pointer?: string;
+  /** With a secret, every POST carries a timestamp and an HMAC-SHA256 signature of "<timestamp>.<body>". */
+  signingSecret?: string;
+  /** Only these rules' alerts (default every rule). */
+  rules?: readonly string[];
 }
 
 /** Slack's limits: 50 blocks and 40,000 characters of `text` per message; we stay well under both. */
@@ -69,9 +74,15 @@ export function webhookSink(url: string, options: WebhookOptions = {}): AlertSin
   const timeout = options.timeoutMs ?? 10_000;
   const backoff = options.backoffMs ?? 500;
   const post = async (json: unknown) => {
+    const body = JSON.stringify(json);
     try {
       await ky.post(url, {
-        json,
+        body,
+        // Signed once per POST: a retry (within seconds) carries the same timestamp, well inside a receiver's window.
+        headers: {
+          'content-type': 'application/json',
+          ...(options.signingSecret ? signatureHeaders(options.signingSecret, body) : {}),
+        },
         timeout,
         retry: {
           limit: options.retries ?? 2,
@@ -99,6 +110,7 @@ export function webhookSink(url: string, options: WebhookOptions = {}): AlertSin
   };
   return {
     id: webhookSinkId(url),
+    ...(options.rules ? { rules: new Set(options.rules) } : {}),
     async deliver({ alerts, accepted, evaluationId }: Delivery) {
       if (alerts.length === 0) return;
       if ((options.format ?? 'digest') === 'digest') {

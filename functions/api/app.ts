@@ -4,6 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
+import { AppError } from '#app/errors';
 import type { App, AppDeps, AppEnv } from './deps.ts';
 import {
   ApiError,
@@ -16,10 +17,12 @@ import {
 } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerDashboardRoute } from './routes/dashboard.ts';
+import { registerFeedRoute } from './routes/feed.ts';
 import { registerInstallRoutes } from './routes/installs.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerPortfolioRoutes } from './routes/portfolio.ts';
 import { registerReportRoutes } from './routes/reports.ts';
+import { registerTimelineRoutes } from './routes/timeline.ts';
 import { registerWriteRoutes } from './routes/writes.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -79,8 +82,10 @@ export function createApp(deps: AppDeps): App {
 
   registerDashboardRoute(app, resolved);
   registerLedgerRoutes(app, resolved);
+  registerFeedRoute(app, resolved);
   registerPortfolioRoutes(app, resolved);
   registerReportRoutes(app, resolved);
+  registerTimelineRoutes(app, resolved);
   registerWriteRoutes(app, resolved);
   registerInstallRoutes(app, resolved);
 
@@ -95,7 +100,12 @@ export function createApp(deps: AppDeps): App {
   );
   app.onError((thrown, c) => {
     const { error, unexpected } = toApiError(c, thrown);
-    if (unexpected) {
+    if (thrown instanceof AppError && thrown.kind === 'failed') {
+      // The change reached the Partner API but not the ledger: the cause is for the operator, not the caller.
+      const cause =
+        thrown.cause instanceof Error ? (thrown.cause.stack ?? thrown.cause.message) : thrown.cause;
+      log(`error id=${c.get('requestId')} ${thrown.code}: ${thrown.message}: ${String(cause)}`);
+    } else if (unexpected) {
       const detail = thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown);
       log(`error id=${c.get('requestId')} ${c.req.method} ${loggablePath(c.req.path)}: ${detail}`);
     }

@@ -1,6 +1,8 @@
 // License views and change items as RFC 4180 CSV (header row, CRLF, quoted where needed), the same columns over
 // HTTP and in the CLI (`licenses --csv`, `changes --csv`).
 import { stringify } from 'csv-stringify/sync';
+import type { CustomerRow } from '#app/customers';
+import type { MonthlyFigures } from '#app/metrics';
 import type { InstallView } from '#ledger/install-schemas';
 import type { ChangeItem, LicenseView } from '#ledger/schemas';
 
@@ -93,4 +95,40 @@ export const INSTALL_CSV_COLUMNS = [
 
 export function installsCsv(items: InstallView[]): string {
   return toCsv(items, INSTALL_CSV_COLUMNS);
+}
+
+export const METRICS_CSV_COLUMNS = [
+  'month',
+  'live',
+  'created',
+  'renewed',
+  'expired',
+  'installed',
+  'deleted',
+  'trialsStarted',
+  'converted',
+  'renewalRate',
+] as const satisfies readonly (keyof MonthlyFigures)[];
+
+/** Monthly figures, one row a month; the rate as a decimal, empty when null. */
+export function metricsCsv(items: MonthlyFigures[]): string {
+  return toCsv(items, METRICS_CSV_COLUMNS);
+}
+
+export const CUSTOMER_CSV_COLUMNS = [
+  'domain',
+  'licenses',
+  'installed',
+  'sandbox',
+  'nextExpiry',
+  'accounts',
+  'status',
+] as const;
+
+/** Customers, `accounts` as one cell of space-separated names. */
+export function customersCsv(items: CustomerRow[]): string {
+  return toCsv(
+    items.map((r) => ({ ...r, accounts: r.accounts.join(' ') })),
+    CUSTOMER_CSV_COLUMNS,
+  );
 }

@@ -1,7 +1,10 @@
-// What the HTTP app needs from its edge (Lambda or `licensewatch serve`), and the per-request variables it sets.
+// What the HTTP app needs from its edge (Lambda or `licensewatch serve`), the per-request variables it sets, and the
+// use cases' context it makes of them.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { RequestIdVariables } from 'hono/request-id';
+import type { AppContext } from '#app/context';
 import type { PartnerApi } from '#celigo/client';
+import { DEFAULT_ACCOUNT } from '#functions/config';
 import type {
   AlertLog,
   Clock,
@@ -12,6 +15,7 @@ import type {
   PushStore,
   RunStore,
 } from '#ledger/store/port';
+import { apiError } from './problem.ts';
 
 /** What the HTTP API needs of the store: everything but walks and alert delivery. */
 export type ApiStore = Clock &
@@ -37,11 +41,38 @@ export interface AppDeps {
     expiringDays?: number;
     /** Rows per CSV page (default 5,000; tests use fewer). */
     csvPageRows?: number;
+    /** The change feed's settle window (default 30 s; tests use less). */
+    feedSettleMs?: number;
   };
   /** One line per request, and unexpected errors with their request id; default stderr. */
   log?: (line: string) => void;
 }
 
 export type AppEnv = { Variables: RequestIdVariables };
+
+/**
+ * The use cases' context for one request: a client that cannot be built (no token) answers 503 and is logged with
+ * the request id, so reads never need a token and a write says what is missing without naming any secret.
+ */
+export function appContext(deps: AppDeps, requestId?: string): AppContext<ApiStore> {
+  const log = deps.log ?? (() => undefined);
+  return {
+    ledger: deps.ledger,
+    accounts: deps.accounts ?? [DEFAULT_ACCOUNT],
+    expiringDays: deps.config?.expiringDays,
+    partnerApi: async (account) => {
+      try {
+        return await deps.partnerApi(account);
+      } catch (error) {
+        log(`partner api unavailable id=${requestId}: ${(error as Error).message}`);
+        throw apiError(
+          503,
+          'partner_api_not_configured',
+          'this server has no working Partner API configuration (token); reads still work',
+        );
+      }
+    },
+  };
+}
 
 export type App = OpenAPIHono<AppEnv>;

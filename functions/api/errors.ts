@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
+import { AppError, type AppErrorKind } from '#app/errors';
 import { InstallsError } from '#app/install-errors';
 import { PartnerApiError } from '#celigo/errors';
 import { LedgerError } from '#ledger/errors';
@@ -42,22 +43,39 @@ const INSTALLS_STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const
 export const badCursor = () =>
   apiError(400, 'bad_cursor', 'the cursor is not one this API handed out', 'cursor');
 
+const STATUS_OF_KIND = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  failed: 500,
+} as const satisfies Record<AppErrorKind, number>;
+
+/** A use case's refusal: its kind says the status; a step that failed after the upstream one names the request. */
+function fromAppError(c: Context, error: AppError): ApiError {
+  const message =
+    error.kind === 'failed'
+      ? `${error.message} (request id ${String(c.get('requestId') ?? 'unknown')})`
+      : error.message;
+  return apiError(STATUS_OF_KIND[error.kind], error.code, message, error.field);
+}
+
 /** An expected failure as the error it answers, or undefined for anything unexpected. */
 function knownError(c: Context, error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof InstallsError)
     return apiError(INSTALLS_STATUS[error.kind], error.code, error.message, error.field);
+  if (error instanceof AppError) return fromAppError(c, error);
   if (error instanceof PartnerApiError) return fromPartnerApiError(error);
   if (error instanceof LedgerError && error.code === 'bad_cursor') return badCursor();
+  if (error instanceof LedgerError && error.code === 'not_found')
+    return apiError(404, 'not_found', error.message);
   // Judged by the domain (it needs the clock or the ledger): a since in the future, an account no one configured.
   if (
     error instanceof LedgerError &&
     (error.code === 'invalid_parameter' || error.code === 'unknown_account')
   )
     return apiError(400, error.code, error.message, error.field);
-  // DynamoDB refuses a start key that is not from this query: a forged cursor, or one from another list.
-  if ((error as { name?: string })?.name === 'ValidationException' && c.req.query('cursor'))
-    return badCursor();
   if (error instanceof HTTPException) {
     // Thrown by Hono's validators: unparsable JSON, and the media type gate of @hono/zod-openapi.
     if (error.status === 400) return apiError(400, 'invalid_json', 'the request body is not valid JSON');

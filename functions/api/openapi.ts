@@ -5,7 +5,7 @@ import { ErrorBody } from './schemas.ts';
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad input: a query parameter, path id or body field (named in `field`), or malformed JSON.',
   404: 'No such id in the ledger (or upstream, for writes).',
-  409: 'The ledger holds something that forbids it (e.g. `push_conflict`: another open push holds the integration).',
+  409: "`push_conflict`: another open push holds the integration; `account_not_configured`: the connector's partner account is not configured here (removed since it was synced, or several accounts and a connector never synced); the change is never sent with another account's token.",
   413: 'The request body is larger than 256 KB.',
   415: 'The request body is not JSON.',
   422: 'The Partner API refused the change (e.g. `invalid_user`), with its code.',
@@ -40,9 +40,14 @@ export const OPENAPI_INFO: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] = 
   info: {
     title: 'licensewatch',
     version: '1.0.0',
+    contact: { name: 'licensewatch' },
     description:
       'Celigo connector licenses as the ledger recorded them (with history), reports on what needs attention, alerts raised, and license changes sent through to the Partner API. Lists answer `{ items, nextCursor? }`; errors answer `{ errors: [{ code, message, field? }] }`. In AWS the API sits behind API Gateway with IAM authorization (SigV4); `licensewatch serve` listens on 127.0.0.1 without authentication.',
   },
+  // Relative: the same document is served by API Gateway (its stage URL) and by `licensewatch serve`.
+  servers: [
+    { url: '/', description: 'This server: API Gateway in AWS, or `licensewatch serve` on 127.0.0.1.' },
+  ],
   tags: [
     { name: 'ledger', description: 'Connectors, licenses and their history, as synced.' },
     { name: 'reports', description: 'Licenses that need attention (JSON pages or CSV).' },

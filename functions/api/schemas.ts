@@ -1,5 +1,8 @@
 // The HTTP API's zod schemas: path ids, query parameters, request bodies and response shapes (also the OpenAPI document).
 import { z } from '@hono/zod-openapi';
+import { AS_OF_RULE, isAsOf } from '#app/asof';
+import { CUSTOMER_STATUSES, customerRow } from '#app/customers';
+import { DEFAULT_MONTHS, MAX_MONTHS, monthlyFigures } from '#app/metrics';
 import { licenseOptsSchema, recordId } from '#celigo/schemas';
 import { ACCOUNT_NAME, ACCOUNT_NAME_RULE, DEFAULTS, MAX_DAYS } from '#functions/config';
 import { DOMAIN_RULE, EMAIL_RULE, isDomain, isEmail, isSince, SINCE_RULE } from '#ledger/portfolio';
@@ -80,7 +83,22 @@ export const AccountPageQuery = (fallback: number) =>
 
 const includeDeleted = flag('includeDeleted', 'Also licenses gone upstream (default false).');
 
-export const LicensesQuery = z.strictObject({ includeDeleted, account, limit: limit(100), cursor });
+/** `?asOf=<ISO>`: the answer as the ledger held it then. */
+const asOf = z
+  .string()
+  .refine(isAsOf, `asOf ${AS_OF_RULE}`)
+  .optional()
+  .meta({
+    param: { name: 'asOf', in: 'query' },
+    description:
+      'The answer as the ledger held it at this moment (an ISO 8601 date, meaning midnight UTC, or date-time); not in the future.',
+    example: '2026-03-01T00:00:00Z',
+  });
+
+export const LicensesQuery = z.strictObject({ includeDeleted, account, asOf, limit: limit(100), cursor });
+
+/** `GET /licenses/{lid}`: open, as it took no parameters before and ignored any. */
+export const LicenseQuery = z.object({ asOf });
 
 /** `GET /licenses`: one customer, by e-mail or by domain (exactly one of the two). */
 export const FindQuery = z
@@ -107,6 +125,7 @@ export const FindQuery = z
       }),
     includeDeleted,
     account,
+    asOf,
     limit: limit(100),
     cursor,
   })
@@ -144,6 +163,36 @@ const changesQuery = (fallbackLimit: number) =>
   });
 export const ChangesQuery = changesQuery(100);
 export const ChangesCsvQuery = changesQuery(1000);
+
+/** `GET /metrics/monthly`: how many months (newest last), of one account or connector. */
+export const MetricsQuery = z.strictObject({
+  months: wholeNumber('months', 1, MAX_MONTHS, DEFAULT_MONTHS, 'Months, the current one last.').meta({
+    param: { name: 'months', in: 'query' },
+  }),
+  account,
+  connector: recordId.optional().meta({ param: { name: 'connector', in: 'query' } }),
+});
+
+/** `GET /customers`: one row per e-mail domain, of one status or one domain. */
+export const CustomersQuery = z.strictObject({
+  status: z
+    .enum(CUSTOMER_STATUSES)
+    .optional()
+    .meta({ param: { name: 'status', in: 'query' }, description: 'Only customers of this status.' }),
+  domain: z
+    .string()
+    .refine(isDomain, `domain ${DOMAIN_RULE}`)
+    .transform((v) => v.toLowerCase())
+    .optional()
+    .meta({
+      param: { name: 'domain', in: 'query' },
+      description: 'Only this domain (one partition of the customer index).',
+      example: 'example.com',
+    }),
+  account,
+  limit: limit(100),
+  cursor,
+});
 
 export const REPORT_DEFAULTS = {
   expiring: DEFAULTS.expiringDays,
@@ -250,3 +299,9 @@ export const HistoryPage = pageOf(HistoryItem).meta({ id: 'LicenseVersionPage' }
 export const SyncRunPage = pageOf(SyncRun).meta({ id: 'SyncRunPage' });
 export const AlertPage = pageOf(AlertItem).meta({ id: 'AlertPage' });
 export const ChangePage = pageOf(ChangeItem).meta({ id: 'ChangePage' });
+export const MonthlyFigures = monthlyFigures.meta({ id: 'MonthlyFigures' });
+export const MonthlyFiguresList = z
+  .object({ items: z.array(MonthlyFigures) })
+  .meta({ id: 'MonthlyFiguresList' });
+export const CustomerRow = customerRow.meta({ id: 'Customer' });
+export const CustomerPage = pageOf(CustomerRow).meta({ id: 'CustomerPage' });

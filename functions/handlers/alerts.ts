@@ -1,6 +1,7 @@
 // Lambda entry (EventBridge schedule): evaluates the watch rules and delivers new alerts to SNS (and the webhook).
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
+import { webhookRules, webhookTarget } from '#alerts/signing';
 import { snsSink } from '#alerts/sns';
 import { webhookSink } from '#alerts/webhook';
 import { type Config, loadConfig } from '#functions/config';
@@ -28,11 +29,15 @@ export const makeHandler = (deps: AlertsDeps) =>
     );
     // The evaluation's id (its leases' owner) is its own, not the request id: a retried invocation keeps the
     // request id, yet holds none of the first attempt's leases.
+    // Lambda's clock: the rules stop reading in time to deliver what they read before the invocation is cut off;
+    // claims and outboxes keep that progress, and the next run goes on from there.
     const result = await evaluateAlerts({
       ledger: deps.ledger,
       sinks: await deps.sinks(),
       config: { ...deps.watch, leaseMs },
+      timeLeft: () => context.getRemainingTimeInMillis(),
     });
+    if (result.cutShort) metrics.addMetric('AlertsCutShort', MetricUnit.Count, 1);
     metrics.addMetric('AlertsRaised', MetricUnit.Count, result.items.length);
     metrics.addMetric('AlertsPending', MetricUnit.Count, result.pending);
     logger.info('alerts evaluated', {
@@ -41,6 +46,7 @@ export const makeHandler = (deps: AlertsDeps) =>
       pending: result.pending,
       sinks: result.sinks,
       evaluationId: result.evaluationId,
+      cutShort: result.cutShort ?? false,
     });
     // Undelivered alerts stay in their sink's outbox, released: failing the invocation makes Lambda retry it soon
     // (the retry takes them over), and alarms.
@@ -49,7 +55,12 @@ export const makeHandler = (deps: AlertsDeps) =>
         `alert delivery failed: ${result.errors.map((e) => `${e.sink}: ${e.message}`).join('; ')}`,
       );
     }
-    return { raised: result.items.length, retried: result.retried, pending: result.pending };
+    return {
+      raised: result.items.length,
+      retried: result.retried,
+      pending: result.pending,
+      ...(result.cutShort ? { cutShort: true } : {}),
+    };
   });
 
 /** Where a digest's reader finds the full list: the HTTP API's reports, and the CLI against this table. */
@@ -67,13 +78,17 @@ export function sinksFor(
 ): () => Promise<AlertSink[]> {
   const pointer = reportPointer(config);
   const sns = snsSink(snsClient, required(config.alerts.topicArn, 'ALERT_TOPIC_ARN'), { pointer });
-  const { webhookSecretId, webhookUrl, format } = config.alerts;
+  const { webhookSecretId, webhookUrl, webhookSigningSecret, format } = config.alerts;
   if (!webhookSecretId && !webhookUrl) return async () => [sns];
-  // Read per invocation (the secret is cached by Parameters), so a changed URL is picked up without a cold start.
-  return async () => [
-    sns,
-    webhookSink(webhookSecretId ? await read(webhookSecretId) : webhookUrl!, { format, pointer }),
-  ];
+  const rules = webhookRules(config.alerts.webhookRules); // a bad name fails the first invocation, loudly
+  // Read per invocation (the secret is cached by Parameters), so a changed URL or signing secret is picked up
+  // without a cold start. The secret holds the URL, or JSON {"url", "signingSecret"} for signed POSTs.
+  return async () => {
+    const target = webhookSecretId
+      ? webhookTarget(await read(webhookSecretId))
+      : { url: webhookUrl!, signingSecret: webhookSigningSecret };
+    return [sns, webhookSink(target.url, { format, pointer, rules, signingSecret: target.signingSecret })];
+  };
 }
 
 export const handler = lazyHandler(() => {

@@ -135,16 +135,15 @@ export type PartnerApiOf = (account?: string) => Promise<PartnerApi>;
 /**
  * Each partner account's client for its current token, with its own rate budget (each account has its own limit).
  * The token comes from the account's secret (cached for SECRET_MAX_AGE_SECONDS), so a rotated token replaces the
- * client without a cold start. With one account configured, every connector is that account's (a unit queued
- * before accounts existed names none).
+ * client without a cold start.
  */
 export function partnerApiFor(config: Config, read: ReadSecret = readSecret): PartnerApiOf {
   const { accounts, concurrency, requestsPerSecond } = config.partnerApi;
   const current = new Map<string, { token: string; api: PartnerApi }>();
   return async (name) => {
-    const account =
-      accounts.find((a) => a.name === name) ??
-      (accounts.length === 1 || name === undefined ? accounts[0] : undefined);
+    // A name not configured has no client: never another account's token (functions/app/accounts.ts says which
+    // account a write is of). Only a caller naming none (a message queued before accounts existed) gets the first.
+    const account = name === undefined ? accounts[0] : accounts.find((a) => a.name === name);
     if (!account) throw new MissingSecretError(`no partner account named ${name} is configured`);
     const token = account.tokenSecretId ? await read(account.tokenSecretId) : account.token;
     if (!token)

@@ -2,7 +2,9 @@
 import { createHash } from 'node:crypto';
 import { LedgerError } from './errors.ts';
 
-const badCursor = () => new LedgerError('bad_cursor', 'the cursor is not one this API handed out', 'cursor');
+/** A cursor this API never handed out, or one that no longer fits its list. */
+export const badCursor = () =>
+  new LedgerError('bad_cursor', 'the cursor is not one this API handed out', 'cursor');
 
 /** A short tag of the list and its parameters: a cursor from another list, or another query, does not decode. */
 const tagOf = (scope: string) => createHash('sha256').update(scope).digest('base64url').slice(0, 12);

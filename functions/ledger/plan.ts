@@ -10,7 +10,7 @@ import { type ConnectorRun, type SyncUnit, zeroCounts } from './schemas.ts';
 import type { Clock, ConnectorMeta, ConnectorStore, RunStore } from './store/port.ts';
 
 /** What planning needs of the store. */
-export type PlanStore = Clock & ConnectorStore & Pick<RunStore, 'startRun' | 'recordConnectorRun'>;
+export type PlanStore = Clock & ConnectorStore & Pick<RunStore, 'startRun'>;
 
 /** A partner account to plan: its name and its own client (its own rate budget), built when first needed. */
 export interface PlanAccount {
@@ -105,14 +105,15 @@ export async function planSync(deps: {
   const stranded = [...known.values()].filter(
     (m) => failedAccounts.has(m.account) && !m.deletedAt && !seen.has(m.connectorId),
   );
+  const failed = stranded.map((m) => accountFailure(runId, startedAt, m, failedAccounts.get(m.account)!));
+  // The failed walks are written with the run, not one transaction each on its summary.
   await ledger.startRun({
     runId,
     startedAt,
     connectors: units.length + stranded.length,
     ...(accountErrors.length ? { accountErrors } : {}),
+    ...(failed.length ? { failed } : {}),
   });
-  const failed = stranded.map((m) => accountFailure(runId, startedAt, m, failedAccounts.get(m.account)!));
-  await Promise.all(failed.map((run) => ledger.recordConnectorRun(run)));
   return { runId, startedAt, units, connectors: tally, accountErrors, failed };
 }
 

@@ -1,8 +1,10 @@
 // The ledger's read side as views: connectors with counts, a connector's licenses, one license by id, its history.
+
+import { licenseFacts } from './facts.ts';
 import type { ConnectorSummary, HistoryItem, LicenseView, Page } from './schemas.ts';
 import type { ConnectorMeta, ConnectorStore, LicenseStore, StoredVersion, ViewStore } from './store/port.ts';
 import type { StoredLicense } from './store/records.ts';
-import { licenseFacts, toLicenseView } from './view.ts';
+import { toLicenseView } from './view.ts';
 
 export interface ReadOptions {
   /** Days ahead at which a license counts as expiring (default 30). */
@@ -108,7 +110,7 @@ export async function* allLicenses(
 }
 
 /** A license's current item rebuilt from its newest version, which carries the record, connector and first sighting. */
-function fromVersion(v: StoredVersion): StoredLicense {
+export function fromVersion(v: StoredVersion): StoredLicense {
   const raw = JSON.parse(v.rawJson) as Record<string, unknown> | null;
   return {
     ...licenseFacts(v.connectorId, raw ?? { _id: v.licenseId }),

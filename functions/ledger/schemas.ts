@@ -138,6 +138,8 @@ export const syncUnit = z.object({
   runId: z.string().min(1),
   connectorId: z.string().min(1),
   account: z.string().min(1).optional(),
+  /** How many walks of this unit ran out of time before (a continuation resumes where the last one left). */
+  continuation: z.number().int().min(1).optional(),
 });
 export type SyncUnit = z.infer<typeof syncUnit>;
 
@@ -163,6 +165,16 @@ export const connectorRun = syncUnit.extend({
   installBase: installBaseRun.optional().meta({
     description: "The connector's install base read after its licenses (absent on a walk that stood down).",
   }),
+  refused: z
+    .object({
+      count: z.number().int(),
+      licenses: z.array(z.object({ licenseId: z.string(), code: z.string(), message: z.string() })),
+    })
+    .optional()
+    .meta({
+      description:
+        'Licenses the table would not take (the first 20 listed): not recorded, the rest of their page is; the next sync tries them again.',
+    }),
 });
 export type ConnectorRun = z.infer<typeof connectorRun>;
 

@@ -2,11 +2,11 @@
 // fresh read, so nothing is lost, no version is written twice, and a walk never replaces a newer observation.
 import pLimit from 'p-limit';
 import { changeItemKindOf } from './change-kind.ts';
+import { licenseFacts } from './facts.ts';
 import { changedPaths, contentHash } from './hash.ts';
 import type { ChangeKind } from './schemas.ts';
 import type { Clock, ConnectorStore, LicenseStore } from './store/port.ts';
-import type { LicenseState, LicenseWrite, StoredLicense } from './store/records.ts';
-import { licenseFacts } from './view.ts';
+import type { LicenseState, LicenseWrite, StoredLicense, WriteResult } from './store/records.ts';
 
 export interface LicenseChange {
   connectorId: string;
@@ -22,9 +22,9 @@ export interface LicenseChange {
 }
 
 /**
- * How a walk's writes are guarded: `walkEpoch` is the connector's epoch read before the walk fetched any page (a
- * license stamped later was written outside the walk after it began, so it is newer than the walk's record and is
- * left alone); `stamp` is the epoch the walk itself moved to, stamped on what it writes.
+ * How a walk's writes are guarded: `walkEpoch` is the walk's start epoch (a license stamped later was written outside
+ * the walk after it began, or by a later walk, so it is newer than the walk's record and is left alone); `stamp` is
+ * what the walk stamps on what it writes (its start epoch).
  */
 export interface WalkGuard {
   walkEpoch: number;
@@ -39,6 +39,14 @@ export interface WriteOutcome {
   deleted: number;
   /** Already recorded by a concurrent writer, or superseded by a newer write outside the walk: nothing written. */
   unchanged: number;
+  /** Licenses the table refused (each alone): not recorded, the others are; tried again by the next walk. */
+  refused: RefusedLicense[];
+}
+
+export interface RefusedLicense {
+  licenseId: string;
+  code: string;
+  message: string;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -54,7 +62,7 @@ export async function recordChanges(
   observedAt: string,
   walk?: WalkGuard,
 ): Promise<WriteOutcome> {
-  const outcome: WriteOutcome = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+  const outcome: WriteOutcome = { created: 0, updated: 0, deleted: 0, unchanged: 0, refused: [] };
   if (changes.length === 0) return outcome;
   // Planning an update reads the stored record (for the changed field paths): a bounded number at once.
   const reads = pLimit(PLANNING_READS);
@@ -68,8 +76,14 @@ export async function recordChanges(
         return;
       }
       const kind =
-        result === 'written' ? writes[i]!.change : await recordOne(ledger, changes[i]!, observedAt, walk);
-      outcome[kind]++;
+        result === 'written'
+          ? writes[i]!.change
+          : typeof result === 'object'
+            ? result
+            : await recordOne(ledger, changes[i]!, observedAt, walk);
+      if (typeof kind === 'object')
+        outcome.refused.push({ licenseId: changes[i]!.licenseId, ...kind.refused });
+      else outcome[kind]++;
     }),
   );
   return outcome;
@@ -80,7 +94,7 @@ async function recordOne(
   change: LicenseChange,
   observedAt: string,
   walk: WalkGuard | undefined,
-): Promise<ChangeKind | 'unchanged'> {
+): Promise<ChangeKind | 'unchanged' | Exclude<WriteResult, string>> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await ledger.currentLicense(change.connectorId, change.licenseId);
     const fresh = { ...change, prev: current && stateOf(current) };
@@ -88,7 +102,9 @@ async function recordOne(
     // Written outside the walk since it began: newer than what the walk saw. The next walk compares it again.
     if (walk && (current?.ep ?? 0) > walk.walkEpoch) return 'unchanged';
     const write = await planWrite(ledger, fresh, observedAt, walk, current);
-    if ((await ledger.writeLicenses([write]))[0] === 'written') return write.change;
+    const [result] = await ledger.writeLicenses([write]);
+    if (result === 'written') return write.change;
+    if (typeof result === 'object') return result;
   }
   throw new Error(`could not record license ${change.licenseId}: it kept changing under concurrent writers`);
 }
@@ -185,13 +201,17 @@ async function planWrite(
  * so the next walk trusts no page digest and no proof of a whole list taken before this write.
  */
 export async function recordOutsideWalk(
-  ledger: Clock & Pick<ConnectorStore, 'getConnector' | 'connectorEpoch'> & LicenseStore,
-  connectorId: string,
-  licenseId: string,
-  raw: Record<string, unknown> | undefined,
+  ledger: Clock & Pick<ConnectorStore, 'connectorEpoch'> & LicenseStore,
+  write: {
+    connectorId: string;
+    licenseId: string;
+    /** The partner account the write went out with (the caller resolved it from the connector). */
+    account: string;
+    raw: Record<string, unknown> | undefined;
+  },
 ): Promise<ChangeKind | 'unchanged'> {
+  const { connectorId, licenseId, account, raw } = write;
   const observedAt = ledger.now().toISOString();
-  const account = (await ledger.getConnector(connectorId))?.account ?? 'default';
   const change: LicenseChange = {
     connectorId,
     licenseId,
@@ -210,7 +230,10 @@ export async function recordOutsideWalk(
     const live = (l: boolean) => (l ? 1 : 0);
     const liveDelta = live(write.change !== 'deleted') - live(Boolean(fresh.prev && !fresh.prev.deleted));
     const stamped = { ...write, stamp: epoch + 1 };
-    if ((await ledger.writeOutsideWalk(stamped, epoch, liveDelta)) === 'written') return write.change;
+    const result = await ledger.writeOutsideWalk(stamped, epoch, liveDelta);
+    if (result === 'written') return write.change;
+    if (typeof result === 'object')
+      throw Object.assign(new Error(`license ${licenseId}: ${result.refused.message}`), result.refused);
   }
   throw new Error(`could not record license ${licenseId}: it kept changing under concurrent writers`);
 }

@@ -1,53 +1,18 @@
 // The walk of one connector: take its lease, read its licenses page by page, record only what changed, mark what
 // vanished once the list is known whole, and return a plain result the run record is built from.
 import { randomBytes } from 'node:crypto';
-import pLimit from 'p-limit';
-import type { PartnerApi } from '#celigo/client';
 import { PartnerApiError } from '#celigo/errors';
-import { isRecordId, licenseSchema } from '#celigo/schemas';
-import { DEFAULT_ACCOUNT } from '#functions/config';
-import { contentHash } from './hash.ts';
-import { type ConnectorRun, type Counts, type SyncUnit, type Unidentifiable, zeroCounts } from './schemas.ts';
-import { type LicenseChange, recordChanges, type WalkGuard } from './snapshot.ts';
-import type { Clock, LicenseStore, WalkStore } from './store/port.ts';
+import type { ConnectorRun, SyncUnit } from './schemas.ts';
+import { DEFAULT_LEASE_MS, OUT_OF_TIME, type PauseAt, type WalkDeps } from './walk-deps.ts';
 import { heartbeat } from './walk-lease.ts';
+import { Walk, WalkFailure } from './walk-pages.ts';
 
-/** What a walk needs of the store. */
-export type WalkerStore = Clock & WalkStore & LicenseStore;
-
-import type { LicenseState, PageDigest, WalkClaim } from './store/records.ts';
-
-/** The client of the account a unit belongs to (several partner accounts: one client, one rate budget, each). */
-export type ClientFor = (account: string) => PartnerApi | Promise<PartnerApi>;
-
-export interface WalkDeps {
-  ledger: WalkerStore;
-  /** One client, or the client of the unit's account: failing to build it fails this walk only. */
-  api: PartnerApi | ClientFor;
-  /** Page progress, for the CLI's progress line. */
-  onPage?: (info: { connectorId: string; page: number; records: number }) => void;
-  /**
-   * How long a walk's lease lasts without a heartbeat (renewed every third of it while the walk runs): a killed
-   * walk frees its connector this long after its last heartbeat. Default 60 s.
-   */
-  leaseMs?: number;
-}
-
-export const DEFAULT_LEASE_MS = 60_000;
-const MAX_OFFSETS = 5;
-
-class WalkFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export type { ClientFor, PauseAt, PausePoint, WalkDeps, WalkerStore, WalkPauses } from './walk-deps.ts';
+export { DEFAULT_LEASE_MS, OUT_OF_TIME } from './walk-deps.ts';
 
 /** Walks one connector and ends its walk (completed, failed, or stood down for a walk already in progress). */
 export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<ConnectorRun> {
-  const { ledger } = deps;
+  const { ledger, pauses } = deps;
   const started = ledger.now();
   const startedAt = started.toISOString();
   const owner = `${unit.runId}/${randomBytes(4).toString('hex')}`;
@@ -62,7 +27,7 @@ export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<Con
     const finished = ledger.now();
     return {
       ...base,
-      counts: zeroCounts(),
+      counts: { seen: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, invalid: 0, skipped: 0 },
       pages: 0,
       pagesUnchanged: 0,
       ...fields,
@@ -70,280 +35,38 @@ export async function walkConnector(deps: WalkDeps, unit: SyncUnit): Promise<Con
       durationMs: finished.getTime() - started.getTime(),
     };
   };
+  const cid = unit.connectorId;
+  const beforeMeta = async (transition: PauseAt['transition']) => {
+    if (pauses) await pauses.at('beforeMeta', { connectorId: cid, transition });
+  };
 
-  const claim = await ledger.beginWalk(unit.connectorId, owner, leaseMs);
+  await beforeMeta('beginWalk');
+  const claim = await ledger.beginWalk(cid, owner, leaseMs);
   if (!claim) return finish({ status: 'skipped', reason: 'walk_in_progress' });
 
-  const lease = heartbeat(ledger, unit.connectorId, owner, leaseMs);
+  const lease = heartbeat(ledger, cid, owner, leaseMs);
   const walk = new Walk(deps, unit, claim, owner, startedAt, lease.lost);
   try {
     // The account every write of the walk carries (its connector's, as the last plan listed it), so the licenses
     // are fetched with the client they are recorded under, also for a unit queued before the account changed.
     await walk.run(typeof deps.api === 'function' ? await deps.api(walk.account) : deps.api);
-    const ended = await ledger.endWalk(unit.connectorId, owner, walk.completion());
-    if (!ended)
-      throw new WalkFailure('walk_lease_lost', `connector ${unit.connectorId}: the walk lost its lease`);
+    await beforeMeta('endWalk');
+    const ended = await ledger.endWalk(cid, owner, walk.completion());
+    if (!ended) throw new WalkFailure('walk_lease_lost', `connector ${cid}: the walk lost its lease`);
     return finish({ status: 'completed', ...walk.result() });
   } catch (failure) {
     const error = describeFailure(failure);
+    await beforeMeta('endWalk');
     await ledger
-      .endWalk(unit.connectorId, owner, {
+      .endWalk(cid, owner, {
         outcome: { runId: unit.runId, at: startedAt, status: 'failed', error },
+        // Out of time after the whole list was read: every digest left is vouched for, as after a completion.
+        ...(error.code === OUT_OF_TIME ? walk.listedWhole() : {}),
       })
       .catch(() => undefined); // the store may be what failed; the run record says so too
     return finish({ status: 'failed', ...walk.result(), error });
   } finally {
     lease.stop();
-  }
-}
-
-class Walk {
-  readonly counts: Counts = zeroCounts();
-  private pages = 0;
-  private pagesUnchanged = 0;
-  private pageCount = 0;
-  private readonly seen = new Set<string>();
-  private readonly unidentifiable: Unidentifiable = { count: 0, offsets: [] };
-  /** The epoch this walk moved to before it first rewrote a digest or a license; undefined while it has not. */
-  private epoch?: number;
-  private stored?: Map<string, LicenseState>;
-  /** The Partner API client of the connector's account, once the walk runs. */
-  private api?: PartnerApi;
-  private complete = false;
-  private proven = false;
-
-  constructor(
-    private readonly deps: WalkDeps,
-    private readonly unit: SyncUnit,
-    private readonly claim: WalkClaim,
-    private readonly owner: string,
-    private readonly observedAt: string,
-    private readonly leaseLost: () => boolean,
-  ) {}
-
-  private get cid() {
-    return this.unit.connectorId;
-  }
-
-  /** The account the planner last listed the connector under (its META), which every license write carries. */
-  get account() {
-    return this.claim.meta?.account ?? this.unit.account ?? DEFAULT_ACCOUNT;
-  }
-
-  /** The guard of this walk's writes; moves the connector's epoch the first time the walk is about to write. */
-  private async guard(): Promise<WalkGuard> {
-    this.epoch ??= await this.deps.ledger.advanceEpoch(this.cid, this.owner);
-    return { walkEpoch: this.claim.epoch, stamp: this.epoch, baseline: !this.claim.walkedBefore };
-  }
-
-  /** A stored license the store should hold in its current shape and under the connector's account. */
-  private stale(state: LicenseState) {
-    return state.outdated || state.account !== this.account;
-  }
-
-  /** Ids, hashes and revisions of the connector's licenses, loaded once a page differs, never whole records. */
-  private async storedStates() {
-    this.stored ??= await this.deps.ledger.licenseStates(this.cid);
-    return this.stored;
-  }
-
-  async run(api: PartnerApi): Promise<void> {
-    this.api = api;
-    const { onPage } = this.deps;
-    let offset = 0;
-    for await (const page of api.licensePages(this.cid)) {
-      if (this.leaseLost())
-        throw new WalkFailure('walk_lease_lost', `connector ${this.cid}: the walk lost its lease`);
-      this.pageCount = page.index + 1;
-      this.pages++;
-      const last = this.claim.digests.get(page.index);
-      // A digest counts only under the epoch it was written in (any write outside a walk since then voids it), and
-      // for the account its licenses were written under (a connector that moved accounts is compared again).
-      const same =
-        last !== undefined &&
-        last.epoch === this.claim.epoch &&
-        last.account === this.account &&
-        last.digest === page.digest;
-      if (same) this.skipPage(page.records, last, offset);
-      else await this.comparePage(page.index, page.records, page.digest, offset);
-      offset += page.records.length;
-      onPage?.({ connectorId: this.cid, page: page.index + 1, records: page.records.length });
-    }
-    this.complete = true;
-    await this.markDeletions();
-  }
-
-  /** A record without a usable id, at `offset` in the listing when known (a skipped page keeps only five). */
-  private noteUnidentifiable(offset?: number) {
-    this.unidentifiable.count++;
-    this.counts.skipped++;
-    if (offset !== undefined && this.unidentifiable.offsets.length < MAX_OFFSETS)
-      this.unidentifiable.offsets.push(offset);
-  }
-
-  /** A page identical to the one recorded under this epoch: its records are recorded already. */
-  private skipPage(records: unknown[], digest: PageDigest, offset: number) {
-    this.pagesUnchanged++;
-    this.counts.invalid += digest.invalid;
-    const { count, positions } = digest.unidentifiable;
-    for (let i = 0; i < count; i++)
-      this.noteUnidentifiable(i < positions.length ? offset + positions[i]! : undefined);
-    for (const raw of records) {
-      const id = (raw as { _id?: unknown } | null)?._id;
-      if (!isRecordId(id) || this.seen.has(id)) continue;
-      this.seen.add(id);
-      this.counts.seen++;
-      this.counts.unchanged++;
-    }
-  }
-
-  private async comparePage(index: number, records: unknown[], digest: string, offset: number) {
-    const guard = await this.guard();
-    const known = await this.storedStates();
-    const changes: LicenseChange[] = [];
-    const positions: number[] = [];
-    let unidentified = 0;
-    let invalid = 0;
-    records.forEach((raw, i) => {
-      const id = (raw as { _id?: unknown } | null)?._id;
-      if (!isRecordId(id)) {
-        unidentified++;
-        if (positions.length < MAX_OFFSETS) positions.push(i);
-        this.noteUnidentifiable(offset + i);
-        return;
-      }
-      if (this.seen.has(id)) return; // a record repeated across pages (the list moved while we walked)
-      this.seen.add(id);
-      this.counts.seen++;
-      const record = raw as Record<string, unknown>;
-      if (!licenseSchema.safeParse(record).success) invalid++;
-      const hash = contentHash(record);
-      const prev = known.get(id);
-      const unchanged = prev && !prev.deleted && prev.hash === hash;
-      if (unchanged && !this.stale(prev)) this.counts.unchanged++;
-      else
-        changes.push({
-          connectorId: this.cid,
-          licenseId: id,
-          account: this.account,
-          raw: record,
-          hash,
-          prev,
-          ...(unchanged ? { refresh: true } : {}),
-        });
-    });
-    this.counts.invalid += invalid;
-    this.add(await recordChanges(this.deps.ledger, changes, this.observedAt, guard));
-    // Only after the page's records are stored: a matching digest must always mean "already recorded".
-    await this.deps.ledger.recordPageDigest(this.cid, this.owner, index, {
-      digest,
-      epoch: guard.stamp,
-      records: records.length,
-      invalid,
-      unidentifiable: { count: unidentified, positions },
-      account: this.account,
-    });
-  }
-
-  private add(outcome: { created: number; updated: number; deleted: number; unchanged: number }) {
-    this.counts.created += outcome.created;
-    this.counts.updated += outcome.updated;
-    this.counts.deleted += outcome.deleted;
-    this.counts.unchanged += outcome.unchanged;
-  }
-
-  /**
-   * The walk is complete. Deletions need proof the list is whole: records it could not identify withhold it (one of
-   * them may be any license). A list unchanged page for page under a proven epoch proves there are none.
-   */
-  private async markDeletions() {
-    if (this.unidentifiable.count > 0) return;
-    this.proven = true;
-    const provablyUnchanged =
-      this.epoch === undefined &&
-      this.pageCount === (this.claim.pageCount ?? 0) &&
-      this.claim.provenEpoch === this.claim.epoch;
-    if (provablyUnchanged) return;
-    const known = await this.storedStates();
-    const missing = [...known]
-      .filter(([lid, state]) => !state.deleted && !this.seen.has(lid))
-      .map(([lid]) => lid);
-    const gone: LicenseChange[] = [];
-    for (const lid of await this.confirmGone(missing)) {
-      gone.push({ connectorId: this.cid, licenseId: lid, account: this.account, prev: known.get(lid) });
-    }
-    // Gone before: no page shows it, so this is where a deleted license gets the store's current shape.
-    for (const [lid, state] of known) {
-      if (state.deleted && this.stale(state))
-        gone.push({
-          connectorId: this.cid,
-          licenseId: lid,
-          account: this.account,
-          prev: state,
-          refresh: true,
-        });
-    }
-    if (gone.length > 0)
-      this.add(await recordChanges(this.deps.ledger, gone, this.observedAt, await this.guard()));
-  }
-
-  /**
-   * Of the licenses a whole walk did not see, those the Partner API confirms gone (404). A list paged by offset
-   * shifts when a record before the cursor is deleted mid-walk, so a live license can slip between two pages:
-   * only a lookup by id tells. Any other answer fails the walk, which then marks nothing.
-   */
-  private async confirmGone(missing: string[]): Promise<string[]> {
-    const limit = pLimit(8);
-    const found = await Promise.all(
-      missing.map((lid) =>
-        limit(async () => {
-          try {
-            await this.api!.getLicense(this.cid, lid);
-            return undefined; // still there: it moved between pages while we walked
-          } catch (error) {
-            const status = error instanceof PartnerApiError ? error.status : undefined;
-            if (status === 404) return lid;
-            // It answered with the record, however malformed: it exists. Anything else is no answer.
-            if (status !== undefined && status < 400) return undefined;
-            throw error;
-          }
-        }),
-      ),
-    );
-    return found.filter((lid): lid is string => lid !== undefined);
-  }
-
-  completion() {
-    const dropPages = [...this.claim.digests.keys()].filter((i) => i >= this.pageCount);
-    return {
-      outcome: {
-        runId: this.unit.runId,
-        at: this.observedAt,
-        status: 'completed' as const,
-        ...(this.unidentifiable.count > 0 ? { unidentifiable: this.unidentifiable } : {}),
-      },
-      completed: {
-        epoch: this.epoch ?? this.claim.epoch,
-        proven: this.complete && this.proven,
-        pageCount: this.pageCount,
-        liveCount: this.counts.seen,
-        dropPages,
-      },
-    };
-  }
-
-  result(): Partial<ConnectorRun> {
-    return {
-      counts: this.counts,
-      pages: this.pages,
-      pagesUnchanged: this.pagesUnchanged,
-      ...(this.unidentifiable.count > 0
-        ? {
-            unidentifiable: this.unidentifiable,
-            ...(this.complete ? { deletionsSkipped: true as const } : {}),
-          }
-        : {}),
-    };
   }
 }
 

@@ -76,6 +76,8 @@ export interface AlertSink {
   readonly id: string;
   /** Delivers, reporting acceptance as it goes; throwing leaves whatever was not reported pending. */
   deliver(delivery: Delivery): Promise<void>;
+  /** The rules whose alerts this sink gets; every rule's when absent. */
+  readonly rules?: ReadonlySet<string>;
 }
 
 /** A sink's kind, from its id: `sns`, `webhook` or `console` (the names outbox entries used before sink ids). */

@@ -65,6 +65,7 @@ export async function forEachCandidate(
   ledger: WatchStore,
   config: WatchConfig,
   onChunk: (candidates: Candidate[]) => void,
+  stop?: () => boolean,
 ): Promise<void> {
   const raisedAt = ledger.now().toISOString();
   const candidate = (
@@ -104,7 +105,7 @@ export async function forEachCandidate(
   const horizon = Math.max(...config.thresholds);
 
   await Promise.all([
-    expiringWithin(ledger, horizon, { expiringDays: config.expiringDays }).then((views) =>
+    expiringWithin(ledger, horizon, { expiringDays: config.expiringDays, stop }).then((views) =>
       onChunk(
         views.flatMap((view) => {
           const threshold = tightestThreshold(view.daysToExpiry!, config.thresholds);
@@ -115,20 +116,25 @@ export async function forEachCandidate(
         }),
       ),
     ),
-    expiredWithin(ledger, config.expiredWithinDays).then((views) =>
+    expiredWithin(ledger, config.expiredWithinDays, { stop }).then((views) =>
       onChunk(
         views.map((view) =>
           candidate('expired', view, view.expires!, undefined, `${who(view)} expired on ${view.expires}`),
         ),
       ),
     ),
-    notInstalledPages(ledger, config.notInstalledDays, CHUNK, (views) =>
-      onChunk(
-        views.map((view) => {
-          const message = `${who(view)} was created on ${view.created} and is not installed yet`;
-          return candidate('not-installed', view, 'once', config.notInstalledDays, message);
-        }),
-      ),
+    notInstalledPages(
+      ledger,
+      config.notInstalledDays,
+      CHUNK,
+      (views) =>
+        onChunk(
+          views.map((view) => {
+            const message = `${who(view)} was created on ${view.created} and is not installed yet`;
+            return candidate('not-installed', view, 'once', config.notInstalledDays, message);
+          }),
+        ),
+      { stop },
     ),
     // A push is followed for a month: its stuck integrations alert once per push (the push id is the cycle).
     stuckUpdates(ledger, 30).then((stuck) =>
@@ -157,7 +163,7 @@ export async function forEachCandidate(
         }),
       ),
     ),
-    deletedWithin(ledger, config.deletedWithinDays).then((views) =>
+    deletedWithin(ledger, config.deletedWithinDays, { stop }).then((views) =>
       onChunk(
         views.map((view) =>
           candidate(

@@ -1,6 +1,7 @@
 // Alert evaluation: run the rules, claim each (alert, sink) pair once, deliver per sink, retry what a sink left.
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
+import { renewing } from '#ledger/lease';
 import type { Page } from '#ledger/schemas';
 import type { AlertClaim, AlertDelivery, AlertLog, HeldDelivery } from '#ledger/store/port';
 import { type Alert, type AlertRecord, type AlertSink, alertRecord, sinkKind } from './alert.ts';
@@ -23,7 +24,24 @@ export interface EvaluationResult {
   errors: { sink: string; message: string }[];
   /** This evaluation's id: the owner of its leases. */
   evaluationId: string;
+  /**
+   * It ran short of time: the rules were read only in part, and what was read was delivered. Claims and outboxes
+   * keep that progress; the next evaluation delivers the rest.
+   */
+  cutShort?: true;
 }
+
+/**
+ * Time kept for delivering and recording what the rules gave once they stop reading: a third of the time there was,
+ * at most a minute (a webhook's retries, a few transactions per 99 alerts).
+ */
+/**
+ * Deliveries opened at a time when a deadline is set: one outbox batch, so opening a slice and recording its
+ * acceptances later take one transaction each, and what opening took tells what recording will.
+ */
+const OPEN_SLICE = 99;
+
+export const deliveryReserve = (timeLeftMs: number) => Math.min(60_000, timeLeftMs / 3);
 
 /** Today's outbox names its sinks `sns`, `webhook`, `console`: the first of this run's sinks of each kind. */
 function legacyNames(sinks: AlertSink[]): Record<string, string> {
@@ -46,8 +64,43 @@ export async function evaluateAlerts(deps: {
   sinks: AlertSink[];
   config?: Partial<WatchConfig>;
   evaluationId?: string;
+  /**
+   * Milliseconds left before the evaluation must have ended (Lambda's getRemainingTimeInMillis, or a CLI limit):
+   * the rules stop reading once only deliveryReserve is left, and what they read is delivered.
+   */
+  timeLeft?: () => number;
 }): Promise<EvaluationResult> {
   const { ledger, sinks } = deps;
+  const reserve = deps.timeLeft ? deliveryReserve(deps.timeLeft()) : 0;
+  let cutShort = false;
+  const stop = () => {
+    if (deps.timeLeft && deps.timeLeft() <= reserve) cutShort = true;
+    return cutShort;
+  };
+  /**
+   * Opens deliveries slice by slice while time allows: recording their acceptances later costs about what opening
+   * them did (as many transactions), so a slice is opened only while the time left covers twice what opening took
+   * so far, one more slice, and the sinks' own time. What is not opened stays unclaimed: the next run's.
+   */
+  let openedMs = 0;
+  const margin = reserve / 4;
+  const openInTime = async (
+    due: AlertClaim[],
+    open: (part: AlertClaim[]) => Promise<HeldDelivery[]>,
+  ): Promise<HeldDelivery[]> => {
+    const held: HeldDelivery[] = [];
+    if (!deps.timeLeft) return open(due);
+    for (let i = 0, slices = 0; i < due.length; i += OPEN_SLICE, slices++) {
+      const before = deps.timeLeft?.();
+      if (before !== undefined && slices > 0 && before - 2 * openedMs - openedMs / slices < margin) {
+        cutShort = true;
+        break;
+      }
+      held.push(...(await open(due.slice(i, i + OPEN_SLICE))));
+      if (before !== undefined) openedMs += before - deps.timeLeft!();
+    }
+    return held;
+  };
   const config = { ...DEFAULT_WATCH_CONFIG, ...deps.config };
   const sinkIds = sinks.map((s) => s.id);
   const twice = sinkIds.find((id, i) => sinkIds.indexOf(id) !== i);
@@ -66,19 +119,13 @@ export async function evaluateAlerts(deps: {
     if (failed) throw failed.reason;
     return summary(sinks, [], new Map(), new Map(), owner);
   }
-  // Renewed while this evaluation runs: a long one keeps its sinks, one that died frees them within leaseMs.
-  // A renewal still on its way when the evaluation ends is awaited before the release, or it would land after it
-  // and hold the sink for another lease.
-  const renewals = new Set<Promise<unknown>>();
-  const heartbeat = setInterval(() => {
+  // Renewed while this evaluation runs: a long one keeps its sinks, one that died frees them within leaseMs; each
+  // sink's delivery is guarded on its own lease, so one sink's renewal failing never stops the others'.
+  const renewal = renewing(async () => {
     const until = ledger.now().getTime() + config.leaseMs;
-    for (const s of active) {
-      const renewal = ledger.renewSink(s.id, { owner, until }).catch(() => undefined);
-      renewals.add(renewal);
-      void renewal.finally(() => renewals.delete(renewal));
-    }
-  }, config.leaseMs / 3);
-  heartbeat.unref();
+    await Promise.all(active.map((s) => ledger.renewSink(s.id, { owner, until }).catch(() => undefined)));
+    return true;
+  }, config.leaseMs);
   try {
     // The outbox first, then what the old single outbox still holds (moved in as batches of this evaluation's own).
     const again = new Map<string, HeldDelivery[]>();
@@ -90,18 +137,23 @@ export async function evaluateAlerts(deps: {
     const activeIds = active.map((s) => s.id);
     const reads: Promise<Map<string, AlertClaim[]>>[] = [];
     const limit = pLimit(2);
-    await forEachCandidate(ledger, config, (chunk) => {
-      const claims = chunk.map(({ key, alert }) => ({
-        key,
-        alertId: alert.alertId,
-        raisedAt: alert.raisedAt,
-        alert,
-      }));
-      const read = limit(() => ledger.unclaimed(claims, activeIds));
-      // Awaited below; handled now too, in case the rules fail before that.
-      read.catch(() => undefined);
-      reads.push(read);
-    });
+    await forEachCandidate(
+      ledger,
+      config,
+      (chunk) => {
+        const claims = chunk.map(({ key, alert }) => ({
+          key,
+          alertId: alert.alertId,
+          raisedAt: alert.raisedAt,
+          alert,
+        }));
+        const read = limit(() => ledger.unclaimed(claims, activeIds));
+        // Awaited below; handled now too, in case the rules fail before that.
+        read.catch(() => undefined);
+        reads.push(read);
+      },
+      stop,
+    );
     const unclaimed = new Map<string, AlertClaim[]>(activeIds.map((id) => [id, []]));
     for (const read of await Promise.all(reads))
       for (const [sinkId, list] of read) unclaimed.get(sinkId)!.push(...list);
@@ -111,11 +163,18 @@ export async function evaluateAlerts(deps: {
       // it while the rules read): once per evaluation.
       const waiting = new Set(again.get(sink.id)!.map((d) => d.alertId));
       const due = unclaimed.get(sink.id)!.filter((c) => {
+        // Another rule's alert never enters this sink's outbox.
+        if (sink.rules && !sink.rules.has(c.key.rule)) return false;
         if (waiting.has(c.alertId)) return false;
         waiting.add(c.alertId);
         return true;
       });
-      fresh.set(sink.id, await ledger.openDeliveries(sink.id, owner, due, started.toISOString(), now));
+      fresh.set(
+        sink.id,
+        await openInTime(due, (part) =>
+          ledger.openDeliveries(sink.id, owner, part, started.toISOString(), now),
+        ),
+      );
     }
 
     // Every sink gets its own try: one failing destination never holds back the others.
@@ -132,10 +191,12 @@ export async function evaluateAlerts(deps: {
     const broken = settled.find((o) => o.status === 'rejected');
     if (broken) throw broken.reason;
     const outcomes = settled.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
-    return summary(sinks, outcomes, fresh, again, owner);
+    return {
+      ...summary(sinks, outcomes, fresh, again, owner),
+      ...(cutShort ? { cutShort: true as const } : {}),
+    };
   } finally {
-    clearInterval(heartbeat);
-    await Promise.all(renewals);
+    await renewal.stop();
     await Promise.all(active.map((s) => ledger.releaseSink(s.id, owner)));
   }
 }

@@ -1,13 +1,16 @@
 // The watch rules as indexed reads of the ledger: expiring, expired, not installed, deleted. No Scan.
 import { DAY_MS } from '#functions/config';
 import type { PushIntegration, PushView } from '#ledger/install-schemas';
-import { getLicenseItem, type ReadOptions, toViews } from '#ledger/queries';
+import { type ReadOptions, toViews } from '#ledger/queries';
 import type { LicenseView, Page } from '#ledger/schemas';
 import type { PushStore, ViewStore } from '#ledger/store/port';
 import type { StoredLicense } from '#ledger/store/records';
 
-/** The rules' view options, and the partner account to keep to (all accounts when absent). */
-export type RuleOptions = ReadOptions & { account?: string };
+/**
+ * The rules' view options, the partner account to keep to (all accounts when absent), and `stop`: asked between
+ * pages of a full read; once true, the read ends with what it has (an evaluation running out of time).
+ */
+export type RuleOptions = ReadOptions & { account?: string; stop?: () => boolean };
 
 export interface RulePage {
   items: LicenseView[];
@@ -82,27 +85,36 @@ export function expiredPage(
 }
 
 /** Every page of a report, in order. */
-async function allPages(next: (after?: [string, string]) => Promise<RulePage>): Promise<LicenseView[]> {
+async function allPages(
+  next: (after?: [string, string]) => Promise<RulePage>,
+  stop?: () => boolean,
+): Promise<LicenseView[]> {
   const views: LicenseView[] = [];
   let after: [string, string] | undefined;
   do {
     const page = await next(after);
     views.push(...page.items);
     after = page.next;
-  } while (after);
+  } while (after && !stop?.());
   return views;
 }
 
 /** Live licenses with 0 <= daysToExpiry <= withinDays (whole days, floored), soonest expiry first. */
 export function expiringWithin(ledger: ViewStore, withinDays: number, options: RuleOptions = {}) {
   const now = ledger.now(); // one "now" for every page
-  return allPages((after) => expiringPage(ledger, withinDays, { limit: 1000, after, now }, options));
+  return allPages(
+    (after) => expiringPage(ledger, withinDays, { limit: 1000, after, now }, options),
+    options.stop,
+  );
 }
 
 /** Live licenses that expired within the last withinDays days, soonest expiry first. */
 export function expiredWithin(ledger: ViewStore, withinDays: number, options: RuleOptions = {}) {
   const now = ledger.now();
-  return allPages((after) => expiredPage(ledger, withinDays, { limit: 1000, after, now }, options));
+  return allPages(
+    (after) => expiredPage(ledger, withinDays, { limit: 1000, after, now }, options),
+    options.stop,
+  );
 }
 
 const createdBefore = (ledger: ViewStore, olderThanDays: number) =>
@@ -143,6 +155,7 @@ export async function notInstalledPages(
     if (items.length >= size) {
       onPage(await toViews(ledger, items, options));
       items = [];
+      if (options.stop?.()) return;
     }
   }
   if (items.length > 0) onPage(await toViews(ledger, items, options));
@@ -161,6 +174,9 @@ export async function notInstalledPage(
   return { ...stored, items: await toViews(ledger, stored.items, options) };
 }
 
+/** Deletions whose licenses are read together (ten BatchGetItem calls). */
+const DELETIONS_CHUNK = 1000;
+
 /** Licenses marked deleted (gone upstream) within the last withinDays days. */
 export async function deletedWithin(
   ledger: ViewStore,
@@ -169,12 +185,25 @@ export async function deletedWithin(
 ): Promise<LicenseView[]> {
   const since = new Date(ledger.now().getTime() - withinDays * DAY_MS).toISOString();
   const items: StoredLicense[] = [];
-  for await (const { licenseId } of ledger.deletionsSince(since)) {
-    const item = await getLicenseItem(ledger, licenseId);
-    // Still deleted now (a license that came back is live again and not "deleted").
-    if (item?.deletedAt && (options.account === undefined || item.account === options.account))
-      items.push(item);
+  // Current items read in batches as the index is read: a mass deletion (tens of thousands within the window) costs
+  // hundreds of calls, not one round trip per license.
+  let keys: { connectorId: string; licenseId: string }[] = [];
+  const readChunk = async () => {
+    for (const item of await ledger.currentLicenses(keys)) {
+      // Still deleted now (a license that came back is live again and not "deleted").
+      if (item.deletedAt && (options.account === undefined || item.account === options.account))
+        items.push(item);
+    }
+    keys = [];
+  };
+  for await (const deletion of ledger.deletionsSince(since)) {
+    keys.push(deletion);
+    if (keys.length >= DELETIONS_CHUNK) {
+      await readChunk();
+      if (options.stop?.()) break;
+    }
   }
+  if (keys.length > 0) await readChunk();
   return toViews(ledger, items, options);
 }
 

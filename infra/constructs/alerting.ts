@@ -54,7 +54,7 @@ export class Alerting extends Construct {
     const webhook = settings.webhookSecretName
       ? new StoredSecret(this, 'Webhook', {
           existingName: settings.webhookSecretName,
-          description: 'alert webhook URL',
+          description: 'alert webhook URL, or JSON {"url", "signingSecret"} for signed POSTs',
         })
       : undefined;
 
@@ -74,6 +74,7 @@ export class Alerting extends Construct {
         NOT_INSTALLED_DAYS: String(settings.notInstalledDays),
         ALERT_FORMAT: settings.webhookFormat,
         ...(webhook ? { ALERT_WEBHOOK_SECRET_ARN: webhook.secretId } : {}),
+        ...(webhook && settings.webhookRules ? { ALERT_WEBHOOK_RULES: settings.webhookRules } : {}),
       },
     });
     // Rules read by index and the connector item; claims are read in batches (BatchGetItem). A sink's lease is put

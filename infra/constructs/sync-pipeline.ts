@@ -80,11 +80,14 @@ export class SyncPipeline extends Construct {
       memorySize: 1024,
       timeout: WORKER_TIMEOUT,
       logRetention,
-      environment: partnerApiEnv,
+      // A walk out of time queues its own continuation (a fresh message, so a long deletion pass never reaches the DLQ).
+      environment: { ...partnerApiEnv, WORK_QUEUE_URL: this.queue.queueUrl },
     });
+    this.queue.grantSendMessages(this.worker.fn);
     // Walks hold their connector through its META item; each change is a transaction of current item + version.
     ledger.grant(this.worker.fn, [
       'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',

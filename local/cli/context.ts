@@ -1,6 +1,7 @@
 // Global CLI options (each with an environment twin) and the resources one command run shares: the partner accounts
 // and their clients, the store.
 import { type Command, Option } from 'commander';
+import type { AppContext } from '#app/context';
 import type { PartnerApi } from '#celigo/client';
 import { DEFAULTS } from '#functions/defaults';
 import type { LedgerStore } from '#ledger/store/port';
@@ -132,21 +133,15 @@ export class Context {
   }
 
   /**
-   * The client of one account (its own rate budget), built once: the named one, or the only one. A connector of an
-   * account no longer configured goes to the only account, when there is one.
+   * The client of one configured account (its own rate budget), built once. Which account a command or a connector
+   * is of is the app layer's rule (functions/app/accounts.ts); a name not configured has no client.
    */
-  async partnerApi(account?: string): Promise<PartnerApi> {
+  async partnerApi(account: string): Promise<PartnerApi> {
     const accounts = await this.accounts();
-    const chosen =
-      accounts.find((a) => a.name === account) ?? (accounts.length === 1 ? accounts[0] : undefined);
+    const chosen = accounts.find((a) => a.name === account);
     if (!chosen) {
       const names = accounts.map((a) => a.name).join(', ');
-      throw new CliError(
-        'unknown_account',
-        account === undefined
-          ? `several partner accounts are configured (${names}): pass --account NAME`
-          : `no partner account ${account} is configured (${names})`,
-      );
+      throw new CliError('unknown_account', `no partner account ${account} is configured (${names})`);
     }
     const held = this.clients.get(chosen.name);
     if (held) return held;
@@ -187,6 +182,18 @@ export class Context {
     const store = await this.openStore();
     const { createDynamoStore } = await import('#ledger/store/dynamo/index');
     return createDynamoStore(store.client, store.tableName, options);
+  }
+
+  /** The accounts and their clients alone, for commands that never open the store (`fetch`). */
+  async upstream(): Promise<Pick<AppContext, 'accounts' | 'partnerApi'>> {
+    return { accounts: await this.accountNames(), partnerApi: (account) => this.partnerApi(account) };
+  }
+
+  /** What the use cases of functions/app are given: this run's ledger, accounts and clients. */
+  async app(options: { metaCacheMs?: number } = {}): Promise<AppContext<LedgerStore>> {
+    const accounts = await this.accountNames();
+    const ledger = await this.ledger(options);
+    return { ledger, accounts, partnerApi: (account) => this.partnerApi(account) };
   }
 
   async close(): Promise<void> {

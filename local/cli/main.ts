@@ -1,12 +1,14 @@
 // The licensewatch CLI: global flags, the commands (each loads its modules only when it runs), and the one place
 // errors become a line on stderr and an exit code.
 import { Command, CommanderError } from 'commander';
+import { AppError } from '#app/errors';
 import { registerFetch } from './commands/fetch.ts';
 import { registerInstalls } from './commands/installs.ts';
 import { registerLedger } from './commands/ledger.ts';
 import { registerPortfolio } from './commands/portfolio.ts';
 import { registerServing } from './commands/serving.ts';
 import { registerStore } from './commands/store.ts';
+import { registerTimeline } from './commands/timeline.ts';
 import { registerWatch } from './commands/watch.ts';
 import { Context, type GlobalOptions, globalOptions } from './context.ts';
 import { CliError } from './output.ts';
@@ -31,6 +33,7 @@ const context = () => {
 registerFetch(program, context);
 registerLedger(program, context);
 registerPortfolio(program, context);
+registerTimeline(program, context);
 registerWatch(program, context);
 registerInstalls(program, context);
 registerServing(program, context);
@@ -70,5 +73,7 @@ function report(error: unknown, verbose: boolean): number {
       : String(error);
   process.stderr.write(`licensewatch: ${message.split('\n')[0]}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return error instanceof CliError ? error.exitCode : 1;
+  if (error instanceof CliError) return error.exitCode;
+  // A use case refused because of the ledger's state (an account no longer configured): 2, like a failed sync.
+  return error instanceof AppError && error.kind === 'conflict' ? 2 : 1;
 }

@@ -1,10 +1,13 @@
 // Opens the ledger's DynamoDB store (the warm embedded DynamoDB Local, an endpoint URL, or AWS) and ensures the table.
+import { existsSync } from 'node:fs';
+import { Agent } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable } from '#ledger/store/dynamo/table';
 import { LOCAL_ACCESS, type LocalAccess } from '#local/store/access';
-import type { EmbeddedDynamo } from '#local/store/embedded';
+import { type EmbeddedDynamo, listensOn } from '#local/store/embedded';
 import { StoreError } from '#local/store/errors';
 import { openWarmStore } from '#local/store/warm';
 
@@ -42,15 +45,59 @@ export interface Store {
  * per key id and region: the embedded store passes its data dir's key; the default is the one every test and
  * endpoint-URL client shares.
  */
-export function localClients(endpoint: string, access: LocalAccess = LOCAL_ACCESS) {
+export function localClients(endpoint: string, access: LocalAccess = LOCAL_ACCESS, httpAgent?: Agent) {
   const { region, accessKeyId, secretAccessKey } = access;
   return makeClients({
     endpoint,
     region,
     credentials: { accessKeyId, secretAccessKey },
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+      ...(httpAgent ? { httpAgent } : {}),
+    },
   });
+}
+
+/**
+ * Whether `pid` (our store's java) owns the socket listening on `port`: false once it died or another program holds
+ * the port, undefined where /proc cannot tell (not Linux).
+ */
+export function storeOwnsPort(pid: number, port: number): boolean | undefined {
+  if (!existsSync('/proc/net/tcp')) return undefined;
+  return listensOn(pid, port) ?? false;
+}
+
+/**
+ * An HTTP agent that opens a connection to the store only while its own java listens there. When java dies, its
+ * port is free for any local program to take: a request sent there would hand it the data dir's key id and take its
+ * answer for the ledger. Checked before each new connection (kept-alive ones end with java); a port not ours is
+ * refused (ECONNREFUSED) without a byte sent, and the client reopens its own store.
+ */
+export function ownedPortAgent(owner: () => number): Agent {
+  const agent = new Agent({ keepAlive: true, maxSockets: 50 });
+  const connect = agent.createConnection.bind(agent);
+  agent.createConnection = ((
+    options: { port?: number | string },
+    callback: (err: Error | null, s?: Socket) => void,
+  ) => {
+    const pid = owner();
+    if (storeOwnsPort(pid, Number(options.port)) === false) {
+      const refused = Object.assign(
+        new Error(`port ${options.port} is not held by the store's java (pid ${pid})`),
+        {
+          code: 'ECONNREFUSED',
+        },
+      );
+      // The agent expects the error through the callback, after this call returns.
+      process.nextTick(() => callback(refused));
+      return undefined;
+    }
+    return connect(options as never, callback as never);
+  }) as typeof agent.createConnection;
+  return agent;
 }
 
 function makeClients(config: DynamoDBClientConfig) {
@@ -91,7 +138,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         });
       return reopening;
     };
-    const { raw, client } = localClients(embedded.endpoint, embedded.access);
+    const agent = ownedPortAgent(() => current.pid);
+    const { raw, client } = localClients(embedded.endpoint, embedded.access, agent);
     raw.config.endpoint = async () => endpointOf(current.endpoint);
     raw.middlewareStack.add(
       (next) => async (args) => {
@@ -108,6 +156,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     );
     const close = once(async () => {
       raw.destroy();
+      agent.destroy();
       for (const h of held) h.release();
     });
     try {

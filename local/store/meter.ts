@@ -10,7 +10,54 @@ export interface Meter {
   scans: number;
   /** Items written by kind of key, `<PK prefix>/<SK prefix>`: e.g. `CONNECTOR/LICENSE`, `LICENSE/V`, `RUN/SUMMARY`. */
   writtenByKind: Record<string, number>;
+  /** Capacity units DynamoDB reported consumed (ReturnConsumedCapacity TOTAL: table and indexes), for the cost model. */
+  readUnits: number;
+  writeUnits: number;
   reset(): void;
+}
+
+/** Commands that report the capacity they consume when asked. */
+const REPORTS_CAPACITY = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+  'TransactGetItems',
+  'Get',
+  'Put',
+  'Update',
+  'Delete',
+  'BatchGet',
+  'BatchWrite',
+  'TransactWrite',
+  'TransactGet',
+]);
+
+type Capacity = { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number };
+
+/** Read and write units of one answer's ConsumedCapacity (one entry, or one per table). */
+function unitsOf(
+  command: string,
+  consumed: Capacity | Capacity[] | undefined,
+): { read: number; write: number } {
+  const list = consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed];
+  const writes = /Put|Update|Delete|Write/.test(command);
+  let read = 0;
+  let write = 0;
+  for (const c of list) {
+    const total = c.CapacityUnits ?? 0;
+    if (c.ReadCapacityUnits !== undefined || c.WriteCapacityUnits !== undefined) {
+      read += c.ReadCapacityUnits ?? 0;
+      write += c.WriteCapacityUnits ?? 0;
+    } else if (writes) write += total;
+    else read += total;
+  }
+  return { read, write };
 }
 
 const kindOf = (k: { PK?: unknown; SK?: unknown } | undefined) =>
@@ -89,7 +136,11 @@ export function meter(client: DynamoDBDocumentClient): Meter {
     writtenBy: {},
     scans: 0,
     writtenByKind: {},
+    readUnits: 0,
+    writeUnits: 0,
     reset() {
+      m.readUnits = 0;
+      m.writeUnits = 0;
       m.written = 0;
       m.read = 0;
       m.calls = {};
@@ -101,7 +152,17 @@ export function meter(client: DynamoDBDocumentClient): Meter {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = String(context.commandName ?? '').replace(/Command$/, '');
-      const result = await next(args);
+      const input = args.input as Input;
+      const asked = REPORTS_CAPACITY.has(command) && input.ReturnConsumedCapacity === undefined;
+      const result = await next(
+        asked ? { ...args, input: { ...input, ReturnConsumedCapacity: 'TOTAL' } } : args,
+      );
+      const units = unitsOf(
+        command,
+        (result.output as { ConsumedCapacity?: Capacity | Capacity[] })?.ConsumedCapacity,
+      );
+      m.readUnits += units.read;
+      m.writeUnits += units.write;
       m.calls[command] = (m.calls[command] ?? 0) + 1;
       const w = itemsWritten(command, args.input as Input);
       if (w) m.writtenBy[command] = (m.writtenBy[command] ?? 0) + w;

@@ -137,6 +137,7 @@ describe('OpenAPI document', () => {
     'get /licenses/{lid}/history',
     'get /changes',
     'get /changes.csv',
+    'get /changes/feed',
     'get /reports/expiring',
     'get /reports/expiring.csv',
     'get /reports/expired',
@@ -145,6 +146,9 @@ describe('OpenAPI document', () => {
     'get /reports/not-installed.csv',
     'get /alerts',
     'get /sync-runs',
+    'get /metrics/monthly',
+    'get /metrics/monthly.csv',
+    'get /customers',
   ];
 
   let doc: { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };

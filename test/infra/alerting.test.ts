@@ -43,6 +43,26 @@ describe('alerting', () => {
     expect(JSON.stringify(url)).toContain(logicalId(s.template, 'AWS::ApiGatewayV2::Api', 'Api'));
   });
 
+  it('signs webhooks from the secret named by webhookSecretName, read at run time: no value in the template', () => {
+    const signed = synthStack({ webhookSecretName: 'lw/webhook-signed', webhookRules: 'expiring,deleted' });
+    const env = alertsFunction(signed).Environment.Variables;
+    expect(env.ALERT_WEBHOOK_SECRET_ARN).toBe('lw/webhook-signed');
+    expect(env.ALERT_WEBHOOK_RULES).toBe('expiring,deleted');
+    // The secret's value (URL and signing secret) is read by the function; the template holds only its name.
+    expect(env.ALERT_WEBHOOK_SECRET).toBeUndefined();
+    expect(env.ALERT_WEBHOOK_URL).toBeUndefined();
+    const json = JSON.stringify(signed.template.toJSON());
+    expect(json).not.toMatch(/signingSecret|SecretString|whsec/);
+    expect(resources(signed.template, 'AWS::SecretsManager::Secret').map(([id]) => id)).not.toContainEqual(
+      expect.stringMatching(/Webhook/),
+    );
+    const grants = resources(signed.template, 'AWS::IAM::Policy').flatMap(
+      ([, p]) => p.Properties.PolicyDocument.Statement,
+    );
+    expect(JSON.stringify(grants)).toContain('secret:lw/webhook-signed-??????');
+    expect(() => synthStack({ webhookRules: 'expiring,expird' })).toThrow(/unknown rule "expird"/);
+  }, 180_000);
+
   it("leases deliveries for longer than the function's timeout", () => {
     const timeoutMs = alertsFunction(s).Timeout * 1000;
     expect(timeoutMs).toBeGreaterThanOrEqual(120_000);

@@ -216,8 +216,10 @@ describe('grants (least privilege)', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    // Walks keep page digests on the connector's META item: no DeleteItem, no BatchWriteItem any more.
+    // Walks keep page digests on the connector's META item: no DeleteItem, no BatchWriteItem any more. BatchGetItem:
+    // the license facet reads current items in batches (the deleted rule).
     expect(dynamo(id.worker)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
@@ -235,13 +237,15 @@ describe('grants (least privilege)', () => {
     );
   });
 
-  it('only the planner can send to the work queue; only the worker consumes it', () => {
+  it('the planner sends to the work queue, the worker consumes it and queues only continuations to it', () => {
     const sqs = (fn: string) => actionsOn(grantsOf(s.template, fn), id.queue);
     expect(sqs(id.plan)).toContain('sqs:SendMessage');
     expect(sqs(id.plan)).not.toContain('sqs:ReceiveMessage');
     expect(sqs(id.worker)).toContain('sqs:ReceiveMessage');
     expect(sqs(id.worker)).toContain('sqs:DeleteMessage');
-    for (const fn of [id.worker, id.alerts, id.api])
+    // A walk out of Lambda time queues its continuation on the same queue, nowhere else.
+    expect(sqs(id.worker)).toContain('sqs:SendMessage');
+    for (const fn of [id.alerts, id.api])
       expect(actionsOf(grantsOf(s.template, fn))).not.toContain('sqs:SendMessage');
     for (const fn of [id.plan, id.alerts, id.api])
       expect(actionsOf(grantsOf(s.template, fn))).not.toContain('sqs:ReceiveMessage');

@@ -1,6 +1,7 @@
 // Ledger integrity, one named regression per path by which the ledger could differ from the Partner API (issue 11).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app';
+import { PartnerApiError } from '#celigo/errors';
 import { allLicenses, getLicense, listConnectors } from '#ledger/queries';
 import { planSync, syncConnector } from '#ledger/sync';
 import { DEFAULT_LEASE_MS } from '#ledger/walk';
@@ -31,7 +32,7 @@ const unitOf = async (cid: string) =>
 
 describe('writes outside a walk invalidate what lets a later walk skip', () => {
   it('a PUT through our API, then set back in Celigo: the next sync records the upstream value', async () => {
-    h = await harness();
+    h = await harness({ dataSet: { connectors: 1, licensesPerConnector: 60 } });
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
     const license = h.emu.licenses(cid)[10]!;
@@ -240,5 +241,161 @@ describe('records a walk cannot identify (path d, e)', () => {
       expect(res.status, id).toBe(400);
     }
     expect((await send('GET', '/licenses/not-hex-but-fine')).status).toBe(404);
+  });
+});
+
+describe('an API write while a page is on its way, undone upstream (issue 20.1)', () => {
+  /** Walks `cid` with page `hold` held on its way while `meanwhile` runs, and lets it finish. */
+  async function raceWalk(cid: string, hold: number, meanwhile: () => Promise<void>) {
+    const unit = await unitOf(cid);
+    const gate = gatedApi(h.api, hold);
+    const walk = syncConnector({ ledger: h.ledger, api: gate.api }, unit);
+    await gate.fetched(hold);
+    await meanwhile();
+    gate.open();
+    expect((await walk).status).toBe('completed');
+  }
+
+  for (const pageSize of [500, 50]) {
+    it(`a PUT set back in Celigo is set back in the ledger by the next quiet sync (${pageSize === 500 ? 'one page' : 'three pages'})`, async () => {
+      h = await harness({ pageSize });
+      await h.sync();
+      const cid = h.emu.connectors()[0]!._id;
+      const [other, target] = h.emu.licenses(cid);
+      h.emu.mutateLicense(cid, other!._id, { opts: { connectorEdition: 'premium' } } as never);
+      await raceWalk(cid, 1, async () => {
+        const put = await send('PUT', `/connectors/${cid}/licenses/${target!._id}`, {
+          expires: '2033-03-03T00:00:00.000Z',
+        });
+        expect(put.status).toBe(200);
+        h.emu.mutateLicense(cid, target!._id, { expires: target!.expires });
+      });
+      await h.sync();
+      expect(await ledgerState(cid)).toEqual(upstreamState(cid));
+      expect((await getLicense(h.ledger, target!._id))!.expires).toBe(
+        new Date(target!.expires).toISOString(),
+      );
+    });
+
+    it(`a license POSTed during a walk and deleted in Celigo is marked deleted (${pageSize === 500 ? 'one page' : 'three pages'})`, async () => {
+      h = await harness({ pageSize });
+      await h.sync();
+      const cid = h.emu.connectors()[0]!._id;
+      const [other] = h.emu.licenses(cid);
+      h.emu.mutateLicense(cid, other!._id, { opts: { connectorEdition: 'premium' } } as never);
+      let id = '';
+      await raceWalk(cid, 1, async () => {
+        const post = await send('POST', `/connectors/${cid}/licenses`, {
+          email: other!.user.email,
+          expires: '2030-01-01',
+          opts: {},
+        });
+        expect(post.status).toBe(201);
+        id = ((await post.json()) as { id: string }).id;
+        h.emu.deleteLicense(cid, id);
+      });
+      await h.sync();
+      expect((await getLicense(h.ledger, id))!.deletedAt).toBeDefined();
+      expect(await ledgerState(cid)).toEqual(upstreamState(cid));
+    });
+  }
+});
+
+describe('syncs go quiet again after a change (issue 20.2)', () => {
+  it('the second quiet sync after a change skips every page and reads no license', async () => {
+    h = await harness({ pageSize: 50 });
+    await h.sync();
+    const cid = h.emu.connectors()[0]!._id;
+    h.emu.mutateLicense(cid, h.emu.licenses(cid)[60]!._id, { expires: '2030-06-06T00:00:00.000Z' });
+    await h.sync(); // the change: page two compared
+    const quiet: { unchanged: number; read: number; written: number }[] = [];
+    for (let i = 0; i < 4; i++) {
+      const unit = await unitOf(cid);
+      h.meter.reset();
+      const run = await syncConnector({ ledger: h.ledger, api: h.api }, unit);
+      quiet.push({ unchanged: run.pagesUnchanged, read: h.meter.read, written: h.meter.written });
+    }
+    // Every quiet sync: every page as its digest vouches, META read and written, the run recorded.
+    for (const q of quiet) {
+      expect(q.unchanged).toBe(3);
+      expect(q.read).toBeLessThanOrEqual(2);
+      expect(q.written).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('after a PUT, the first quiet sync compares, the second skips every page', async () => {
+    h = await harness({ pageSize: 50 });
+    await h.sync();
+    const cid = h.emu.connectors()[0]!._id;
+    const lid = h.emu.licenses(cid)[70]!._id;
+    expect((await send('PUT', `/connectors/${cid}/licenses/${lid}`, { expires: '2031-01-31' })).status).toBe(
+      200,
+    );
+    const first = await syncConnector({ ledger: h.ledger, api: h.api }, await unitOf(cid));
+    expect(first.pagesUnchanged).toBe(0);
+    const unit = await unitOf(cid);
+    h.meter.reset();
+    const second = await syncConnector({ ledger: h.ledger, api: h.api }, unit);
+    expect(second.pagesUnchanged).toBe(3);
+    expect(h.meter.read).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('a proof of a whole list counts only after the last write outside a walk', () => {
+  it('a license POSTed and deleted in Celigo, then a walk that compared every page but failed its deletion pass: the next walk still runs it', async () => {
+    h = await harness({ pageSize: 50, dataSet: { connectors: 1, licensesPerConnector: 120 } });
+    await h.sync();
+    const cid = h.emu.connectors()[0]!._id;
+    const post = await send('POST', `/connectors/${cid}/licenses`, {
+      email: h.emu.licenses(cid)[0]!.user.email,
+      expires: '2030-01-01',
+      opts: {},
+    });
+    const { id } = (await post.json()) as { id: string };
+    h.emu.deleteLicense(cid, id);
+    // Every page is as the last walk saw it, but the POST voided their digests: the walk compares them all (nothing
+    // to write) and restamps them, then its lookups fail, so it proves nothing.
+    const failing = Object.create(h.api) as typeof h.api;
+    Object.defineProperty(failing, 'getLicense', {
+      value: async () => {
+        throw new PartnerApiError('server_error', 'lookup failed', 500);
+      },
+    });
+    const failed = await syncConnector({ ledger: h.ledger, api: failing }, await unitOf(cid));
+    expect(failed).toMatchObject({ status: 'failed', pagesUnchanged: 0 });
+    const run = (await h.sync())[0]!;
+    expect(run.pagesUnchanged).toBe(3);
+    expect(run.counts.deleted).toBe(1);
+    expect((await getLicense(h.ledger, id))!.deletedAt).toBeDefined();
+  });
+});
+
+describe('the revision guard', () => {
+  it('a write that read an older revision is refused, even with a revision no version holds yet', async () => {
+    h = await harness({ dataSet: { connectors: 1, licensesPerConnector: 3 } });
+    await h.sync();
+    const cid = h.emu.connectors()[0]!._id;
+    const lid = h.emu.licenses(cid)[0]!._id;
+    const stored = (await h.ledger.currentLicense(cid, lid))!;
+    const raw = { ...JSON.parse(stored.rawJson), expires: '2040-01-01T00:00:00.000Z' };
+    const write = {
+      connectorId: cid,
+      licenseId: lid,
+      account: stored.account,
+      change: 'updated' as const,
+      kind: 'renewed' as const,
+      baseline: false,
+      rev: stored.rev + 5,
+      expectedRev: stored.rev - 1, // what a writer that read before the last change would expect
+      facts: stored,
+      rawJson: JSON.stringify(raw),
+      hash: 'stale-writer',
+      changes: ['expires'],
+      firstSeenAt: stored.firstSeenAt,
+      observedAt: new Date().toISOString(),
+    };
+    expect(await h.ledger.writeLicenses([write])).toEqual(['conflict']);
+    expect((await getLicense(h.ledger, lid))!.raw).toEqual(JSON.parse(stored.rawJson));
+    expect(await h.ledger.writeLicenses([{ ...write, expectedRev: stored.rev }])).toEqual(['written']);
   });
 });

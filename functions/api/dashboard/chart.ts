@@ -1,6 +1,6 @@
 // The dashboard's bar chart as inline SVG: live licenses by expiry month, no script and no external assets.
 import { html } from 'hono/html';
-import type { MonthBar } from './data.ts';
+import type { MonthBar } from '#app/dashboard';
 
 const WIDTH = 760;
 const HEIGHT = 260;

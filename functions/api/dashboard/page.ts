@@ -1,8 +1,9 @@
 // The dashboard page: server-rendered HTML with inline CSS; every value from data goes through hono/html's escaping.
 import { html, raw } from 'hono/html';
+import { type DashboardData, RECENT_ALERTS, RECENT_CHANGE_DAYS } from '#app/dashboard';
 import type { LicenseView } from '#ledger/schemas';
 import { expiryChart } from './chart.ts';
-import { type DashboardData, RECENT_ALERTS, RECENT_CHANGE_DAYS } from './data.ts';
+import { atRiskTable, renewalChart } from './timeline.ts';
 import { versionsSection } from './versions.ts';
 
 /** Rows per table; the reports (linked) have the rest. */
@@ -37,7 +38,8 @@ const STYLE = `
   .st-expired, .st-failed { color: var(--bad); font-weight: 600; }
   .st-expiring, .st-pending { color: var(--warn); font-weight: 600; }
   .st-ok, .st-completed, .st-sent { color: var(--ok); }
-  svg .bar { fill: var(--accent); }
+  svg .bar, svg .renewed { fill: var(--accent); }
+  svg .expired { fill: var(--warn); }
   svg .grid { stroke: var(--line); }
   svg text { font-size: 11px; fill: var(--muted); }
   svg text.count { fill: var(--ink); font-weight: 600; }
@@ -201,6 +203,8 @@ export function dashboardPage(data: DashboardData) {
       <div class="tile" id="tile-alerts"><div class="n">${data.alerts.length}</div><div class="l">Recent alerts</div></div>
     </div>
     <section id="chart"><h2>Live licenses by expiry month</h2>${expiryChart(data.byMonth)}</section>
+    <section id="renewals"><h2>Renewals against expiries per month</h2>${renewalChart(data.monthly)}</section>
+    <section id="at-risk"><h2>Customers at risk</h2>${atRiskTable(data.atRisk)}</section>
     <section id="connectors"><h2>Connectors</h2>${connectorTable(data)}</section>
     ${versionsSection(data.versions)}
     <section id="expiring"><h2>Expiring soon</h2>${windows}</section>

@@ -1,8 +1,9 @@
 // Routes across the portfolio: find a customer's licenses, and what changed (JSON pages, or CSV pages with a Link).
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkAccount, findLicenses, listChanges } from '#ledger/portfolio';
+import { asOf } from '#app/asof';
+import { type ChangesQuery as ChangesAsked, changesPage, findPage } from '#app/portfolio';
 import { changesCsv } from '../csv.ts';
-import type { App, AppDeps } from '../deps.ts';
+import { type App, type AppDeps, appContext } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
 import { ChangePage, ChangesCsvQuery, ChangesQuery, FindQuery, LicensePage } from '../schemas.ts';
 
@@ -11,6 +12,7 @@ const DEFAULT_SINCE = '7d';
 const findRoute = createRoute({
   method: 'get',
   path: '/licenses',
+  operationId: 'findLicenses',
   tags: ['ledger'],
   summary: "One customer's licenses: by e-mail (any case) or by domain (not its subdomains)",
   description:
@@ -25,6 +27,7 @@ const CHANGES_DESCRIPTION =
 const changesRoute = createRoute({
   method: 'get',
   path: '/changes',
+  operationId: 'listChanges',
   tags: ['ledger'],
   summary: 'What changed across the portfolio since a time (default the last 7 days)',
   description: CHANGES_DESCRIPTION,
@@ -35,6 +38,7 @@ const changesRoute = createRoute({
 const changesCsvRoute = createRoute({
   method: 'get',
   path: '/changes.csv',
+  operationId: 'listChangesCsv',
   tags: ['ledger'],
   summary: 'The changes as CSV, a page at a time',
   description: `${CHANGES_DESCRIPTION} Up to \`limit\` rows (default 1000) per response, each with a header row; while more follow, a \`Link: <...>; rel="next"\` header names the next page.`,
@@ -52,47 +56,39 @@ const changesCsvRoute = createRoute({
 });
 
 export function registerPortfolioRoutes(app: App, deps: AppDeps): void {
-  const { ledger } = deps;
-  const expiringDays = deps.config?.expiringDays;
+  const ctx = appContext(deps);
 
   app.openapi(findRoute, async (c) => {
-    const { email, domain, includeDeleted, account, limit = 100, cursor } = c.req.valid('query');
-    await checkAccount(ledger, account, deps.accounts);
+    const { email, domain, includeDeleted, account, asOf: at, limit = 100, cursor } = c.req.valid('query');
     const customer = email !== undefined ? { email } : { domain: domain! };
-    const page = await findLicenses(ledger, customer, {
-      includeDeleted,
-      account,
-      limit,
-      cursor,
-      expiringDays,
-    });
-    return c.json(page, 200);
+    if (at)
+      return c.json(
+        await asOf.customerPage(ctx, customer, at, { includeDeleted, account, limit, cursor }),
+        200,
+      );
+    return c.json(await findPage(ctx, customer, { includeDeleted, account, limit, cursor }), 200);
   });
 
   /** The feed's query from the request's (`since` is resolved against the ledger's clock, never in the future). */
-  async function changeQuery(query: z.infer<typeof ChangesQuery>) {
+  function changeQuery(query: z.infer<typeof ChangesQuery>, pageRows: number): ChangesAsked {
     const { since = DEFAULT_SINCE, connector, kind, includeBaseline, account, limit, cursor } = query;
-    await checkAccount(ledger, account, deps.accounts);
     return {
       since,
       connectorId: connector,
       kind,
       includeBaseline,
       account,
-      limit,
+      limit: limit ?? pageRows,
       cursor,
     };
   }
 
   app.openapi(changesRoute, async (c) => {
-    const query = await changeQuery(c.req.valid('query'));
-    return c.json(await listChanges(ledger, { ...query, limit: query.limit ?? 100 }), 200);
+    return c.json(await changesPage(ctx, changeQuery(c.req.valid('query'), 100)), 200);
   });
 
   app.openapi(changesCsvRoute, async (c) => {
-    const valid = c.req.valid('query');
-    const query = await changeQuery(valid);
-    const page = await listChanges(ledger, { ...query, limit: query.limit ?? 1000 });
+    const page = await changesPage(ctx, changeQuery(c.req.valid('query'), 1000));
     const headers: Record<string, string> = {
       'content-type': 'text/csv; charset=utf-8; header=present',
       'content-disposition': 'attachment; filename="changes.csv"',

@@ -1,21 +1,11 @@
 // Report routes: licenses expiring, expired and not installed, as JSON pages or CSV pages (Link: rel="next").
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { cursor as cursorCodec } from '#ledger/cursor';
-import { checkAccount } from '#ledger/portfolio';
+import { reportPage } from '#app/reports';
 import type { LicenseView, Page } from '#ledger/schemas';
-import {
-  expiredRange,
-  expiringRange,
-  notInstalledPage,
-  type ReportRange,
-  rangePage,
-  withinRange,
-} from '#watch/rules';
 import { licensesCsv } from '../csv.ts';
-import type { App, AppDeps, AppEnv } from '../deps.ts';
+import { type App, type AppDeps, type AppEnv, appContext } from '../deps.ts';
 import { errorResponses, jsonContent } from '../openapi.ts';
-import { keyTuple } from '../paging.ts';
 import {
   ExpiredCsvQuery,
   ExpiredQuery,
@@ -41,76 +31,63 @@ const LONGEST_WAITING = 'Longest waiting first (oldest creation date).';
 const expiringRoute = createRoute({
   method: 'get',
   path: '/reports/expiring',
+  operationId: 'getExpiringReport',
   tags: ['reports'],
   summary: 'Live licenses expiring within withinDays days (default 30)',
+  description: 'Read from the byExpiry index, a page at a time (`limit`, `cursor`).',
   request: { query: ExpiringQuery },
   responses: { 200: jsonContent(LicensePage, SOONEST_FIRST), ...errorResponses(400) },
 });
 const expiringCsvRoute = createRoute({
   method: 'get',
   path: '/reports/expiring.csv',
+  operationId: 'getExpiringReportCsv',
   tags: ['reports'],
   summary: 'The expiring report as CSV',
+  description: 'The same licenses as `GET /reports/expiring`, as CSV pages.',
   request: { query: ExpiringCsvQuery },
   responses: { 200: csvContent(SOONEST_FIRST), ...errorResponses(400) },
 });
 const expiredRoute = createRoute({
   method: 'get',
   path: '/reports/expired',
+  operationId: 'getExpiredReport',
   tags: ['reports'],
   summary: 'Live licenses that expired within the last withinDays days (default 30)',
+  description: 'Read from the byExpiry index, a page at a time (`limit`, `cursor`).',
   request: { query: ExpiredQuery },
   responses: { 200: jsonContent(LicensePage, SOONEST_FIRST), ...errorResponses(400) },
 });
 const expiredCsvRoute = createRoute({
   method: 'get',
   path: '/reports/expired.csv',
+  operationId: 'getExpiredReportCsv',
   tags: ['reports'],
   summary: 'The expired report as CSV',
+  description: 'The same licenses as `GET /reports/expired`, as CSV pages.',
   request: { query: ExpiredCsvQuery },
   responses: { 200: csvContent(SOONEST_FIRST), ...errorResponses(400) },
 });
 const notInstalledRoute = createRoute({
   method: 'get',
   path: '/reports/not-installed',
+  operationId: 'getNotInstalledReport',
   tags: ['reports'],
   summary: 'Live licenses created over olderThanDays days ago (default 7) and not installed yet',
+  description: 'Read from the sparse not-installed feed, a page at a time (`limit`, `cursor`).',
   request: { query: NotInstalledQuery },
   responses: { 200: jsonContent(LicensePage, LONGEST_WAITING), ...errorResponses(400) },
 });
 const notInstalledCsvRoute = createRoute({
   method: 'get',
   path: '/reports/not-installed.csv',
+  operationId: 'getNotInstalledReportCsv',
   tags: ['reports'],
   summary: 'The not-installed report as CSV',
+  description: 'The same licenses as `GET /reports/not-installed`, as CSV pages.',
   request: { query: NotInstalledCsvQuery },
   responses: { 200: csvContent(LONGEST_WAITING), ...errorResponses(400) },
 });
-
-/**
- * One page of an expiry report, read from the index itself (each page reads about `limit` items however big the
- * ledger). A cursor names the last (expires, id) handed out and must lie inside this request's own range.
- */
-async function expiryReportPage(
-  deps: AppDeps,
-  list: string,
-  range: ReportRange,
-  query: { limit?: number; cursor?: string; account?: string },
-  expiringDays?: number,
-): Promise<Page<LicenseView>> {
-  const inRange = (p: unknown): p is [string, string] =>
-    keyTuple(2)(p) && withinRange(range, p as [string, string]);
-  const { account } = query;
-  const scope = account ? `${list}|${account}` : list;
-  const after = cursorCodec.decode(query.cursor, scope, inRange);
-  const page = await rangePage(
-    deps.ledger,
-    range,
-    { limit: query.limit ?? 100, after },
-    { expiringDays, account },
-  );
-  return { items: page.items, ...(page.next ? { nextCursor: cursorCodec.encode(scope, page.next) } : {}) };
-}
 
 /** A CSV page: the header row on the first page only (so pages concatenate), and a Link to the next one. */
 function csvResponse(c: Context<AppEnv>, name: string, page: Page<LicenseView>, first: boolean): Response {
@@ -128,65 +105,38 @@ function csvResponse(c: Context<AppEnv>, name: string, page: Page<LicenseView>, 
 }
 
 export function registerReportRoutes(app: App, deps: AppDeps): void {
-  const { ledger } = deps;
-  const viewDays = deps.config?.expiringDays;
+  const ctx = appContext(deps);
   const csvRows = deps.config?.csvPageRows ?? CSV_PAGE_ROWS;
   const { expiring, expired, notInstalled: olderThan } = REPORT_DEFAULTS;
 
-  type Query = { limit?: number; cursor?: string; account?: string };
-  /** The account a request keeps to, checked (an unknown one is 400 before anything is read). */
-  const accountOf = (query: Query) => checkAccount(ledger, query.account, deps.accounts);
-  const expiringPage = async (withinDays: number, query: Query) => {
-    const account = await accountOf(query);
-    const range = expiringRange(withinDays, ledger.now());
-    return expiryReportPage(
-      deps,
-      `expiring|${withinDays}`,
-      range,
-      { ...query, account },
-      viewDays ?? withinDays,
-    );
-  };
-  const expiredPage = async (withinDays: number, query: Query) => {
-    const account = await accountOf(query);
-    const range = expiredRange(withinDays, ledger.now());
-    return expiryReportPage(deps, `expired|${withinDays}`, range, { ...query, account }, viewDays);
-  };
-  const waitingPage = async (days: number, query: Query) =>
-    notInstalledPage(
-      ledger,
-      days,
-      { limit: query.limit ?? 100, cursor: query.cursor },
-      { expiringDays: viewDays, account: await accountOf(query) },
-    );
-
   app.openapi(expiringRoute, async (c) => {
     const { withinDays = expiring, ...query } = c.req.valid('query');
-    return c.json(await expiringPage(withinDays, query), 200);
+    return c.json(await reportPage(ctx, 'expiring', { days: withinDays, ...query }), 200);
   });
   app.openapi(expiringCsvRoute, async (c) => {
     const { withinDays = expiring, cursor, account } = c.req.valid('query');
-    const page = await expiringPage(withinDays, { limit: csvRows, cursor, account });
+    const page = await reportPage(ctx, 'expiring', { days: withinDays, limit: csvRows, cursor, account });
     return csvResponse(c, `expiring-${withinDays}d`, page, !cursor);
   });
 
   app.openapi(expiredRoute, async (c) => {
     const { withinDays = expired, ...query } = c.req.valid('query');
-    return c.json(await expiredPage(withinDays, query), 200);
+    return c.json(await reportPage(ctx, 'expired', { days: withinDays, ...query }), 200);
   });
   app.openapi(expiredCsvRoute, async (c) => {
     const { withinDays = expired, cursor, account } = c.req.valid('query');
-    const page = await expiredPage(withinDays, { limit: csvRows, cursor, account });
+    const page = await reportPage(ctx, 'expired', { days: withinDays, limit: csvRows, cursor, account });
     return csvResponse(c, `expired-${withinDays}d`, page, !cursor);
   });
 
   app.openapi(notInstalledRoute, async (c) => {
     const { olderThanDays = olderThan, ...query } = c.req.valid('query');
-    return c.json(await waitingPage(olderThanDays, query), 200);
+    return c.json(await reportPage(ctx, 'not-installed', { days: olderThanDays, ...query }), 200);
   });
   app.openapi(notInstalledCsvRoute, async (c) => {
     const { olderThanDays = olderThan, cursor, account } = c.req.valid('query');
-    const page = await waitingPage(olderThanDays, { limit: csvRows, cursor, account });
+    const query = { days: olderThanDays, limit: csvRows, cursor, account };
+    const page = await reportPage(ctx, 'not-installed', query);
     return csvResponse(c, `not-installed-${olderThanDays}d`, page, !cursor);
   });
 }

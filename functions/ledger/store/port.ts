@@ -18,9 +18,11 @@ import type {
   LicenseWrite,
   PageDigest,
   StoredChange,
+  StoredCommit,
   StoredLicense,
   StoredVersion,
   WalkClaim,
+  WriteResult,
 } from './records.ts';
 
 export type * from './install-records.ts';
@@ -62,6 +64,23 @@ export interface ChangeRange extends PageRequest {
   account?: string;
 }
 
+/** Live licenses expiring within one month's range: lower <= expires <= upper (ISO instants of the same month). */
+export interface ExpiryCount {
+  lower: string;
+  upper: string;
+  account?: string;
+  connectorId?: string;
+}
+
+/** A stretch of the commit feed, oldest first: versions whose commit key is in (after, upTo]. */
+export interface CommitRange {
+  /** A commit key (`<committedAt>#<licenseId>#<rev>`) or an instant followed by `~` (all of that instant). */
+  after: string;
+  upTo: string;
+  limit: number;
+  account?: string;
+}
+
 /**
  * The table's vocabulary, in facets: each Lambda composes only the facets it uses, so its bundle keeps only the
  * commands those call and its role is granted only those (see handlers/runtime.ts). LedgerStore is all of them.
@@ -89,8 +108,8 @@ export interface WalkStore {
   beginWalk(connectorId: string, owner: string, leaseMs: number): Promise<WalkClaim | undefined>;
   /** Heartbeat: extends the lease while `owner` still holds it; false when it was lost. */
   renewWalk(connectorId: string, owner: string, leaseMs: number): Promise<boolean>;
-  /** Digests invalidated: moves the connector's epoch before a walk rewrites page digests; the new epoch. */
-  advanceEpoch(connectorId: string, owner: string): Promise<number>;
+  /** Walk writing: digests stamped before `startEpoch` stop counting until the walk completes. */
+  walkWriting(connectorId: string, owner: string, startEpoch: number): Promise<void>;
   /** Page digest written, once that page's records are recorded. */
   recordPageDigest(connectorId: string, owner: string, index: number, digest: PageDigest): Promise<void>;
   /** Walk completed (or failed): records the outcome and releases the lease, if `owner` still holds it. */
@@ -101,20 +120,20 @@ export interface WalkStore {
 export interface LicenseStore {
   licenseStates(connectorId: string): Promise<Map<string, LicenseState>>;
   currentLicense(connectorId: string, licenseId: string): Promise<StoredLicense | undefined>;
+  /** Current items by key, read in batches (BatchGetItem), strongly consistent; those found, in no order. */
+  currentLicenses(keys: { connectorId: string; licenseId: string }[]): Promise<StoredLicense[]>;
   /** Writes each license's current item and version together, guarded; a result per write, in order. */
-  writeLicenses(writes: LicenseWrite[]): Promise<('written' | 'conflict')[]>;
+  writeLicenses(writes: LicenseWrite[]): Promise<WriteResult[]>;
   /** A write outside any walk (API PUT/POST/DELETE): also moves the connector's epoch from `epochSeen`, atomically. */
-  writeOutsideWalk(
-    write: LicenseWrite,
-    epochSeen: number,
-    liveDelta: number,
-  ): Promise<'written' | 'conflict'>;
+  writeOutsideWalk(write: LicenseWrite, epochSeen: number, liveDelta: number): Promise<WriteResult>;
   listLicenses(
     connectorId: string,
     options: PageRequest & { includeDeleted?: boolean },
   ): Promise<Page<StoredLicense>>;
   /** Newest version first; consistent, so a write is read back at once. */
   licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
+  /** The version in force at `asOf` (the highest revision observed at or before it); undefined before the first. */
+  versionAsOf(licenseId: string, asOf: string): Promise<StoredVersion | undefined>;
   expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
   notInstalledBefore(createdBefore: string, account?: string): AsyncIterable<StoredLicense>;
   /** Live licenses not installed, created before `createdBefore`, oldest first, one page. */
@@ -130,15 +149,27 @@ export interface PortfolioStore {
   customerLicenses(query: CustomerQuery): Promise<Page<StoredLicense>>;
   /** Newest first; a page reads about as many items as it returns (more when filtered by connector, kind, account). */
   changesPage(range: ChangeRange): Promise<Page<StoredChange>>;
+  /** Live licenses whose expiry falls in the range (one month at most), counted without reading them back. */
+  expiriesCount(range: ExpiryCount): Promise<number>;
+  /**
+   * Oldest first, the commit key of the last item beside them. Every shard is read to `upTo`, so once all of it
+   * is handed out nothing at or before `upTo` is left: the caller picks an `upTo` no write can still land before.
+   */
+  commitsPage(range: CommitRange): Promise<{ items: StoredCommit[]; last?: string }>;
 }
 
 /** Sync runs. */
 export interface RunStore {
+  /**
+   * Opens a run. `failed`: walks that failed before they began (connectors of an account that could not be listed),
+   * recorded with the summary in one write rather than folded into it one transaction each.
+   */
   startRun(run: {
     runId: string;
     startedAt: string;
     connectors: number;
     accountErrors?: { account: string; code: string; message: string }[];
+    failed?: ConnectorRun[];
   }): Promise<void>;
   /** Idempotent per unit: a repeat of a completed walk changes nothing; a walk after a failed one replaces it. */
   recordConnectorRun(run: ConnectorRun): Promise<void>;
@@ -274,8 +305,10 @@ export interface WalkEnd {
   outcome: WalkOutcome;
   /** Completed walks: the epoch the walk's digests were written under, and whether it proved the list whole. */
   completed?: {
-    /** The epoch the walk's digests were written under. */
+    /** The walk's start epoch, which its digests carry: the proven epoch when it proved the list whole. */
     epoch: number;
+    /** The digest floor as the walk found it, set back now that every page was read. */
+    digestFloor: number;
     /** The walk saw every license (or proved the list unchanged): lastCompleteWalkAt and the proven epoch move. */
     proven: boolean;
     pageCount: number;

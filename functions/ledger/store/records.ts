@@ -44,9 +44,16 @@ export interface PageDigest {
 /** What a walk holds once it has taken its connector's lease. */
 export interface WalkClaim {
   meta?: ConnectorMeta;
-  /** Moves on every write outside a walk and when a walk starts rewriting digests. */
+  /** This walk's start epoch: moves when a walk starts and on every write outside a walk. */
   epoch: number;
-  /** The epoch of the last walk that completed and proved the list whole (deletion pass included). */
+  /** Digests stamped before it count for nothing: the start epoch of a walk that began writing and did not complete. */
+  digestFloor: number;
+  /**
+   * A digest or a proof counts only if stamped at this epoch or later: the digest floor, or the last write outside a
+   * walk if later (a digest stamped before that write describes the ledger as it was before it).
+   */
+  trustFrom: number;
+  /** The start epoch of the last walk that completed and proved the list whole (deletion pass included). */
   provenEpoch?: number;
   pageCount?: number;
   digests: Map<number, PageDigest>;
@@ -123,6 +130,12 @@ export interface StoredChange {
   changes: string[];
 }
 
+/** A version as the commit feed reads it: when its write was sent, and whether its connector's first walk made it. */
+export interface StoredCommit extends StoredChange {
+  committedAt: string;
+  baseline: boolean;
+}
+
 /**
  * One license change to record: the current item (with its index attributes) and a version, together.
  * The write lands only while the stored revision is still `expectedRev` (undefined: nothing stored) and, for a
@@ -152,6 +165,12 @@ export interface LicenseWrite {
   firstSeenAt: string;
   observedAt: string;
 }
+
+/**
+ * The answer to one license write: written; a guard failed (`conflict`); or `refused`, an item the table will never
+ * take as it is (too large, say), which holds back no other write.
+ */
+export type WriteResult = 'written' | 'conflict' | { refused: { code: string; message: string } };
 
 /** Where an alert's claim lives: one per license, rule, cycle (expiry date or deletion) and threshold. */
 export interface AlertKey {

@@ -1,4 +1,5 @@
 // `fetch ...`: what the Partner API says right now, every page, nothing stored.
+import { partnerApiOf } from '#app/accounts';
 import { collect } from '#celigo/client';
 import type { Context } from '../context.ts';
 import { formatOf, printJson, printTable } from '../output.ts';
@@ -10,7 +11,9 @@ const dig = (r: Row, path: string) =>
 
 export async function connectors(ctx: Context, opts: { json?: boolean; account?: string }) {
   const format = formatOf(opts);
-  const records = (await collect((await ctx.partnerApi(opts.account)).connectorPages())) as Row[];
+  const records = (await collect(
+    (await partnerApiOf(await ctx.upstream(), opts.account)).connectorPages(),
+  )) as Row[];
   if (format === 'json') return printJson(records);
   printTable(records, [
     { header: 'ID', value: (r) => str(r._id) },
@@ -26,7 +29,9 @@ export async function licenses(
   opts: { json?: boolean; account?: string },
 ) {
   const format = formatOf(opts);
-  const records = (await collect((await ctx.partnerApi(opts.account)).licensePages(connectorId))) as Row[];
+  const records = (await collect(
+    (await partnerApiOf(await ctx.upstream(), opts.account)).licensePages(connectorId),
+  )) as Row[];
   if (format === 'json') return printJson(records);
   printTable(records, [
     { header: 'ID', value: (r) => str(r._id) },

@@ -1,9 +1,9 @@
 // `sync`, `connectors`, `licenses`, `license`, `history`, `delete-license`: fill the ledger, read it back, change it.
 import { licensesCsv } from '#api/csv';
-import { checkAccount } from '#ledger/portfolio';
-import { allLicenses, getLicense, licenseHistory, listConnectors } from '#ledger/queries';
+import { asOf } from '#app/asof';
+import { AppError } from '#app/errors';
+import * as licensesApp from '#app/licenses';
 import type { LicenseView } from '#ledger/schemas';
-import { recordOutsideWalk } from '#ledger/snapshot';
 import type { Context } from '../context.ts';
 import { CliError, type Column, formatOf, log, printJson, printTable } from '../output.ts';
 import { runSync } from '../run.ts';
@@ -27,10 +27,10 @@ export function printLicenses(items: LicenseView[], opts: { json?: boolean; csv?
   else printTable(items, LICENSE_COLUMNS, '(no licenses)');
 }
 
-export async function sync(ctx: Context, opts: { json?: boolean; concurrency: number }) {
-  const accounts = { names: await ctx.accountNames(), api: (name: string) => ctx.partnerApi(name) };
-  const { plan, runs, summary } = await runSync(await ctx.ledger(), accounts, {
+export async function sync(ctx: Context, opts: { json?: boolean; concurrency: number; deadline?: number }) {
+  const { plan, runs, summary } = await runSync(await ctx.app(), {
     concurrency: opts.concurrency,
+    ...(opts.deadline === undefined ? {} : { deadlineSeconds: opts.deadline }),
   });
   const failed = runs.filter((r) => r.status === 'failed');
   const skipped = runs.filter((r) => r.status === 'skipped');
@@ -80,9 +80,7 @@ export async function sync(ctx: Context, opts: { json?: boolean; concurrency: nu
 }
 
 export async function connectors(ctx: Context, opts: { json?: boolean; account?: string }) {
-  const ledger = await ctx.ledger();
-  const account = await checkAccount(ledger, opts.account, await ctx.accountNames());
-  const items = (await listConnectors(ledger)).filter((c) => !account || c.account === account);
+  const items = await licensesApp.connectors(await ctx.app(), { account: opts.account });
   if (opts.json) return printJson({ items });
   printTable(
     items,
@@ -100,24 +98,29 @@ export async function connectors(ctx: Context, opts: { json?: boolean; account?:
 
 export async function licenses(
   ctx: Context,
-  opts: { connector?: string; includeDeleted?: boolean; account?: string; json?: boolean; csv?: boolean },
+  opts: {
+    connector?: string;
+    includeDeleted?: boolean;
+    account?: string;
+    asOf?: string;
+    json?: boolean;
+    csv?: boolean;
+  },
 ) {
   formatOf(opts);
-  const ledger = await ctx.ledger();
-  const account = await checkAccount(ledger, opts.account, await ctx.accountNames());
-  const items: LicenseView[] = [];
-  for await (const view of allLicenses(ledger, {
-    connectorId: opts.connector,
-    includeDeleted: opts.includeDeleted,
-    account,
-  })) {
-    items.push(view);
-  }
+  const query = { connectorId: opts.connector, includeDeleted: opts.includeDeleted, account: opts.account };
+  const app = await ctx.app();
+  const items = opts.asOf
+    ? await asOf.allLicenses(app, opts.asOf, query)
+    : await licensesApp.allLicenses(app, query);
   printLicenses(items, opts);
 }
 
-export async function license(ctx: Context, licenseId: string, opts: { json?: boolean }) {
-  const view = await getLicense(await ctx.ledger(), licenseId);
+export async function license(ctx: Context, licenseId: string, opts: { asOf?: string; json?: boolean }) {
+  const app = await ctx.app();
+  const view = opts.asOf
+    ? await asOf.license(app, licenseId, opts.asOf)
+    : await licensesApp.findLicense(app, licenseId);
   if (!view)
     throw new CliError('not_found', `no license ${licenseId} in the ledger (run \`licensewatch sync\`?)`);
   if (opts.json) return printJson(view);
@@ -133,16 +136,10 @@ function printLicenseFields(view: LicenseView) {
 }
 
 export async function history(ctx: Context, licenseId: string, opts: { json?: boolean }) {
-  const ledger = await ctx.ledger();
-  const items = [];
-  let next: string | undefined;
-  do {
-    const page = await licenseHistory(ledger, licenseId, { limit: 1000, cursor: next });
-    items.push(...page.items);
-    next = page.nextCursor;
-  } while (next);
-  if (items.length === 0)
+  const items = await licensesApp.history(await ctx.app(), licenseId).catch((error) => {
+    if (!(error instanceof AppError && error.code === 'not_found')) throw error;
     throw new CliError('not_found', `no history for license ${licenseId} in the ledger`);
+  });
   if (opts.json) return printJson({ items });
   printTable(items, [
     { header: 'OBSERVED', value: (h) => h.observedAt },
@@ -165,8 +162,8 @@ export async function deleteLicense(
   ] as const) {
     if (!isRecordId(id)) throw new CliError('bad_argument', `${name} ${ID_RULE}`);
   }
-  const ledger = await ctx.ledger();
-  const known = await getLicense(ledger, licenseId);
+  const app = await ctx.app();
+  const known = await licensesApp.findLicense(app, licenseId);
   if (known && known.connectorId !== connectorId)
     throw new CliError(
       'bad_argument',
@@ -181,11 +178,7 @@ export async function deleteLicense(
       `would delete license ${licenseId}${who} of connector ${connectorId} upstream, for good; run again with --yes`,
     );
   }
-  // Ids are unique across accounts: the connector's account is where the license lives.
-  const account = (await ledger.getConnector(connectorId))?.account;
-  await (await ctx.partnerApi(account)).deleteLicense(connectorId, licenseId);
-  await recordOutsideWalk(ledger, connectorId, licenseId, undefined);
-  const view = await getLicense(ledger, licenseId);
+  const view = await licensesApp.deleteLicense(app, connectorId, licenseId);
   if (opts.json) return printJson(view ?? { id: licenseId, connectorId, deleted: true });
   log(`deleted license ${licenseId} of connector ${connectorId} upstream${view ? ' and recorded it' : ''}`);
 }

@@ -1,17 +1,16 @@
 // `serve`, `emulator` and `demo` (`npm start`): the HTTP API, the Partner API emulator, and the whole job at once.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { consoleSink } from '#alerts/console';
-import { webhookSink } from '#alerts/webhook';
 import { createApp } from '#api/app';
+import { evaluate } from '#app/alerts';
+import type { AppContext } from '#app/context';
+import { connectors as connectorsOf } from '#app/licenses';
+import { report } from '#app/reports';
 import { createPartnerApi } from '#celigo/client';
-import { listConnectors } from '#ledger/queries';
+import type { LedgerStore } from '#ledger/store/port';
 import { DEMO_TOKEN, DEMO_TOKEN_EU, startEmulator } from '#local/emulator/index';
 import { customersAct, loadUpstream, saveUpstream } from '#local/emulator/scenario';
 import { serveApp } from '#local/serve/server';
-import type { AlertSink } from '#watch/alert';
-import { evaluateAlerts } from '#watch/evaluate';
-import { expiringWithin, notInstalled } from '#watch/rules';
 import type { Context } from '../context.ts';
 import { log, renderTable } from '../output.ts';
 import { untilSignal } from '../ports.ts';
@@ -21,10 +20,9 @@ import { runSync } from '../run.ts';
 const SERVER_META_CACHE_MS = 5_000;
 
 export async function serve(ctx: Context, opts: { port: number; allowedHosts: string[] }) {
-  const accounts = await ctx.accountNames(); // a bad accounts file fails now, not at the first write
-  const ledger = await ctx.ledger({ metaCacheMs: SERVER_META_CACHE_MS });
-  // Built on the first write only: reads work with no token, and a write without one answers 503.
-  const app = createApp({ ledger, partnerApi: (account) => ctx.partnerApi(account), accounts, log });
+  // A bad accounts file fails now, not at the first write; clients are built on the first write only, so reads
+  // work with no token and a write without one answers 503.
+  const app = createApp({ ...(await ctx.app({ metaCacheMs: SERVER_META_CACHE_MS })), log });
   const server = await serveApp(app, { port: opts.port, allowedHosts: opts.allowedHosts, log });
   log(`licensewatch API on ${server.url} (dashboard ${server.url}/, OpenAPI ${server.url}/openapi.json)`);
   log('Ctrl-C to stop');
@@ -74,19 +72,19 @@ export async function demo(
       us: createPartnerApi({ apiUrl: emu.url, token: DEMO_TOKEN }),
       eu: createPartnerApi({ apiUrl: emu.url, token: DEMO_TOKEN_EU }),
     };
-    const accounts = {
-      names: Object.keys(clients),
-      api: (name: string) => clients[name as keyof typeof clients],
+    const app: AppContext<LedgerStore> = {
+      ledger: await ctx.ledger({ metaCacheMs: SERVER_META_CACHE_MS }),
+      accounts: Object.keys(clients),
+      partnerApi: (name) => clients[name as keyof typeof clients],
     };
-    const ledger = await ctx.ledger({ metaCacheMs: SERVER_META_CACHE_MS });
     log(`Partner API emulator: ${emu.url} (accounts us, eu) · store: ${(await ctx.openStore()).description}`);
     for (const note of activity) log(`since the last run: ${note}`);
 
-    const { summary } = await runSync(ledger, accounts);
+    const { summary } = await runSync(app);
     const c = summary.counts;
-    const connectors = await listConnectors(ledger);
+    const connectors = await connectorsOf(app);
     const out: string[] = [''];
-    const perAccount = accounts.names
+    const perAccount = app.accounts
       .map((name) => `${name} ${connectors.filter((x) => x.account === name).length}`)
       .join(', ');
     out.push(
@@ -95,11 +93,9 @@ export async function demo(
         : `Sync: ${connectors.length} connectors (${perAccount}), ${c.seen} licenses stored with their history.`,
     );
 
-    const sinks: AlertSink[] = [consoleSink(() => undefined)];
-    if (opts.webhookUrl) sinks.push(webhookSink(opts.webhookUrl));
-    const alerts = await evaluateAlerts({ ledger, sinks });
+    const alerts = await evaluate(app, { console: () => undefined, webhookUrl: opts.webhookUrl });
 
-    const soon = await expiringWithin(ledger, 7);
+    const soon = await report(app, 'expiring', { days: 7 });
     out.push('', `Expiring within 7 days (${soon.length}):`);
     out.push(
       renderTable(soon.slice(0, 8), [
@@ -113,7 +109,7 @@ export async function demo(
       ]),
     );
     if (soon.length > 8) out.push(`  ... and ${soon.length - 8} more`);
-    const waiting = await notInstalled(ledger, 7);
+    const waiting = await report(app, 'not-installed', { days: 7 });
     out.push('', `Created over 7 days ago, not installed yet (${waiting.length}):`);
     out.push(
       renderTable(waiting.slice(0, 8), [
@@ -131,8 +127,8 @@ export async function demo(
         : `Alerts raised now: ${alerts.items.length} (${[...byRule].map(([r, n]) => `${n} ${r}`).join(', ')}).`,
     );
 
-    const app = createApp({ ledger, partnerApi: accounts.api, accounts: accounts.names, log });
-    const server = await serveApp(app, { port: opts.port, allowedHosts: opts.allowedHosts, log });
+    const api = createApp({ ...app, log });
+    const server = await serveApp(api, { port: opts.port, allowedHosts: opts.allowedHosts, log });
     out.push(
       '',
       `HTTP API and dashboard: ${server.url}/`,

@@ -1,11 +1,8 @@
 // `report ...` and `alerts`: what needs attention, and alerts raised once each.
-import { consoleSink } from '#alerts/console';
-import { webhookSink } from '#alerts/webhook';
-import { type AlertFormat, DEFAULTS, parseSetting, setting } from '#functions/config';
-import { checkAccount } from '#ledger/portfolio';
-import type { AlertSink } from '#watch/alert';
-import { DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
-import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
+import { readFileSync } from 'node:fs';
+import { evaluate, parseThresholds, parseWebhookRules } from '#app/alerts';
+import { report as reportOf } from '#app/reports';
+import { type AlertFormat, DEFAULTS } from '#functions/config';
 import type { Context } from '../context.ts';
 import { CliError, formatOf, log, printJson, printTable } from '../output.ts';
 import { printLicenses } from './ledger.ts';
@@ -24,15 +21,21 @@ export async function report(
   opts: ReportOptions,
 ) {
   formatOf(opts);
-  const ledger = await ctx.ledger();
-  const options = { account: await checkAccount(ledger, opts.account, await ctx.accountNames()) };
-  const views =
-    which === 'expiring'
-      ? await expiringWithin(ledger, opts.withinDays!, options)
-      : which === 'expired'
-        ? await expiredWithin(ledger, opts.withinDays!, options)
-        : await notInstalled(ledger, opts.olderThanDays!, options);
+  const days = which === 'not-installed' ? opts.olderThanDays! : opts.withinDays!;
+  const views = await reportOf(await ctx.app(), which, { days, account: opts.account });
   printLicenses(views, opts);
+}
+
+/** The webhook's signing secret from its file; errors name the file, never its content. */
+function readSecretFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new CliError('bad_flag', `--webhook-secret-file: cannot read ${path}`);
+  }
+  if (!text.trim()) throw new CliError('bad_flag', `--webhook-secret-file: ${path} is empty`);
+  return text.trim();
 }
 
 /** Where a digest's reader finds the full list, from the CLI. */
@@ -41,23 +44,39 @@ const POINTER =
 
 export async function alerts(
   ctx: Context,
-  opts: { json?: boolean; thresholds: string; webhookUrl?: string; alertFormat: AlertFormat },
+  opts: {
+    json?: boolean;
+    thresholds: string;
+    webhookUrl?: string;
+    webhookSecretFile?: string;
+    webhookRules?: string;
+    alertFormat: AlertFormat;
+    timeLimit?: number;
+  },
 ) {
+  const endsAt = opts.timeLimit === undefined ? undefined : Date.now() + opts.timeLimit * 1000;
   // Checked before the store opens, so a bad value fails at once (env values reach here unparsed).
-  const thresholds = parseSetting(setting.thresholds, opts.thresholds, '--thresholds');
-  const format = opts.alertFormat;
-  const sinks: AlertSink[] = [consoleSink()];
-  if (opts.webhookUrl) {
-    if (!/^https?:\/\//.test(opts.webhookUrl))
-      throw new CliError('bad_flag', 'the webhook URL must start with http:// or https://');
-    sinks.push(webhookSink(opts.webhookUrl, { format, pointer: POINTER }));
-  }
-  const result = await evaluateAlerts({
-    // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
-    ledger: await ctx.ledger({ metaCacheMs: 60_000 }),
-    sinks,
-    config: { ...DEFAULT_WATCH_CONFIG, thresholds, leaseMs: DEFAULTS.cliAlertLeaseMs },
+  const thresholds = parseThresholds(opts.thresholds);
+  const webhookRules = parseWebhookRules(opts.webhookRules);
+  if ((opts.webhookSecretFile || webhookRules) && !opts.webhookUrl)
+    throw new CliError('bad_flag', '--webhook-secret-file and --webhook-rules need --webhook-url');
+  // A file, or ALERT_WEBHOOK_SECRET: never a flag's value, which the process list shows.
+  const webhookSigningSecret = opts.webhookSecretFile
+    ? readSecretFile(opts.webhookSecretFile)
+    : process.env.ALERT_WEBHOOK_SECRET?.trim() || undefined;
+  // Connector META is read per rule page for lastSeenAt, which alerts do not carry: reuse it for the run.
+  const result = await evaluate(await ctx.app({ metaCacheMs: 60_000 }), {
+    thresholds,
+    webhookUrl: opts.webhookUrl,
+    webhookSigningSecret,
+    webhookRules,
+    alertFormat: opts.alertFormat,
+    pointer: POINTER,
+    leaseMs: DEFAULTS.cliAlertLeaseMs,
+    ...(endsAt === undefined ? {} : { timeLeft: () => endsAt - Date.now() }),
   });
+  if (result.cutShort)
+    log('the time limit came before the rules were read to the end: the next run delivers the rest');
   for (const e of result.errors)
     log(`alert delivery to ${e.sink} failed: ${e.message} (will retry on the next run)`);
   for (const s of result.sinks.filter((x) => x.busy))
@@ -71,6 +90,7 @@ export async function alerts(
       retried: result.retried,
       pending: result.pending,
       sinks: result.sinks,
+      ...(result.cutShort ? { cutShort: true } : {}),
     });
   } else {
     printTable(

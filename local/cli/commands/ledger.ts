@@ -15,6 +15,15 @@ export function registerLedger(program: Command, context: () => Context): void {
     .addOption(
       parsedBy(new Option('--concurrency <n>', 'connectors walked at once').default(4), (s) => s.positiveInt),
     )
+    .addOption(
+      parsedBy(
+        new Option(
+          '--deadline <seconds>',
+          'walks leave after this long, keeping their progress (the next sync resumes them)',
+        ).env('SYNC_DEADLINE_SECONDS'),
+        (s) => s.positiveInt,
+      ),
+    )
     .action(async (opts) => (await actions()).sync(context(), opts));
 
   program
@@ -30,6 +39,7 @@ export function registerLedger(program: Command, context: () => Context): void {
     .option('--connector <id>', 'only this connector')
     .option('--include-deleted', 'also licenses gone upstream')
     .option('--account <name>', "only this partner account's")
+    .option('--as-of <iso>', 'as the ledger held them at this moment (ISO 8601 date or date-time)')
     .option('--json', 'print { items } as JSON')
     .option('--csv', 'print CSV with a header row')
     .action(async (opts) => (await actions()).licenses(context(), opts));
@@ -37,6 +47,7 @@ export function registerLedger(program: Command, context: () => Context): void {
   program
     .command('license <licenseId>')
     .description('one license as stored, with its derived status')
+    .option('--as-of <iso>', 'as the ledger held it at this moment (ISO 8601 date or date-time)')
     .option('--json', 'print the license view as JSON')
     .action(async (licenseId: string, opts) => (await actions()).license(context(), licenseId, opts));
 

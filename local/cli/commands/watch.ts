@@ -51,6 +51,16 @@ export function registerWatch(program: Command, context: () => Context): void {
     .addOption(
       new Option('--webhook-url <url>', 'Slack-compatible webhook for new alerts').env('ALERT_WEBHOOK_URL'),
     )
+    .option(
+      '--webhook-secret-file <path>',
+      'sign every webhook POST with the secret in this file (or the secret itself in ALERT_WEBHOOK_SECRET)',
+    )
+    .addOption(
+      new Option(
+        '--webhook-rules <names>',
+        'only these rules go to the webhook (comma list; default all)',
+      ).env('ALERT_WEBHOOK_RULES'),
+    )
     .addOption(
       parsedBy(
         new Option(
@@ -60,6 +70,15 @@ export function registerWatch(program: Command, context: () => Context): void {
           .env('ALERT_FORMAT')
           .default(DEFAULTS.alertFormat),
         (s) => s.alertFormat,
+      ),
+    )
+    .addOption(
+      parsedBy(
+        new Option(
+          '--time-limit <seconds>',
+          'leave within this many seconds, delivering what the rules read by then (the next run goes on)',
+        ),
+        (s) => s.positiveInt,
       ),
     )
     .action(async (opts) => (await actions()).alerts(context(), opts));

@@ -18,6 +18,7 @@ import type {
 import type { ConnectorMeta } from '../records.ts';
 import * as alerts from './alerts.ts';
 import { unclaimed } from './claims.ts';
+import * as commits from './commits.ts';
 import * as installs from './installs.ts';
 import { FEED } from './keys.ts';
 import { migrateLegacyOutbox } from './legacy.ts';
@@ -98,21 +99,23 @@ export function walkFacet({ table, now }: Site): WalkStore {
   return {
     beginWalk: (cid, owner, leaseMs) => meta.walkStarted(table, cid, owner, now().getTime(), leaseMs),
     renewWalk: (cid, owner, leaseMs) => meta.heartbeat(table, cid, owner, now().getTime(), leaseMs),
-    advanceEpoch: (cid, owner) => meta.epochAdvanced(table, cid, owner),
+    walkWriting: (cid, owner, start) => meta.walkWriting(table, cid, owner, start),
     recordPageDigest: (cid, owner, index, digest) => meta.pageDigestWritten(table, cid, owner, index, digest),
     endWalk: (cid, owner, end) => meta.walkEnded(table, cid, owner, end),
   };
 }
 
-export function licenseFacet({ table }: Site): LicenseStore {
+export function licenseFacet({ table, now }: Site): LicenseStore {
   return {
     licenseStates: (cid) => reads.licenseStates(table, cid),
     currentLicense: (cid, lid) => reads.currentLicense(table, cid, lid),
-    writeLicenses: (writes) => licenses.writeLicenses(table, writes),
+    currentLicenses: (keys) => reads.currentLicenses(table, keys),
+    writeLicenses: (writes) => licenses.writeLicenses(table, writes, now),
     writeOutsideWalk: (write, epochSeen, liveDelta) =>
-      licenses.writeOutsideWalk(table, write, epochSeen, liveDelta),
+      licenses.writeOutsideWalk(table, write, epochSeen, liveDelta, now),
     listLicenses: (cid, options) => reads.listLicenses(table, cid, options),
     licenseVersions: (lid, page) => reads.licenseVersions(table, lid, page),
+    versionAsOf: (lid, asOf) => reads.versionAsOf(table, lid, asOf),
     expiryPage: (range) => reads.expiryPage(table, range),
     notInstalledBefore: (cutoff, account) => reads.notInstalledBefore(table, cutoff, account),
     notInstalledPage: (cutoff, page) => reads.notInstalledPage(table, cutoff, page),
@@ -124,6 +127,8 @@ export function portfolioFacet({ table }: Site): PortfolioStore {
   return {
     customerLicenses: (query) => portfolio.customerLicenses(table, query),
     changesPage: (range) => portfolio.changesPage(table, range),
+    expiriesCount: (range) => portfolio.expiriesCount(table, range),
+    commitsPage: (range) => commits.commitsPage(table, range),
   };
 }
 

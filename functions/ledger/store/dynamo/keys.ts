@@ -1,4 +1,5 @@
 // Item keys, key prefixes and the feed partitions of the single table: the only place key strings are spelled.
+import { createHash } from 'node:crypto';
 import type { AlertKey } from '../records.ts';
 
 export const PREFIX = {
@@ -123,12 +124,50 @@ export const lookup = {
       Buffer.byteLength(keys.lookup_sk) <= INDEX_KEY_BYTES.sort;
     return fits ? keys : undefined;
   },
-  /** Change feed partitions by month of observation; a connector's baseline apart, so leaving it out reads none of it. */
-  changeMonth: (month: string, baseline: boolean) => `${baseline ? 'CHGB' : 'CHG'}#${month}`,
+  /**
+   * Change feed partitions by month of observation and shard; a connector's baseline apart, so leaving it out reads
+   * none of it. Without a shard: the month's one partition as versions before sharding wrote it.
+   */
+  changeMonth: (month: string, baseline: boolean, shard?: number) =>
+    `${baseline ? 'CHGB' : 'CHG'}#${month}${shard === undefined ? '' : `#${shard}`}`,
+  /** Every partition a month of the feed may hold versions in: its shards, and the unsharded one of older versions. */
+  changePartitions: (month: string, baseline: boolean) => [
+    ...Array.from({ length: FEED_SHARDS }, (_, shard) => lookup.changeMonth(month, baseline, shard)),
+    lookup.changeMonth(month, baseline),
+  ],
   change(observedAt: string, lid: string, rev: number, baseline: boolean) {
     return {
-      lookup_pk: lookup.changeMonth(observedAt.slice(0, 7), baseline),
-      lookup_sk: `${observedAt}#${lid}#${pad(rev, 8)}`,
+      lookup_pk: lookup.changeMonth(observedAt.slice(0, 7), baseline, feedShard(lid)),
+      lookup_sk: changeSortKey(observedAt, lid, rev),
     };
   },
+};
+
+/**
+ * Shards of each change feed partition (and of the commit feed): a first sync of 100,000 licenses writes about
+ * 12,500 entries per index partition key instead of 100,000 to one, under DynamoDB's 1,000 writes/s per key at
+ * eight times the rate. Readers query every shard, so changing it means reading both counts' keys.
+ */
+export const FEED_SHARDS = 8;
+
+/** A license's shard: a hash of its id, so its versions stay in one shard and ids spread evenly. */
+export function feedShard(lid: string): number {
+  return createHash('md5').update(lid).digest().readUInt32BE(0) % FEED_SHARDS;
+}
+
+/** `<instant>#<licenseId>#<rev>`: the sort key of a version on either feed; instants are fixed-width ISO. */
+export const changeSortKey = (at: string, lid: string, rev: number) => `${at}#${lid}#${pad(rev, 8)}`;
+
+/**
+ * The commit feed: versions by the instant their write was sent (`committedAt`), one partition per shard. It rides
+ * the `byExpiry` index, whose keys versions leave unused (current items hold `EXP#` partitions), so no deploy has
+ * to add an index.
+ */
+export const commitFeed = {
+  partition: (shard: number) => `COMMIT#${shard}`,
+  partitions: () => Array.from({ length: FEED_SHARDS }, (_, shard) => commitFeed.partition(shard)),
+  attributes: (committedAt: string, lid: string, rev: number) => ({
+    exp_pk: commitFeed.partition(feedShard(lid)),
+    exp_sk: changeSortKey(committedAt, lid, rev),
+  }),
 };

@@ -3,6 +3,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../schemas.ts';
 import type { ExpiryRange, PageRequest } from '../port.ts';
 import type { LicenseState, StoredLicense, StoredVersion } from '../records.ts';
+import { batchGetAll } from './bulk.ts';
 import { expiryMonth, FEED, idOf, isOutdated, key, PREFIX } from './keys.ts';
 import { DEFAULT_ACCOUNT } from './meta.ts';
 import {
@@ -18,8 +19,11 @@ import {
 import { INDEX } from './table.ts';
 
 export function toStoredLicense(item: Item): StoredLicense {
-  const license = stripKeys<StoredLicense>(item);
+  const { addonLicensesJson, ...rest } = stripKeys<StoredLicense & { addonLicensesJson?: string }>(item);
+  const license = rest as StoredLicense;
   license.account ??= DEFAULT_ACCOUNT;
+  // Kept as JSON text since odd records could not be stored natively; items written before hold the list itself.
+  if (addonLicensesJson !== undefined) license.addonLicenses = JSON.parse(addonLicensesJson);
   return license;
 }
 
@@ -65,6 +69,18 @@ export async function currentLicense(
   return res.Item ? toStoredLicense(res.Item) : undefined;
 }
 
+export async function currentLicenses(
+  table: Table,
+  keys: { connectorId: string; licenseId: string }[],
+): Promise<StoredLicense[]> {
+  const found = await batchGetAll(
+    table,
+    keys.map((k) => key.license(k.connectorId, k.licenseId)),
+    { consistent: true },
+  );
+  return [...found.values()].map(toStoredLicense);
+}
+
 export function listLicenses(
   table: Table,
   cid: string,
@@ -105,13 +121,52 @@ export function licenseVersions(table: Table, lid: string, page: PageRequest): P
       inRange: (start) => start.PK === pk && start.SK!.startsWith(PREFIX.version),
     },
     { limit: page.limit ?? 100, cursor: page.cursor },
-    (item) => ({
-      ...stripKeys<StoredVersion>(item),
-      licenseId: lid,
-      changes: (item.changes as string[] | undefined) ?? [],
-      account: (item.account as string | undefined) ?? DEFAULT_ACCOUNT,
-    }),
+    (item) => toStoredVersion(lid, item),
   );
+}
+
+function toStoredVersion(lid: string, item: Item): StoredVersion {
+  return {
+    ...stripKeys<StoredVersion>(item),
+    licenseId: lid,
+    changes: (item.changes as string[] | undefined) ?? [],
+    account: (item.account as string | undefined) ?? DEFAULT_ACCOUNT,
+  };
+}
+
+/** Versions read per DynamoDB page while looking back for the one in force at a past moment. */
+const AS_OF_PAGE = 10;
+
+/**
+ * The version in force at `asOf`: the highest revision observed at or before it. Versions are keyed by revision (so
+ * their order is exact whatever the writers' clocks say), not by time, so the key cannot bound the time: the Query
+ * walks the license's versions newest first and DynamoDB drops those observed later (they are still read, a page
+ * of ten at a time). It costs the versions recorded after `asOf`, plus one; a license changes rarely.
+ */
+export async function versionAsOf(
+  table: Table,
+  lid: string,
+  asOf: string,
+): Promise<StoredVersion | undefined> {
+  const pk = key.licenseVersion(lid, 0).PK;
+  let start: Item | undefined;
+  do {
+    const res = await table.doc.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
+        FilterExpression: 'observedAt <= :asOf',
+        ExpressionAttributeValues: { ':pk': pk, ':v': PREFIX.version, ':asOf': asOf },
+        ScanIndexForward: false,
+        Limit: AS_OF_PAGE,
+        ExclusiveStartKey: start,
+      }),
+    );
+    const [found] = res.Items ?? [];
+    if (found) return toStoredVersion(lid, found);
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return undefined;
 }
 
 /** Months (`YYYY-MM`) touched by [from, to], so a date range becomes one Query per month partition. */

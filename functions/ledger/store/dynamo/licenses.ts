@@ -1,9 +1,16 @@
 // License writes: current item + version together under guards (or a refresh of an unchanged item's shape).
 import pLimit from 'p-limit';
-import type { LicenseWrite } from '../records.ts';
-import { expiryMonth, FEED, key, lookup, STORE_SHAPE } from './keys.ts';
+import type { LicenseWrite, WriteResult } from '../records.ts';
+import { commitFeed, expiryMonth, FEED, key, lookup, STORE_SHAPE } from './keys.ts';
 import { writtenOutsideWalk } from './meta.ts';
-import { isConditionFailure, retryConflicts, type Table, type TransactItem, transact } from './query.ts';
+import {
+  cancellationCodes,
+  isConditionFailure,
+  retryConflicts,
+  type Table,
+  type TransactItem,
+  transact,
+} from './query.ts';
 
 /** Licenses per transaction: two items each, within DynamoDB's 100 actions per TransactWriteItems. */
 const LICENSES_PER_TRANSACTION = 25;
@@ -45,7 +52,11 @@ function guard(w: LicenseWrite) {
   return { condition, values };
 }
 
-function transactItems(table: Table, w: LicenseWrite): TransactItem[] {
+/**
+ * A write's items. `committedAt` is the instant its transaction is sent (each attempt its own): the commit feed
+ * orders versions by it, so a walk that started long ago still commits in the present.
+ */
+function transactItems(table: Table, w: LicenseWrite, committedAt: string): TransactItem[] {
   if (w.refresh) return [refreshed(table, w)];
   const { condition, values } = guard(w);
   const version: TransactItem = {
@@ -67,6 +78,9 @@ function transactItems(table: Table, w: LicenseWrite): TransactItem[] {
         ...(w.facts.invalid ? { invalid: w.facts.invalid } : {}),
         // The change feed, by month; a connector's first walk apart.
         ...lookup.change(w.observedAt, w.licenseId, w.rev, w.baseline),
+        // The commit feed, by the instant the write was sent: what a poller follows.
+        committedAt,
+        ...commitFeed.attributes(committedAt, w.licenseId, w.rev),
         // Deletions, by time: what the `deleted` rule reads.
         ...(w.change === 'deleted'
           ? { feed_pk: FEED.deleted, feed_sk: `${w.observedAt}#${w.licenseId}` }
@@ -103,10 +117,14 @@ function transactItems(table: Table, w: LicenseWrite): TransactItem[] {
       version,
     ];
   }
+  // The add-on licenses are the record's own, uninterpreted: kept as JSON text, exactly, whatever they hold (numbers
+  // past 2^53, nesting deeper than DynamoDB's 32 levels, any keys). Items written before kept them natively.
+  const { addonLicenses, ...facts } = w.facts;
   const current = {
     ...key.license(w.connectorId, w.licenseId),
     type: 'license',
-    ...w.facts,
+    ...facts,
+    addonLicensesJson: JSON.stringify(addonLicenses),
     ...indexAttributes(w),
     account: w.account,
     rawJson: w.rawJson,
@@ -160,14 +178,16 @@ function refreshed(table: Table, w: LicenseWrite): TransactItem {
 }
 
 /**
- * Writes in transactions of up to 25 licenses, four at once. When a transaction is cancelled (a guard failed, or it
- * raced another), its licenses are tried one by one, so each write gets its own answer.
+ * Writes in transactions of up to 25 licenses, four at once. When a transaction is cancelled (a guard failed, it
+ * raced another, or one item was refused), its licenses are tried one by one, so each write gets its own answer:
+ * a license the table refuses cannot hold back the others of its transaction.
  */
 export async function writeLicenses(
   table: Table,
   writes: LicenseWrite[],
-): Promise<('written' | 'conflict')[]> {
-  const results: ('written' | 'conflict')[] = new Array(writes.length);
+  now: () => Date,
+): Promise<WriteResult[]> {
+  const results: WriteResult[] = new Array(writes.length);
   const limit = pLimit(TRANSACTIONS_IN_FLIGHT);
   const groups: number[][] = [];
   for (let i = 0; i < writes.length; i += LICENSES_PER_TRANSACTION)
@@ -176,14 +196,16 @@ export async function writeLicenses(
     groups.map((group) =>
       limit(async () => {
         try {
+          const committedAt = now().toISOString();
           await transact(
             table,
-            group.flatMap((i) => transactItems(table, writes[i]!)),
+            group.flatMap((i) => transactItems(table, writes[i]!, committedAt)),
           );
           for (const i of group) results[i] = 'written';
         } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-          for (const i of group) results[i] = await writeOne(table, transactItems(table, writes[i]!));
+          if (!isConditionFailure(error) && !refusal(error)) throw error;
+          for (const i of group)
+            results[i] = await writeOne(table, now, (at) => transactItems(table, writes[i]!, at));
         }
       }),
     ),
@@ -191,14 +213,35 @@ export async function writeLicenses(
   return results;
 }
 
-async function writeOne(table: Table, items: TransactItem[]): Promise<'written' | 'conflict'> {
+async function writeOne(
+  table: Table,
+  now: () => Date,
+  items: (committedAt: string) => TransactItem[],
+): Promise<WriteResult> {
   try {
-    await retryConflicts(() => transact(table, items));
+    await retryConflicts(() => transact(table, items(now().toISOString())));
     return 'written';
   } catch (error) {
     if (isConditionFailure(error)) return 'conflict';
+    const refused = refusal(error);
+    if (refused) return { refused };
     throw error;
   }
+}
+
+/**
+ * What the table (or the SDK, before sending) says about an item it will never take as it is: too large, too deep,
+ * a value it cannot hold. Undefined for anything a retry may get past (throttling, the network, an outage).
+ */
+function refusal(error: unknown): { code: string; message: string } | undefined {
+  const e = error as { name?: string; message?: string; code?: string; $metadata?: unknown };
+  const message = e?.message ?? String(error);
+  if (e?.name === 'ValidationException') return { code: 'item_refused', message };
+  if (cancellationCodes(error)?.includes('ValidationError')) return { code: 'item_refused', message };
+  // Marshalling fails before any request: a plain Error, no service metadata, no system error code.
+  if (error instanceof Error && e.name === 'Error' && e.$metadata === undefined && e.code === undefined)
+    return { code: 'item_refused', message };
+  return undefined;
 }
 
 export function writeOutsideWalk(
@@ -206,9 +249,10 @@ export function writeOutsideWalk(
   w: LicenseWrite,
   epochSeen: number,
   liveDelta: number,
-): Promise<'written' | 'conflict'> {
-  return writeOne(table, [
+  now: () => Date,
+): Promise<WriteResult> {
+  return writeOne(table, now, (committedAt) => [
     writtenOutsideWalk(table, w.connectorId, epochSeen, liveDelta),
-    ...transactItems(table, w),
+    ...transactItems(table, w, committedAt),
   ]);
 }

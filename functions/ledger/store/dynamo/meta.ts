@@ -1,5 +1,5 @@
 // A connector's META item and its life, as named transitions: snapshotted, walk started, heartbeat, epoch
-// advanced, page digest written, walk ended (completed or failed), deleted upstream, written outside a walk.
+// walk writing, page digest written, walk ended (completed or failed), deleted upstream, written outside a walk.
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACCOUNT } from '#functions/config';
 import type { WalkEnd } from '../port.ts';
@@ -128,8 +128,11 @@ export async function walkStarted(
   let item: Item | undefined;
   try {
     const res = await update(table, cid, {
+      // Each walk starts at an epoch of its own: what it stamps tells it apart from any walk before it and from
+      // every write outside a walk made after it began.
       UpdateExpression:
-        'SET walkOwner = :me, walkUntil = :until, connectorId = :cid, pages = if_not_exists(pages, :none)',
+        'SET walkOwner = :me, walkUntil = :until, connectorId = :cid, pages = if_not_exists(pages, :none), ' +
+        'epoch = if_not_exists(epoch, :zero) + :one',
       // Free, expired (its walk was killed), or already ours (a retried request).
       ConditionExpression: 'attribute_not_exists(walkOwner) OR walkUntil < :now OR walkOwner = :me',
       ExpressionAttributeValues: {
@@ -138,6 +141,8 @@ export async function walkStarted(
         ':now': now,
         ':cid': cid,
         ':none': {},
+        ':zero': 0,
+        ':one': 1,
       },
       ReturnValues: 'ALL_NEW',
     });
@@ -156,9 +161,14 @@ export async function walkStarted(
     digests.set(Number(index), digest);
   }
   const lastWalk = a.lastWalk as { status?: string } | undefined;
+  const epoch = a.epoch as number;
+  // A META of the version before digest floors trusted only digests of its current epoch (the one before this walk).
+  const digestFloor = (a.digestFloor as number | undefined) ?? epoch - 1;
   return {
     meta: a.type === 'connector' ? toConnectorMeta(a) : undefined,
-    epoch: (a.epoch as number | undefined) ?? 0,
+    epoch,
+    digestFloor,
+    trustFrom: Math.max(digestFloor, (a.outsideWriteEpoch as number | undefined) ?? 0),
     provenEpoch: a.provenEpoch as number | undefined,
     pageCount: a.pageCount as number | undefined,
     digests,
@@ -181,15 +191,17 @@ export async function heartbeat(table: Table, cid: string, owner: string, now: n
   }
 }
 
-export function epochAdvanced(table: Table, cid: string, owner: string): Promise<number> {
+/**
+ * A walk is about to write licenses: digests stamped before its start epoch stop counting until it completes (a walk
+ * that dies part-way may have rewritten a license another page's old digest vouches for).
+ */
+export function walkWriting(table: Table, cid: string, owner: string, startEpoch: number): Promise<void> {
   return whileHeld(cid, async () => {
-    const res = await update(table, cid, {
-      UpdateExpression: 'SET epoch = if_not_exists(epoch, :zero) + :one',
+    await update(table, cid, {
+      UpdateExpression: 'SET digestFloor = :start',
       ConditionExpression: HELD,
-      ExpressionAttributeValues: { ':me': owner, ':zero': 0, ':one': 1 },
-      ReturnValues: 'UPDATED_NEW',
+      ExpressionAttributeValues: { ':me': owner, ':start': startEpoch },
     });
-    return res.Attributes!.epoch as number;
   });
 }
 
@@ -226,11 +238,15 @@ export async function walkEnded(table: Table, cid: string, owner: string, end: W
     values[':live'] = done.liveCount;
     values[':pages'] = done.pageCount;
     values[':at'] = end.outcome.at;
+    // Every page was read: each digest left is this walk's or one it matched, so the floor goes back to where it was.
+    set.push('digestFloor = :floor');
+    values[':floor'] = done.digestFloor;
     if (done.proven) {
       set.push('lastCompleteWalkAt = :at', 'provenEpoch = :epoch');
       values[':epoch'] = done.epoch;
       remove.push('pagesDirty');
-    }
+    } else remove.push('provenEpoch'); // what it wrote may have changed the list a proof vouched for
+
     done.dropPages.forEach((index, i) => {
       names[`#p${i}`] = String(index);
       remove.push(`pages.#p${i}`);
@@ -251,8 +267,9 @@ export async function walkEnded(table: Table, cid: string, owner: string, end: W
 }
 
 /**
- * Written outside a walk: the epoch moves from the value the writer read (so every digest and every proof of a
- * whole list taken before this write stops counting), and the live count follows a create or delete.
+ * Written outside a walk: the epoch moves from the value the writer read and is kept as the last outside write's
+ * (every digest and every proof of a whole list stamped before it, including those of a walk under way, stops
+ * counting), and the live count follows a create or delete.
  */
 export function writtenOutsideWalk(
   table: Table,
@@ -264,7 +281,7 @@ export function writtenOutsideWalk(
     Update: {
       TableName: table.name,
       Key: key.connector(cid),
-      UpdateExpression: `SET epoch = :next${liveDelta ? ' ADD liveCount :delta' : ''}`,
+      UpdateExpression: `SET epoch = :next, outsideWriteEpoch = :next${liveDelta ? ' ADD liveCount :delta' : ''}`,
       ConditionExpression: epochSeen === 0 ? 'attribute_not_exists(epoch) OR epoch = :seen' : 'epoch = :seen',
       ExpressionAttributeValues: {
         ':next': epochSeen + 1,

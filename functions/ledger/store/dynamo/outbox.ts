@@ -7,7 +7,14 @@ import type { AlertClaim, HeldDelivery } from '../records.ts';
 import { type SinkEntry, writeEntry } from './alerts.ts';
 import { IN_FLIGHT, sendGuarded, TRANSACTION_ITEMS } from './bulk.ts';
 import { alertKeyOf, key, PREFIX } from './keys.ts';
-import { type Item, isConditionFailure, queryAll, type Table, type TransactItem } from './query.ts';
+import {
+  type Item,
+  isConditionFailure,
+  queryAll,
+  retryConflicts,
+  type Table,
+  type TransactItem,
+} from './query.ts';
 import { OWNER } from './sink-lease.ts';
 
 /** A batch lists at most 99 deliveries (its item and their claims fit one transaction) in at most ~300 KB. */
@@ -43,12 +50,14 @@ export async function takeOverOutbox(table: Table, sinkId: string, owner: string
   // A batch emptied by its last acceptances but not removed (its evaluation stopped in between): removed now.
   for (const empty of batches.filter((b) => !b.ids)) {
     try {
-      await table.doc.send(
-        new DeleteCommand({
-          TableName: table.name,
-          Key: { PK: empty.PK, SK: empty.SK },
-          ConditionExpression: 'attribute_not_exists(ids)',
-        }),
+      await retryConflicts(() =>
+        table.doc.send(
+          new DeleteCommand({
+            TableName: table.name,
+            Key: { PK: empty.PK, SK: empty.SK },
+            ConditionExpression: 'attribute_not_exists(ids)',
+          }),
+        ),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -64,16 +73,19 @@ export async function takeOverOutbox(table: Table, sinkId: string, owner: string
       .map((b) =>
         limit(async () => {
           try {
-            const res = await table.doc.send(
-              new UpdateCommand({
-                TableName: table.name,
-                Key: { PK: b.PK, SK: b.SK },
-                UpdateExpression: 'SET #owner = :owner',
-                ConditionExpression: '#owner = :seen AND attribute_exists(ids)',
-                ExpressionAttributeNames: OWNER,
-                ExpressionAttributeValues: { ':owner': owner, ':seen': b.owner },
-                ReturnValues: 'ALL_NEW',
-              }),
+            // A batch an acceptance's transaction holds refuses the update (TransactionConflictException): again.
+            const res = await retryConflicts(() =>
+              table.doc.send(
+                new UpdateCommand({
+                  TableName: table.name,
+                  Key: { PK: b.PK, SK: b.SK },
+                  UpdateExpression: 'SET #owner = :owner',
+                  ConditionExpression: '#owner = :seen AND attribute_exists(ids)',
+                  ExpressionAttributeNames: OWNER,
+                  ExpressionAttributeValues: { ':owner': owner, ':seen': b.owner },
+                  ReturnValues: 'ALL_NEW',
+                }),
+              ),
             );
             return res.Attributes ? heldIn(res.Attributes) : [];
           } catch (error) {
@@ -109,6 +121,8 @@ function pack<T>(things: T[], size: (t: T) => number, maxCount: number, maxBytes
   return groups;
 }
 
+let batchSerial = 0;
+
 export async function openDeliveries(
   table: Table,
   sinkId: string,
@@ -117,8 +131,10 @@ export async function openDeliveries(
   at: string,
   now: number,
 ): Promise<HeldDelivery[]> {
-  const batches = pack(claims, sizeOf, BATCH_ALERTS, BATCH_BYTES).map((members, n) => ({
-    batch: `${at}#${owner}#${n}`,
+  // Numbered across calls: an evaluation running against a deadline opens its deliveries a slice at a time, and
+  // a batch numbered again would replace one opened before it.
+  const batches = pack(claims, sizeOf, BATCH_ALERTS, BATCH_BYTES).map((members) => ({
+    batch: `${at}#${owner}#${batchSerial++}`,
     members,
     bytes: members.reduce((sum, c) => sum + sizeOf(c), 0),
   }));

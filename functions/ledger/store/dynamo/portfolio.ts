@@ -3,9 +3,10 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACCOUNT } from '#functions/config';
 import { cursor } from '../../cursor.ts';
 import type { ChangeItemKind, Page } from '../../schemas.ts';
-import type { ChangeRange, CustomerQuery } from '../port.ts';
+import type { ChangeRange, CustomerQuery, ExpiryCount } from '../port.ts';
 import type { StoredChange, StoredLicense } from '../records.ts';
-import { idOf, lookup, PREFIX } from './keys.ts';
+import { FeedStream, mergeStreams } from './feed-stream.ts';
+import { expiryMonth, idOf, lookup, PREFIX } from './keys.ts';
 import { monthsBetween, toStoredLicense } from './license-reads.ts';
 import { filterOf, type Item, queryPage, type Table, withFilter } from './query.ts';
 import { INDEX } from './table.ts';
@@ -41,12 +42,12 @@ export function customerLicenses(table: Table, q: CustomerQuery): Promise<Page<S
 }
 
 /** What a change item needs of a version: never its record, which can run to kilobytes. */
-const CHANGE_PROJECTION = {
+export const CHANGE_PROJECTION = {
   ProjectionExpression: 'PK, lookup_sk, connectorId, #account, email, observedAt, kind, #change, changes',
   ExpressionAttributeNames: { '#account': 'account', '#change': 'change' },
 };
 
-function toStoredChange(item: Item): StoredChange {
+export function toStoredChange(item: Item): StoredChange {
   return {
     licenseId: idOf(item.PK as string, PREFIX.license),
     connectorId: item.connectorId as string,
@@ -62,64 +63,14 @@ function toStoredChange(item: Item): StoredChange {
 /** `<observedAt>#<licenseId>#<rev>`: the shape of every change feed sort key (and of a cursor's position). */
 const CHANGE_SORT_KEY = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[^#]+#\d{8}$/;
 
-/** One partition of the feed, newest first within [lower, upper], read a DynamoDB page at a time as needed. */
-class FeedStream {
-  private buffer: Item[] = [];
-  private start: Item | undefined;
-  private done = false;
-  /** Whether a page was read yet: the first read of a merged stream asks for its share only. */
-  started = false;
-
-  constructor(
-    private readonly table: Table,
-    private readonly pk: string,
-    private readonly bounds: { lower: string; upper: string; exclusiveUpper: boolean },
-    private readonly filter: ReturnType<typeof filterOf>,
-  ) {}
-
-  /** The newest item not taken yet; reads one more DynamoDB page (of `want` items) when the buffer is empty. */
-  async peek(want: number): Promise<Item | undefined> {
-    while (this.buffer.length === 0 && !this.done) {
-      const input = withFilter(
-        {
-          IndexName: INDEX.lookup.name,
-          KeyConditionExpression: 'lookup_pk = :pk AND lookup_sk BETWEEN :lo AND :hi',
-          ExpressionAttributeValues: { ':pk': this.pk, ':lo': this.bounds.lower, ':hi': this.bounds.upper },
-          ScanIndexForward: false,
-          ...CHANGE_PROJECTION,
-        },
-        this.filter,
-      );
-      const res = await this.table.doc.send(
-        new QueryCommand({
-          ...input,
-          TableName: this.table.name,
-          Limit: Math.min(Math.max(want, 1), 1000),
-          ExclusiveStartKey: this.start,
-        }),
-      );
-      // BETWEEN is inclusive; an exclusive upper bound is the last key already handed out.
-      const fresh = (res.Items ?? []).filter(
-        (i) => !this.bounds.exclusiveUpper || i.lookup_sk !== this.bounds.upper,
-      );
-      this.buffer.push(...fresh);
-      this.start = res.LastEvaluatedKey;
-      this.done = !this.start;
-      this.started = true;
-    }
-    return this.buffer[0];
-  }
-
-  take(): Item {
-    return this.buffer.shift()!;
-  }
-}
-
 /**
- * The change feed newest first: month partitions from the newest down, each merging the news partition with the
- * baseline one when asked for. A page reads its items, one past them and the cursor's own item again (BETWEEN is
- * inclusive); merged with the baseline, at most half a page more (each partition's first read asks for its share).
- * A filter (connector, kind, account) makes DynamoDB read items it then drops.
+ * The change feed newest first: month partitions from the newest down, each a k-way merge of its shards (news, and
+ * the baseline's when asked for) and of the unsharded partition versions before sharding were written to, read as
+ * one more shard. Sort keys are unique across shards, so the last key handed out is every shard's position at once:
+ * the cursor is that one key, as before sharding. A page reads its items, one past them, each shard's item at the
+ * cursor again (BETWEEN is inclusive) and at most a share of a page more per shard (each shard's first read asks for
+ * its share); a month costs one Query per shard even when empty. A filter (connector, kind, account) makes
+ * DynamoDB read items it then drops.
  */
 export async function changesPage(table: Table, range: ChangeRange): Promise<Page<StoredChange>> {
   const limit = range.limit ?? 100;
@@ -139,7 +90,7 @@ export async function changesPage(table: Table, range: ChangeRange): Promise<Pag
   const bounds = {
     lower: range.since,
     upper: after ?? `${range.until}~`,
-    exclusiveUpper: after !== undefined,
+    ...(after !== undefined ? { exclusive: 'upper' as const } : {}),
   };
   const filter = filterOf({
     account: range.account,
@@ -150,22 +101,14 @@ export async function changesPage(table: Table, range: ChangeRange): Promise<Pag
       ? []
       : monthsBetween(new Date(range.since), new Date(bounds.upper.slice(0, 24))).reverse();
   const items: Item[] = [];
+  const query = { forward: false, filter, projection: CHANGE_PROJECTION };
   for (const month of months) {
-    const streams = [false, ...(range.includeBaseline ? [true] : [])].map(
-      (baseline) => new FeedStream(table, lookup.changeMonth(month, baseline), bounds, filter),
+    const streams = [false, ...(range.includeBaseline ? [true] : [])].flatMap((baseline) =>
+      lookup
+        .changePartitions(month, baseline)
+        .map((pk) => new FeedStream(table, INDEX.lookup, pk, bounds, query)),
     );
-    while (items.length <= limit) {
-      const want = limit + 1 - items.length;
-      const share = Math.ceil(want / streams.length);
-      const heads = await Promise.all(streams.map((s) => s.peek(s.started ? want : share)));
-      let newest = -1;
-      heads.forEach((head, i) => {
-        if (head && (newest < 0 || (head.lookup_sk as string) > (heads[newest]!.lookup_sk as string)))
-          newest = i;
-      });
-      if (newest < 0) break;
-      items.push(streams[newest]!.take());
-    }
+    await mergeStreams(streams, INDEX.lookup.sk, limit + 1, false, items);
     if (items.length > limit) break;
   }
   const pageItems = items.slice(0, limit);
@@ -174,4 +117,33 @@ export async function changesPage(table: Table, range: ChangeRange): Promise<Pag
     items: pageItems.map(toStoredChange),
     ...(items.length > limit && last ? { nextCursor: cursor.encode(scope, last.lookup_sk) } : {}),
   };
+}
+
+/**
+ * How many live licenses expire in [lower, upper] (one month at most: one partition of byExpiry), counted by
+ * DynamoDB (Select COUNT: nothing is sent back, though every item in the range is read and paid for).
+ */
+export async function expiriesCount(table: Table, range: ExpiryCount): Promise<number> {
+  const input = withFilter(
+    {
+      IndexName: INDEX.byExpiry.name,
+      KeyConditionExpression: 'exp_pk = :m AND exp_sk BETWEEN :lo AND :hi',
+      ExpressionAttributeValues: {
+        ':m': expiryMonth(range.lower),
+        ':lo': range.lower,
+        ':hi': `${range.upper}~`,
+      },
+    },
+    filterOf({ account: range.account, equals: { connectorId: range.connectorId } }),
+  );
+  let count = 0;
+  let start: Item | undefined;
+  do {
+    const res = await table.doc.send(
+      new QueryCommand({ ...input, TableName: table.name, Select: 'COUNT', ExclusiveStartKey: start }),
+    );
+    count += res.Count ?? 0;
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return count;
 }

@@ -7,7 +7,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACCOUNT } from '#functions/config';
-import { cursor } from '../../cursor.ts';
+import { badCursor, cursor } from '../../cursor.ts';
 import type { Page } from '../../schemas.ts';
 import { INDEX } from './table.ts';
 
@@ -62,16 +62,21 @@ export async function queryPage<T>(
     fields.every((f) => typeof (p as Item)[f] === 'string') &&
     q.inRange(p as Record<string, string>);
   let start: Item | undefined = cursor.decode(page.cursor, q.scope, valid);
+  let fromCursor = start !== undefined;
   const items: T[] = [];
   do {
-    const res = await table.doc.send(
-      new QueryCommand({
-        ...q.input,
-        TableName: table.name,
-        Limit: page.limit - items.length,
-        ExclusiveStartKey: start,
-      }),
-    );
+    const input = {
+      ...q.input,
+      TableName: table.name,
+      Limit: page.limit - items.length,
+      ExclusiveStartKey: start,
+    };
+    const res = await table.doc.send(new QueryCommand(input)).catch((error: unknown) => {
+      // DynamoDB refuses a start key that is not from this query: a forged cursor, or one from another list.
+      if (fromCursor && (error as { name?: string })?.name === 'ValidationException') throw badCursor();
+      throw error;
+    });
+    fromCursor = false;
     for (const item of res.Items ?? []) items.push(map(item));
     start = res.LastEvaluatedKey;
   } while (start && items.length < page.limit && q.input.FilterExpression);
@@ -106,15 +111,28 @@ const isTransactionConflict = (error: unknown) => {
  * Sends a write, again when it lost a race with a transaction on the same item (no guard failed: nothing was
  * decided yet). A connector's META item is touched by walks and API writes alike, so such races are expected.
  */
-export async function retryConflicts<T>(send: () => Promise<T>, attempts = 6): Promise<T> {
+export async function retryConflicts<T>(send: () => Promise<T>, attempts = CONFLICT_ATTEMPTS): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await send();
     } catch (error) {
       if (!isTransactionConflict(error) || attempt >= attempts) throw error;
-      await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * (0.5 + Math.random())));
+      await backoff(attempt);
     }
   }
+}
+
+/**
+ * Tries at a write that keeps losing races. Writers that meet on the same items (two sinks recording acceptances on
+ * the same claims, batch after batch) meet again if they wait alike: waits are random up to a doubling cap (at most
+ * 2 s), and enough tries (about 30 s in all) that sustained contention is outlasted, not failed.
+ */
+const CONFLICT_ATTEMPTS = 20;
+
+/** "Full jitter" backoff before try `attempt` (1-based count of tries made): 0 to min(2 s, 20 ms * 2^attempt). */
+export function backoff(attempt: number): Promise<void> {
+  const cap = Math.min(2_000, 20 * 2 ** attempt);
+  return new Promise((r) => setTimeout(r, Math.random() * cap));
 }
 
 export function transact(table: Table, items: TransactItem[]) {

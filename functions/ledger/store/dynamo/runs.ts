@@ -1,9 +1,12 @@
 // Sync run records: a summary per run and an item per connector walked, folded together in one transaction.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import { COUNT_NAMES, type ConnectorRun, type RunSummary, zeroCounts } from '../../schemas.ts';
 import type { PageRequest } from '../port.ts';
+import { IN_FLIGHT } from './bulk.ts';
 import { FEED, key, PREFIX } from './keys.ts';
 import {
+  backoff,
   cancellationCodes,
   feedPage,
   type Item,
@@ -21,10 +24,28 @@ export async function startRun(
     startedAt: string;
     connectors: number;
     accountErrors?: { account: string; code: string; message: string }[];
+    failed?: ConnectorRun[];
   },
 ): Promise<void> {
   // Status and finish time are derived on read from the counts (see toRunSummary); no account errors, no attribute.
-  const { accountErrors, ...rest } = run;
+  const { accountErrors, failed = [], ...rest } = run;
+  // Walks failed before they began: their own items first, then the summary already counting them. Folding each into
+  // the summary by a transaction of its own would set them all on one item at once, and DynamoDB cancels
+  // transactions that meet on one item (TransactionConflict): one failing account would fail the plan.
+  const limit = pLimit(IN_FLIGHT);
+  await Promise.all(
+    failed.map((f) =>
+      limit(() =>
+        table.doc.send(
+          new PutCommand({
+            TableName: table.name,
+            Item: { ...key.runConnector(f.runId, f.connectorId), type: 'connectorRun', ...f },
+          }),
+        ),
+      ),
+    ),
+  );
+  const errors = failed.flatMap((f) => (f.error ? [{ connectorId: f.connectorId, ...f.error }] : []));
   await table.doc.send(
     new PutCommand({
       TableName: table.name,
@@ -36,9 +57,11 @@ export async function startRun(
         ...rest,
         ...(accountErrors?.length ? { accountErrors } : {}),
         completed: 0,
-        failed: 0,
+        failed: failed.length,
         skipped: 0,
         counts: zeroCounts(),
+        ...(errors.length ? { errors } : {}),
+        ...(failed.length ? { lastFinishedAt: run.startedAt } : {}),
       },
     }),
   );
@@ -51,7 +74,11 @@ export async function startRun(
  */
 export async function recordConnectorRun(table: Table, run: ConnectorRun): Promise<void> {
   const runKey = key.runConnector(run.runId, run.connectorId);
-  for (let attempt = 0; attempt < 5; attempt++) {
+  // Every walk of a run folds into its one summary item: workers finishing together meet there, and DynamoDB cancels
+  // all but one of the transactions that meet (TransactionConflict). Each tries again after a growing, random wait,
+  // long enough overall (about a minute) that a walk done is never handed back to the queue for a busy summary.
+  for (let attempt = 0; attempt < RECORD_ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt);
     const got = await table.doc.send(
       new GetCommand({ TableName: table.name, Key: runKey, ConsistentRead: true }),
     );
@@ -82,11 +109,15 @@ export async function recordConnectorRun(table: Table, run: ConnectorRun): Promi
         return;
       }
       if (!isConditionFailure(error)) throw error;
-      // Another delivery of this unit recorded first: read again and decide again.
+      // Another delivery of this unit recorded first, or another walk's transaction held the summary: read again
+      // and decide again.
     }
   }
   throw new Error(`could not record the walk of connector ${run.connectorId} in run ${run.runId}`);
 }
+
+/** Tries at recording one walk: with waits capped at 2 s, about a minute in all before giving up. */
+const RECORD_ATTEMPTS = 40;
 
 const STATUS_FIELD = { completed: '#completed', failed: '#failed', skipped: '#skipped' } as const;
 

@@ -3,20 +3,24 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryLease } from '../records.ts';
 import { key } from './keys.ts';
-import { isConditionFailure, type Table } from './query.ts';
+import { isConditionFailure, retryConflicts, type Table } from './query.ts';
 
 export const OWNER = { '#owner': 'owner' } as const;
 
 export async function acquireSink(table: Table, sinkId: string, lease: DeliveryLease, now: number) {
+  // The lease item is checked by the transactions that open an evaluation's batches: a write meeting one of them is
+  // refused (TransactionConflictException) and tried again.
   try {
-    await table.doc.send(
-      new PutCommand({
-        TableName: table.name,
-        Item: { ...key.sinkLease(sinkId), owner: lease.owner, leaseUntil: lease.until },
-        ConditionExpression: 'attribute_not_exists(PK) OR leaseUntil <= :now OR #owner = :owner',
-        ExpressionAttributeNames: OWNER,
-        ExpressionAttributeValues: { ':now': now, ':owner': lease.owner },
-      }),
+    await retryConflicts(() =>
+      table.doc.send(
+        new PutCommand({
+          TableName: table.name,
+          Item: { ...key.sinkLease(sinkId), owner: lease.owner, leaseUntil: lease.until },
+          ConditionExpression: 'attribute_not_exists(PK) OR leaseUntil <= :now OR #owner = :owner',
+          ExpressionAttributeNames: OWNER,
+          ExpressionAttributeValues: { ':now': now, ':owner': lease.owner },
+        }),
+      ),
     );
     return true;
   } catch (error) {
@@ -28,15 +32,17 @@ export async function acquireSink(table: Table, sinkId: string, lease: DeliveryL
 /** Sets the lease's end while `owner` still holds it; false when it has passed to another evaluation. */
 async function setLeaseEnd(table: Table, sinkId: string, owner: string, until: number): Promise<boolean> {
   try {
-    await table.doc.send(
-      new UpdateCommand({
-        TableName: table.name,
-        Key: key.sinkLease(sinkId),
-        UpdateExpression: 'SET leaseUntil = :until',
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: OWNER,
-        ExpressionAttributeValues: { ':until': until, ':owner': owner },
-      }),
+    await retryConflicts(() =>
+      table.doc.send(
+        new UpdateCommand({
+          TableName: table.name,
+          Key: key.sinkLease(sinkId),
+          UpdateExpression: 'SET leaseUntil = :until',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: OWNER,
+          ExpressionAttributeValues: { ':until': until, ':owner': owner },
+        }),
+      ),
     );
     return true;
   } catch (error) {

@@ -1,16 +1,20 @@
 // What the dashboard shows, read from the ledger in one go: connectors, expiry windows, not installed, alerts, recent
 // changes, the chart; for one partner account if asked, and a customer's licenses when searched for.
-import { connectorVersions, type InstallsLedger } from '#app/installs';
+
 import { DAY_MS } from '#functions/config';
 import { LedgerError } from '#ledger/errors';
-import { findLicenses, knownAccounts, listChanges, parseCustomer } from '#ledger/portfolio';
+import { findLicenses, listChanges, parseCustomer } from '#ledger/portfolio';
 import { listConnectors } from '#ledger/queries';
 import type { ChangeItem, ConnectorSummary, LicenseView } from '#ledger/schemas';
 import type { AlertLog, ConnectorStore, PortfolioStore, ViewStore } from '#ledger/store/port';
 import type { AlertRecord } from '#watch/alert';
 import { listAlerts } from '#watch/evaluate';
 import { expiringWithin, notInstalled } from '#watch/rules';
-import type { VersionRow } from './versions.ts';
+import { accountFilter, accountsKnown } from './accounts.ts';
+import type { AppContext } from './context.ts';
+import { type CustomerRow, customersAtRisk } from './customers.ts';
+import { connectorVersions, type InstallsLedger } from './installs.ts';
+import { type MonthlyFigures, monthlyMetrics } from './metrics.ts';
 
 export const CHART_MONTHS = 12;
 export const WINDOWS = [30, 60, 90] as const;
@@ -19,6 +23,8 @@ export const RECENT_CHANGES = 20;
 export const RECENT_CHANGE_DAYS = 7;
 /** Search results shown; the API (`GET /licenses`) pages the rest. */
 export const SEARCH_ROWS = 100;
+/** Customers at risk shown; `GET /customers?status=at-risk` lists them all. */
+export const AT_RISK_ROWS = 25;
 
 export interface MonthBar {
   /** YYYY-MM (UTC). */
@@ -53,23 +59,24 @@ export interface DashboardData {
   /** Live licenses by expiry month, this month and the next CHART_MONTHS - 1. */
   byMonth: MonthBar[];
   /** Each connector's installed versions and outdated count, when the store reads the install base. */
-  versions?: VersionRow[];
+  versions?: Awaited<ReturnType<typeof connectorVersions>>;
+  /** The last CHART_MONTHS months' figures (renewals against expiries), the current month last. */
+  monthly: MonthlyFigures[];
+  /** Customers at risk, soonest expiry first. */
+  atRisk: CustomerRow[];
 }
 
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
 
-export async function dashboardData(
-  ledger: ViewStore & Pick<ConnectorStore, 'listConnectors'> & AlertLog & PortfolioStore,
-  options: {
-    expiringDays?: number;
-    account?: string;
-    q?: string;
-    configuredAccounts?: readonly string[];
-  } = {},
+/** Everything the dashboard shows, of one partner account if named (checked), with a customer search if `q`. */
+export async function dashboard(
+  ctx: AppContext<ViewStore & Pick<ConnectorStore, 'listConnectors'> & AlertLog & PortfolioStore>,
+  options: { account?: string; q?: string } = {},
 ): Promise<DashboardData> {
+  const { ledger } = ctx;
+  const account = await accountFilter(ctx, options.account);
   const now = ledger.now();
-  const { account } = options;
-  const rules = { expiringDays: options.expiringDays, account };
+  const rules = { expiringDays: ctx.expiringDays, account };
   const months = Array.from({ length: CHART_MONTHS }, (_, i) =>
     monthOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1))),
   );
@@ -77,14 +84,16 @@ export async function dashboardData(
   // One query over the chart's year serves the chart and the 30/60/90-day windows alike.
   const withinDays = Math.floor((chartEnd - now.getTime()) / DAY_MS);
   const since = new Date(now.getTime() - RECENT_CHANGE_DAYS * DAY_MS).toISOString();
-  const [all, upcoming, waiting, alerts, changes, accounts, search] = await Promise.all([
+  const [all, upcoming, waiting, alerts, changes, accounts, search, monthly, atRisk] = await Promise.all([
     listConnectors(ledger),
     expiringWithin(ledger, withinDays, rules),
     notInstalled(ledger, 0, rules),
     listAlerts(ledger, { limit: RECENT_ALERTS, account }),
     listChanges(ledger, { since, account, limit: RECENT_CHANGES }),
-    knownAccounts(ledger, options.configuredAccounts),
+    accountsKnown(ctx),
     options.q === undefined || options.q.trim() === '' ? undefined : searchFor(ledger, options.q, rules),
+    monthlyMetrics(ledger, { months: CHART_MONTHS, account, accounts: ctx.accounts }),
+    customersAtRisk(ledger, { account, limit: AT_RISK_ROWS }),
   ]);
   const connectors = all.filter((c) => !account || c.account === account);
 
@@ -116,6 +125,8 @@ export async function dashboardData(
     alerts: alerts.items,
     byMonth: months.map((month) => ({ month, count: counts.get(month) ?? 0 })),
     ...(isInstallsLedger(ledger) ? { versions: await connectorVersions(ledger, { account }) } : {}),
+    monthly,
+    atRisk,
   };
 }
 
