@@ -26,6 +26,14 @@ module.exports = {
       to: { path: '^functions/(watch|alerts|api|handlers)/' },
     },
     {
+      name: 'use-cases-above-the-domain',
+      severity: 'error',
+      comment:
+        'functions/app holds use cases over the domain: celigo, ledger, watch and alerts never import it.',
+      from: { path: '^functions/(celigo|ledger|watch|alerts)/' },
+      to: { path: '^functions/app/' },
+    },
+    {
       name: 'celigo-is-the-bottom',
       severity: 'error',
       from: { path: '^functions/celigo/' },

@@ -26,8 +26,9 @@ export const DEFAULT_POINTER =
   '`licensewatch report expiring|expired|not-installed|trials` (or GET /alerts and /reports/... on the HTTP API)';
 
 /**
- * What a digest shows first: production licenses before sandboxes; then expiries, trials, deletions and licenses
- * waiting to be installed, each a section of its own (a trial's end and a paid expiry are different conversations).
+ * What a digest shows first: production licenses before sandboxes; then expiries, trials, deletions, stuck updates
+ * and licenses waiting to be installed, each a section of its own (a trial's end and a paid expiry are different
+ * conversations).
  */
 const SECTION: Record<RuleName, number> = {
   expiring: 0,
@@ -35,9 +36,10 @@ const SECTION: Record<RuleName, number> = {
   'trial-ending': 1,
   'trial-ended': 1,
   deleted: 2,
-  'not-installed': 3,
+  'update-stuck': 3,
+  'not-installed': 4,
 };
-const SECTION_TITLES = ['Expiries', 'Trials', 'Gone upstream', 'Not installed'];
+const SECTION_TITLES = ['Expiries', 'Trials', 'Gone upstream', 'Stuck updates', 'Not installed'];
 /** Within a section: ending soonest, then the most recently ended. */
 const RANK: Record<RuleName, number> = {
   expiring: 0,
@@ -45,7 +47,8 @@ const RANK: Record<RuleName, number> = {
   'trial-ending': 2,
   'trial-ended': 3,
   deleted: 4,
-  'not-installed': 5,
+  'update-stuck': 5,
+  'not-installed': 6,
 };
 /** Days to the end the alert is about: the trial's for trial rules, the expiry's otherwise. */
 const daysOf = (a: Alert) =>

@@ -18,6 +18,7 @@ import {
 import { openApiDocument } from './openapi.ts';
 import { registerDashboardRoute } from './routes/dashboard.ts';
 import { registerFeedRoute } from './routes/feed.ts';
+import { registerInstallRoutes } from './routes/installs.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerPortfolioRoutes } from './routes/portfolio.ts';
 import { registerReportRoutes } from './routes/reports.ts';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): App {
   registerTrialRoutes(app, resolved);
   registerTimelineRoutes(app, resolved);
   registerWriteRoutes(app, resolved);
+  registerInstallRoutes(app, resolved);
 
   const document = openApiDocument(app);
   app.get('/openapi.json', (c) => c.json(document() as object, 200));

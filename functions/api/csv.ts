@@ -3,6 +3,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { CustomerRow } from '#app/customers';
 import type { MonthlyFigures } from '#app/metrics';
+import type { InstallView } from '#ledger/install-schemas';
 import type { ChangeItem, LicenseView } from '#ledger/schemas';
 
 export const LICENSE_CSV_COLUMNS = [
@@ -80,6 +81,26 @@ export function licensesCsv(items: LicenseView[]): string {
 export function changesCsv(items: ChangeItem[], options: { header?: boolean } = {}): string {
   const rows = items.map((c) => ({ ...c, changes: c.changes.join(' ') }));
   return toCsv(rows, CHANGE_CSV_COLUMNS, options);
+}
+
+export const INSTALL_CSV_COLUMNS = [
+  'integrationId',
+  'connectorId',
+  'account',
+  'email',
+  'name',
+  'version',
+  'outdated',
+  'sandbox',
+  'updateInProgress',
+  'licenseId',
+  'firstSeenAt',
+  'lastSeenAt',
+  'removedAt',
+] as const;
+
+export function installsCsv(items: InstallView[]): string {
+  return toCsv(items, INSTALL_CSV_COLUMNS);
 }
 
 export const METRICS_CSV_COLUMNS = [

@@ -9,14 +9,23 @@ import type {
   AlertLog,
   Clock,
   ConnectorStore,
+  InstallStore,
   LicenseStore,
   PortfolioStore,
+  PushStore,
   RunStore,
 } from '#ledger/store/port';
 import { apiError } from './problem.ts';
 
 /** What the HTTP API needs of the store: everything but walks and alert delivery. */
-export type ApiStore = Clock & ConnectorStore & LicenseStore & PortfolioStore & RunStore & AlertLog;
+export type ApiStore = Clock &
+  ConnectorStore &
+  LicenseStore &
+  PortfolioStore &
+  InstallStore &
+  PushStore &
+  RunStore &
+  AlertLog;
 
 export interface AppDeps {
   ledger: ApiStore;

@@ -5,7 +5,7 @@ import { ErrorBody } from './schemas.ts';
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad input: a query parameter, path id or body field (named in `field`), or malformed JSON.',
   404: 'No such id in the ledger (or upstream, for writes).',
-  409: "`account_not_configured`: the connector's partner account is not configured here (removed since it was synced, or several accounts and a connector never synced); the change is never sent with another account's token.",
+  409: "`push_conflict`: another open push holds the integration; `account_not_configured`: the connector's partner account is not configured here (removed since it was synced, or several accounts and a connector never synced); the change is never sent with another account's token.",
   413: 'The request body is larger than 256 KB.',
   415: 'The request body is not JSON.',
   422: 'The Partner API refused the change (e.g. `invalid_user`), with its code.',
@@ -53,6 +53,7 @@ export const OPENAPI_INFO: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] = 
     { name: 'reports', description: 'Licenses that need attention (JSON pages or CSV).' },
     { name: 'watch', description: 'Alerts raised and sync runs.' },
     { name: 'changes', description: 'Writes: sent to the Partner API first, then recorded.' },
+    { name: 'installs', description: 'Where connectors are installed, at which version, and update pushes.' },
   ],
 };
 

@@ -14,6 +14,7 @@ import { expiringWithin, notInstalled } from '#watch/rules';
 import { accountFilter, accountsKnown } from './accounts.ts';
 import type { AppContext } from './context.ts';
 import { type CustomerRow, customersAtRisk } from './customers.ts';
+import { connectorVersions, type InstallsLedger } from './installs.ts';
 import { type MonthlyFigures, monthlyMetrics } from './metrics.ts';
 import { type TrialsOverview, trialsOverview } from './trials.ts';
 
@@ -61,6 +62,8 @@ export interface DashboardData {
   byMonth: MonthBar[];
   /** Trials ending within `withinDays` days, and this month's conversions. */
   trials?: TrialsOverview & { withinDays: number };
+  /** Each connector's installed versions and outdated count, when the store reads the install base. */
+  versions?: Awaited<ReturnType<typeof connectorVersions>>;
   /** The last CHART_MONTHS months' figures (renewals against expiries), the current month last. */
   monthly: MonthlyFigures[];
   /** Customers at risk, soonest expiry first. */
@@ -132,10 +135,13 @@ export async function dashboard(
     alerts: alerts.items,
     byMonth: months.map((month) => ({ month, count: counts.get(month) ?? 0 })),
     trials: { ...(await trials), withinDays: trialDays },
+    ...(isInstallsLedger(ledger) ? { versions: await connectorVersions(ledger, { account }) } : {}),
     monthly,
     atRisk,
   };
 }
+
+const isInstallsLedger = (ledger: object): ledger is InstallsLedger => 'installBaseSummary' in ledger;
 
 /** The licenses of the customer typed in the search box (an e-mail, or @domain); a malformed term says why. */
 async function searchFor(

@@ -1,4 +1,4 @@
-// Partner API client on ky: the seven license/connector endpoints, Link paging, Retry-After, rate limit, typed errors.
+// Partner API client on ky: the license/connector endpoints, the install base and update pushes, Link paging, Retry-After, rate limit, typed errors.
 import { createHash } from 'node:crypto';
 import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
 import pLimit from 'p-limit';
@@ -64,6 +64,10 @@ export interface PartnerApi {
   readonly baseUrl: string;
   connectorPages(): AsyncGenerator<RawPage>;
   licensePages(connectorId: string): AsyncGenerator<RawPage>;
+  /** Where the connector is installed: one record per integration (shape unconfirmed: records kept as sent). */
+  installBasePages(connectorId: string): AsyncGenerator<RawPage>;
+  /** Asks for an update of these integrations; it runs later, seen in the install base (updateInProgress, version). */
+  pushUpdate(connectorId: string, integrationIds: string[]): Promise<void>;
   getConnector(connectorId: string): Promise<Connector>;
   getLicense(connectorId: string, licenseId: string): Promise<License>;
   createLicense(connectorId: string, body: CreateLicense): Promise<License>;
@@ -220,6 +224,12 @@ export function createPartnerApi(options: PartnerApiOptions): PartnerApi {
     },
     connectorPages: () => pages('connectors'),
     licensePages: (cid) => pages(`connectors/${enc(cid)}/licenses`),
+    installBasePages: (cid) => pages(`connectors/${enc(cid)}/installBase`),
+    pushUpdate: async (cid, integrationIds) => {
+      await limit(() =>
+        send('PUT', url(`connectors/${enc(cid)}/update`), { _integrationIds: integrationIds }),
+      );
+    },
     getConnector: (cid) => one(connectorSchema, 'GET', `connectors/${enc(cid)}`),
     getLicense: (cid, lid) => one(licenseSchema, 'GET', `connectors/${enc(cid)}/licenses/${enc(lid)}`),
     createLicense: (cid, body) => one(licenseSchema, 'POST', `connectors/${enc(cid)}/licenses`, body),

@@ -12,15 +12,20 @@ import {
   alertDeliveryFacet,
   alertLogFacet,
   connectorFacet,
+  installFacet,
+  installWalkFacet,
   licenseFacet,
   portfolioFacet,
+  pushFacet,
+  pushFeedFacet,
   runFacet,
   type Site,
   site,
   walkFacet,
 } from '#ledger/store/dynamo/index';
-import type { AlertDelivery, ViewStore } from '#ledger/store/port';
+import type { AlertDelivery } from '#ledger/store/port';
 import type { SyncDeps } from '#ledger/sync';
+import type { WatchStore } from '#watch/rules';
 
 /** Reads a secret's string value: the edge tests stub. */
 export type ReadSecret = (secretId: string) => Promise<string>;
@@ -94,13 +99,19 @@ export function planStoreFor(config: Config): PlanStore {
 
 export function workerStoreFor(config: Config): SyncDeps['ledger'] {
   const s = siteFor(config);
-  return { now: s.now, ...walkFacet(s), ...licenseFacet(s), ...runFacet(s) };
+  return { now: s.now, ...walkFacet(s), ...licenseFacet(s), ...installWalkFacet(s), ...runFacet(s) };
 }
 
-export function alertsStoreFor(config: Config): ViewStore & AlertDelivery {
+export function alertsStoreFor(config: Config): WatchStore & AlertDelivery {
   // An evaluation reads each connector's META once per rule page, for lastSeenAt, which no alert carries.
   const s = siteFor(config, { metaCacheMs: 60_000 });
-  return { now: s.now, ...connectorFacet(s), ...licenseFacet(s), ...alertDeliveryFacet(s) };
+  return {
+    now: s.now,
+    ...connectorFacet(s),
+    ...licenseFacet(s),
+    ...pushFeedFacet(s),
+    ...alertDeliveryFacet(s),
+  };
 }
 
 export function apiStoreFor(config: Config): ApiStore {
@@ -111,6 +122,8 @@ export function apiStoreFor(config: Config): ApiStore {
     ...connectorFacet(s),
     ...licenseFacet(s),
     ...portfolioFacet(s),
+    ...installFacet(s),
+    ...pushFacet(s),
     ...runFacet(s),
     ...alertLogFacet(s),
   };

@@ -54,14 +54,27 @@ export async function toViews(
   await Promise.all(
     cids.map(async (cid) => walks.set(cid, (await ledger.getConnector(cid))?.lastCompleteWalkAt)),
   );
+  const installed = await installedVersionsOf(ledger, items);
   const now = ledger.now();
-  return items.map((item) =>
-    toLicenseView(item, {
+  return items.map((item) => {
+    const view = toLicenseView(item, {
       now,
       expiringDays: options.expiringDays,
       lastCompleteWalkAt: walks.get(item.connectorId),
-    }),
-  );
+    });
+    const version = item.integrationId ? installed.get(item.integrationId) : undefined;
+    if (version !== undefined) view.installedVersion = version;
+    return view;
+  });
+}
+
+/** The versions the licenses' integrations run, when the store reads the install base (one batched read). */
+async function installedVersionsOf(ledger: ViewStore, items: StoredLicense[]): Promise<Map<string, string>> {
+  const keys = items
+    .filter((i) => i.integrationId && !i.deletedAt)
+    .map((i) => ({ connectorId: i.connectorId, integrationId: i.integrationId! }));
+  if (!ledger.installedVersions || keys.length === 0) return new Map();
+  return ledger.installedVersions(keys);
 }
 
 /** A connector's licenses in id order, live only unless includeDeleted, paged with an opaque cursor. */

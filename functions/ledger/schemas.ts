@@ -1,5 +1,6 @@
 // The ledger's shapes, each declared once as a zod schema: views, history, connectors, runs, sync units, pages.
 import { z } from 'zod';
+import { installBaseRun } from './install-schemas.ts';
 import { CHANGE_ITEM_KINDS } from './kinds.ts';
 
 const timestamp = z.string().meta({ format: 'date-time' });
@@ -26,6 +27,9 @@ export const licenseView = z.object({
   userId: z.string().optional(),
   userName: z.string().optional(),
   integrationId: z.string().optional(),
+  installedVersion: z.string().optional().meta({
+    description: 'The version its integration runs, from the install base (joined on `_integrationId`).',
+  }),
   edition: z.string().optional(),
   addonLicenses: z.array(z.unknown()),
   expires: timestamp.optional(),
@@ -175,6 +179,9 @@ export const connectorRun = syncUnit.extend({
     .literal(true)
     .optional()
     .meta({ description: 'The walk met records it could not identify, so it marked no deletion.' }),
+  installBase: installBaseRun.optional().meta({
+    description: "The connector's install base read after its licenses (absent on a walk that stood down).",
+  }),
   refused: z
     .object({
       count: z.number().int(),

@@ -10,6 +10,7 @@ export const ruleName = z.enum([
   'deleted',
   'trial-ending',
   'trial-ended',
+  'update-stuck',
 ]);
 export type RuleName = z.infer<typeof ruleName>;
 

@@ -1,9 +1,16 @@
 // The alerts the rules call for now: one per license, rule, cycle (expiry date or deletion) and threshold crossed.
 import { DEFAULTS } from '#functions/config';
 import type { LicenseView } from '#ledger/schemas';
-import type { AlertClaim, ViewStore } from '#ledger/store/port';
+import type { AlertClaim } from '#ledger/store/port';
 import type { Alert, RuleName } from './alert.ts';
-import { deletedWithin, expiredWithin, expiringWithin, notInstalledPages } from './rules.ts';
+import {
+  deletedWithin,
+  expiredWithin,
+  expiringWithin,
+  notInstalledPages,
+  stuckUpdates,
+  type WatchStore,
+} from './rules.ts';
 import { trialsEndedWithin, trialsEndingWithin } from './trial-rules.ts';
 
 export interface WatchConfig {
@@ -45,7 +52,7 @@ export interface Candidate {
 }
 
 /** The alerts the rules call for now, all together. */
-export async function candidateAlerts(ledger: ViewStore, config: WatchConfig): Promise<Candidate[]> {
+export async function candidateAlerts(ledger: WatchStore, config: WatchConfig): Promise<Candidate[]> {
   const out: Candidate[] = [];
   await forEachCandidate(ledger, config, (chunk) => out.push(...chunk));
   return out;
@@ -59,7 +66,7 @@ const CHUNK = 1_000;
  * not-installed one page by page), so the caller's reads of their claims overlap the rules' own reads.
  */
 export async function forEachCandidate(
-  ledger: ViewStore,
+  ledger: WatchStore,
   config: WatchConfig,
   onChunk: (candidates: Candidate[]) => void,
   stop?: () => boolean,
@@ -162,6 +169,33 @@ export async function forEachCandidate(
             `${who(view)}: the trial ended on ${view.trialEndDate} and was not converted`,
           ),
         ),
+      ),
+    ),
+    // A push is followed for a month: its stuck integrations alert once per push (the push id is the cycle).
+    stuckUpdates(ledger, 30).then((stuck) =>
+      onChunk(
+        stuck.map(({ push, integration: i }) => {
+          const key = {
+            licenseId: i.licenseId ?? i.integrationId,
+            rule: 'update-stuck',
+            cycle: push.id,
+            threshold: '-',
+          };
+          const message = `integration ${i.integrationId} (${i.email ?? 'unknown user'}, connector ${push.connectorId}) shows no new version 24 h after push ${push.id} asked to update it from ${i.fromVersion}`;
+          return {
+            key,
+            alert: {
+              alertId: `${key.licenseId}#update-stuck#${push.id}#-`,
+              rule: 'update-stuck' as const,
+              licenseId: key.licenseId,
+              connectorId: push.connectorId,
+              account: push.account,
+              email: i.email,
+              raisedAt,
+              message,
+            },
+          };
+        }),
       ),
     ),
     deletedWithin(ledger, config.deletedWithinDays, { stop }).then((views) =>

@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { renewing } from '#ledger/lease';
 import type { Page } from '#ledger/schemas';
-import type { AlertClaim, AlertDelivery, AlertLog, HeldDelivery, ViewStore } from '#ledger/store/port';
+import type { AlertClaim, AlertDelivery, AlertLog, HeldDelivery } from '#ledger/store/port';
 import { type Alert, type AlertRecord, type AlertSink, alertRecord, sinkKind } from './alert.ts';
 import { DEFAULT_WATCH_CONFIG, forEachCandidate, type WatchConfig } from './candidates.ts';
 import { alertOf, deliverToSink, type SinkOutcome } from './delivery.ts';
+import type { WatchStore } from './rules.ts';
 
 export type { WatchConfig } from './candidates.ts';
 export { candidateAlerts, DEFAULT_WATCH_CONFIG, tightestThreshold } from './candidates.ts';
@@ -59,7 +60,7 @@ function legacyNames(sinks: AlertSink[]): Record<string, string> {
  * accepted on each alert's claim. Delivery is at least once per sink, deduplicable by alert id.
  */
 export async function evaluateAlerts(deps: {
-  ledger: ViewStore & AlertDelivery;
+  ledger: WatchStore & AlertDelivery;
   sinks: AlertSink[];
   config?: Partial<WatchConfig>;
   evaluationId?: string;

@@ -1,8 +1,9 @@
 // The watch rules as indexed reads of the ledger: expiring, expired, not installed, deleted. No Scan.
 import { DAY_MS } from '#functions/config';
+import type { PushIntegration, PushView } from '#ledger/install-schemas';
 import { type ReadOptions, toViews } from '#ledger/queries';
 import type { LicenseView, Page } from '#ledger/schemas';
-import type { ViewStore } from '#ledger/store/port';
+import type { PushStore, ViewStore } from '#ledger/store/port';
 import type { StoredLicense } from '#ledger/store/records';
 
 /**
@@ -211,4 +212,21 @@ export async function deletedWithin(
   }
   if (keys.length > 0) await readChunk();
   return toViews(ledger, items, options);
+}
+
+/** What the rules read: views, and the pushes' feed when the store has it (the update-stuck rule). */
+export type WatchStore = ViewStore & Partial<Pick<PushStore, 'pushesSince'>>;
+
+/** Integrations of pushes created within the last withinDays days that showed no new version 24 h after asked. */
+export async function stuckUpdates(
+  ledger: WatchStore,
+  withinDays: number,
+): Promise<{ push: PushView; integration: PushIntegration }[]> {
+  if (!ledger.pushesSince) return [];
+  const since = new Date(ledger.now().getTime() - withinDays * DAY_MS).toISOString();
+  const out: { push: PushView; integration: PushIntegration }[] = [];
+  for await (const push of ledger.pushesSince(since))
+    for (const integration of push.integrations)
+      if (integration.state === 'stuck') out.push({ push, integration });
+  return out;
 }

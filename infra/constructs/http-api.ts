@@ -77,6 +77,8 @@ export class HttpApiEndpoint extends Construct {
         PARTNER_API_RPS: String(Math.max(1, Math.floor(settings.partnerApiRps / settings.workerConcurrency))),
       },
     });
+    // Reads by key and index (installed versions of a page of licenses in batches); POST/PUT re-snapshot the license
+    // they changed upstream; a push is recorded with its connector's list of open pushes.
     // Reads by key (one, or in batches: the deleted report) and index; POST/PUT re-snapshot the license they changed.
     ledger.grant(this.handler.fn, [
       'dynamodb:GetItem',

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from '#app/errors';
 import { registerFetch } from './commands/fetch.ts';
+import { registerInstalls } from './commands/installs.ts';
 import { registerLedger } from './commands/ledger.ts';
 import { registerPortfolio } from './commands/portfolio.ts';
 import { registerServing } from './commands/serving.ts';
@@ -34,6 +35,7 @@ registerLedger(program, context);
 registerPortfolio(program, context);
 registerTimeline(program, context);
 registerWatch(program, context);
+registerInstalls(program, context);
 registerServing(program, context);
 registerStore(program, context);
 

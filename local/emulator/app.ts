@@ -15,6 +15,7 @@ import {
   rawJson,
   readJsonObject,
   validateChange,
+  validateIntegrationIds,
   validateNewLicense,
 } from './wire.ts';
 
@@ -110,6 +111,42 @@ export function createApp(parts: EmulatorParts): Hono<Env> {
     if (early) return early;
     const page = pageOf(licenses, paging.skip, paging.limit);
     return listResponse(url, page, paging, (items) => serialize(items, failure));
+  });
+
+  v1.get('/connectors/:cid/installBase', (c) => {
+    const cid = c.req.param('cid');
+    const records = c.var.store.installBase(cid);
+    if (!records) return notFound('Connector');
+    const url = new URL(c.req.url);
+    const paging = parsePaging(url);
+    if ('error' in paging) return paging.error;
+    const failure = faults.takeFailure(`${cid}/installBase`, paging);
+    const early = failure && failNow(c, failure);
+    if (early) return early;
+    return listResponse(url, pageOf(records, paging.skip, paging.limit), paging, (items) =>
+      serialize(items, failure),
+    );
+  });
+
+  v1.put('/connectors/:cid/update', async (c) => {
+    const { store } = c.var;
+    const cid = c.req.param('cid');
+    if (!store.connector(cid)) return notFound('Connector');
+    const failure = faults.takeFailure(`${cid}/update`);
+    const early = failure && failNow(c, failure);
+    if (early) return early;
+    const read = await readJsonObject(c.req.raw);
+    if ('error' in read) return read.error;
+    const ids = validateIntegrationIds(read.body);
+    if ('error' in ids) return ids.error;
+    const unknown = store.requestUpdate(cid, ids.value);
+    if (unknown.length > 0)
+      return apiError(422, {
+        code: 'invalid_integration',
+        message: `The connector is not installed in integration(s) ${unknown.join(', ')}.`,
+        field: '_integrationIds',
+      });
+    return new Response(null, { status: 204 });
   });
 
   v1.post('/connectors/:cid/licenses', async (c) => {

@@ -12,6 +12,7 @@ import {
   type LicenseRecord,
 } from './data.ts';
 import { type FailureOptions, Faults } from './faults.ts';
+import type { InstallRecord } from './installs.ts';
 import { EmulatorStore, type Patch } from './store.ts';
 import { DEMO_TOKEN } from './token.ts';
 import { type RequestRecord, Traffic, type TrafficStats } from './traffic.ts';
@@ -19,6 +20,8 @@ import { type RequestRecord, Traffic, type TrafficStats } from './traffic.ts';
 export type { ConnectorRecord, DataSet, DataSetSpec, LicenseRecord, LicenseState } from './data.ts';
 export { DAY_MS, demoDataSet, emptyDataSet, euDemoDataSet, generatedDataSet, utcDay } from './data.ts';
 export type { FailureMode, FailureOptions } from './faults.ts';
+export type { InstallRecord } from './installs.ts';
+export { DEFAULT_UPDATE_DELAY_MS, installTraits, NEWEST_RELEASE, RELEASES } from './installs.ts';
 export type { Patch } from './store.ts';
 export { DEMO_TOKEN, DEMO_TOKEN_EU } from './token.ts';
 export type { AuthPresence, RequestRecord, TrafficStats } from './traffic.ts';
@@ -65,6 +68,10 @@ export interface AccountControls {
   addUser(email: string): void;
   /** Every request of this account answers `status` (an outage), until called with undefined. */
   setOutage(status: number | undefined): void;
+  /** The connector's install base as GET /connectors/{id}/installBase answers it now. */
+  installBase(cid: string): InstallRecord[];
+  /** How long a pushed update runs before its integration shows the newest release (emulator clock). */
+  setUpdateDelay(ms: number): void;
 }
 
 /** The emulator: the first account's controls, the server's, and every other account's by its token. */
@@ -176,6 +183,14 @@ function controls(account: EmulatedAccount): AccountControls {
     addUser: (email) => store.addUser(email),
     setOutage: (status) => {
       account.outage = status;
+    },
+    installBase: (cid) => {
+      const records = store.installBase(cid);
+      if (!records) throw new Error(`no connector ${cid}`);
+      return copy(records);
+    },
+    setUpdateDelay: (ms) => {
+      store.installs.updateDelayMs = ms;
     },
   };
 }

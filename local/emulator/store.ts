@@ -1,5 +1,6 @@
 // The emulator's in-memory state: connectors, their licenses in creation order, and known users.
 import { type ConnectorRecord, DAY_MS, type DataSet, type LicenseRecord } from './data.ts';
+import { InstallBase, type InstallRecord } from './installs.ts';
 import { createPrng, type Prng } from './prng.ts';
 
 export interface Page<T> {
@@ -33,6 +34,8 @@ export class EmulatorStore {
   // Runtime ids come from their own stream so creating licenses never disturbs the generated data.
   private readonly ids: Prng;
   private createdCount = 0;
+  /** Versions and updates of the integrations where this account's connectors are installed. */
+  readonly installs: InstallBase;
 
   constructor(
     data: DataSet,
@@ -41,6 +44,7 @@ export class EmulatorStore {
   ) {
     this.tokenUserId = data.tokenUserId;
     this.ids = createPrng(seed, 'runtime-ids');
+    this.installs = new InstallBase(clock);
     for (const email of data.userEmails) this.addUser(email);
     for (const connector of data.connectors) {
       this.connectorList.push(connector);
@@ -66,6 +70,21 @@ export class EmulatorStore {
 
   license(cid: string, lid: string): LicenseRecord | undefined {
     return this.licenseLists.get(cid)?.find((license) => license._id === lid);
+  }
+
+  /** The connector's install base: one record per installed license; undefined for an unknown connector. */
+  installBase(cid: string): InstallRecord[] | undefined {
+    const connector = this.connector(cid);
+    const licenses = this.licenseLists.get(cid);
+    return connector && licenses ? this.installs.records(connector, licenses) : undefined;
+  }
+
+  /** Starts an update of these integrations; the ids not installed on the connector, refused, when there are any. */
+  requestUpdate(cid: string, integrationIds: readonly string[]): string[] {
+    const installed = new Set((this.installBase(cid) ?? []).map((r) => r._integrationId));
+    const unknown = integrationIds.filter((iid) => !installed.has(iid));
+    if (unknown.length === 0) this.installs.requestUpdate(integrationIds);
+    return unknown;
   }
 
   isKnownUser(email: string): boolean {

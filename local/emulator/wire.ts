@@ -133,6 +133,17 @@ export function validateChange(
   return { value: change };
 }
 
+/** PUT /connectors/{id}/update needs `_integrationIds`: a non-empty array of ids. */
+export function validateIntegrationIds(body: Record<string, unknown>): Validated<string[]> {
+  const ids = body._integrationIds;
+  if (ids === undefined || ids === null) return { error: missingField('_integrationIds') };
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string' && id !== ''))
+    return {
+      error: invalidField('_integrationIds', '_integrationIds must be a non-empty array of integration ids.'),
+    };
+  return { value: ids as string[] };
+}
+
 export const invalidUser = (): Response =>
   apiError(422, {
     code: 'invalid_user',

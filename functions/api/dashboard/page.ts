@@ -5,6 +5,7 @@ import type { LicenseView } from '#ledger/schemas';
 import { expiryChart } from './chart.ts';
 import { atRiskTable, renewalChart } from './timeline.ts';
 import { trialsSection } from './trials.ts';
+import { versionsSection } from './versions.ts';
 
 /** Rows per table; the reports (linked) have the rest. */
 export const TABLE_ROWS = 25;
@@ -206,6 +207,7 @@ export function dashboardPage(data: DashboardData) {
     <section id="renewals"><h2>Renewals against expiries per month</h2>${renewalChart(data.monthly)}</section>
     <section id="at-risk"><h2>Customers at risk</h2>${atRiskTable(data.atRisk)}</section>
     <section id="connectors"><h2>Connectors</h2>${connectorTable(data)}</section>
+    ${versionsSection(data.versions)}
     <section id="expiring"><h2>Expiring soon</h2>${windows}</section>
     ${trialsSection(data, names)}
     <section id="changes"><h2>Recent changes (last ${RECENT_CHANGE_DAYS} days)</h2>${changeTable(data, names)}</section>

@@ -1,6 +1,14 @@
 // The ledger table's whole vocabulary: everything the domain may ask of its store. ./dynamo is the one adapter.
 import type { ConnectorRun, Page, RunSummary, WalkOutcome } from '../schemas.ts';
 import type {
+  InstallBaseRead,
+  InstallBaseSummary,
+  InstallState,
+  InstallWrite,
+  StoredInstall,
+  StoredPush,
+} from './install-records.ts';
+import type {
   AlertClaim,
   ConnectorMeta,
   ConnectorSnapshot,
@@ -17,6 +25,7 @@ import type {
   WriteResult,
 } from './records.ts';
 
+export type * from './install-records.ts';
 export type * from './records.ts';
 
 export interface PageRequest {
@@ -251,8 +260,44 @@ export interface AlertDelivery {
   ): Promise<void>;
 }
 
+/** The install base: each integration's record with change-only history, and each connector's summary. */
+export interface InstallStore {
+  installBaseSummary(connectorId: string): Promise<InstallBaseSummary | undefined>;
+  installStates(connectorId: string): Promise<Map<string, InstallState>>;
+  /** License ids by the `_integrationId` they carry, of one connector's live licenses. */
+  licensesByIntegration(connectorId: string): Promise<Map<string, string>>;
+  /** Each install's current item and version together, guarded; a result per write, in order. */
+  writeInstalls(writes: InstallWrite[]): Promise<('written' | 'conflict')[]>;
+  recordInstallBase(connectorId: string, read: InstallBaseRead): Promise<void>;
+  /** A connector's installs in integration id order (removed ones too when asked), paged. */
+  listInstalls(
+    connectorId: string,
+    page: PageRequest & { includeRemoved?: boolean },
+  ): Promise<Page<StoredInstall>>;
+  /** Installed versions by integration id, of these (connector, integration) pairs; read in batches. */
+  installedVersions(keys: { connectorId: string; integrationId: string }[]): Promise<Map<string, string>>;
+}
+
+/** Update pushes: one item each, plus the open ones listed on their connector's install base summary. */
+export interface PushStore {
+  /**
+   * Records a new push and lists it open on its connector, while no other push opened since `pushSeq` was read;
+   * false when one did (read again and check again).
+   */
+  openPush(push: StoredPush, pushSeq: number): Promise<boolean>;
+  getPush(pushId: string): Promise<StoredPush | undefined>;
+  /** Writes a push's new state while its rev is still `push.rev - 1`; a push no longer open leaves its connector's list. */
+  savePush(push: StoredPush): Promise<boolean>;
+  /** Pushes, newest first. */
+  listPushes(page: PageRequest): Promise<Page<StoredPush>>;
+  /** Pushes created since `since`, newest first: what the update-stuck rule reads. */
+  pushesSince(since: string): AsyncIterable<StoredPush>;
+}
+
 export interface LedgerStore
   extends Clock,
+    InstallStore,
+    PushStore,
     ConnectorStore,
     WalkStore,
     LicenseStore,
@@ -261,8 +306,14 @@ export interface LedgerStore
     AlertLog,
     AlertDelivery {}
 
-/** What reading views needs: licenses and the connectors' last complete walks. */
-export type ViewStore = Clock & Pick<ConnectorStore, 'getConnector'> & LicenseStore;
+/**
+ * What reading views needs: licenses and the connectors' last complete walks; with the installs' versions when the
+ * store has them (a license view's `installedVersion`).
+ */
+export type ViewStore = Clock &
+  Pick<ConnectorStore, 'getConnector'> &
+  LicenseStore &
+  Partial<Pick<InstallStore, 'installedVersions'>>;
 
 /** What a walk leaves on its connector when it ends. */
 export interface WalkEnd {

@@ -1,14 +1,17 @@
 // The DynamoDB adapter of the ledger store, in facets: a Lambda composes only the facets it uses, so its bundle keeps
 // only their commands and its role needs only their grants. createDynamoStore composes them all.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { InstallBaseRead, InstallWrite, StoredPush } from '../install-records.ts';
 import type {
   AlertDelivery,
   AlertLog,
   Clock,
   ConnectorStore,
+  InstallStore,
   LedgerStore,
   LicenseStore,
   PortfolioStore,
+  PushStore,
   RunStore,
   WalkStore,
 } from '../port.ts';
@@ -16,6 +19,7 @@ import type { ConnectorMeta } from '../records.ts';
 import * as alerts from './alerts.ts';
 import { unclaimed } from './claims.ts';
 import * as commits from './commits.ts';
+import * as installs from './installs.ts';
 import { FEED } from './keys.ts';
 import { migrateLegacyOutbox } from './legacy.ts';
 import * as reads from './license-reads.ts';
@@ -23,6 +27,7 @@ import * as licenses from './licenses.ts';
 import * as meta from './meta.ts';
 import * as outbox from './outbox.ts';
 import * as portfolio from './portfolio.ts';
+import * as pushes from './pushes.ts';
 import { queryAll, type Table } from './query.ts';
 import * as runs from './runs.ts';
 import * as sinkLease from './sink-lease.ts';
@@ -130,6 +135,47 @@ export function portfolioFacet({ table }: Site): PortfolioStore {
   };
 }
 
+/** What a sync worker's install base walk calls: no reads for views, so no BatchGetItem in its bundle. */
+export function installWalkFacet({ table }: Site) {
+  return {
+    installBaseSummary: (cid: string) => installs.installBaseSummary(table, cid),
+    installStates: (cid: string) => installs.installStates(table, cid),
+    licensesByIntegration: (cid: string) => installs.licensesByIntegration(table, cid),
+    writeInstalls: (writes: InstallWrite[]) => installs.writeInstalls(table, writes),
+    recordInstallBase: (cid: string, read: InstallBaseRead) => installs.recordInstallBase(table, cid, read),
+    getPush: (id: string) => pushes.getPush(table, id),
+    savePush: (push: StoredPush) => pushes.savePush(table, push),
+  } satisfies Omit<InstallStore, 'listInstalls' | 'installedVersions'> &
+    Pick<PushStore, 'getPush' | 'savePush'>;
+}
+
+export function installFacet({ table }: Site): InstallStore {
+  return {
+    installBaseSummary: (cid) => installs.installBaseSummary(table, cid),
+    installStates: (cid) => installs.installStates(table, cid),
+    licensesByIntegration: (cid) => installs.licensesByIntegration(table, cid),
+    writeInstalls: (writes) => installs.writeInstalls(table, writes),
+    recordInstallBase: (cid, read) => installs.recordInstallBase(table, cid, read),
+    listInstalls: (cid, page) => installs.listInstalls(table, cid, page),
+    installedVersions: (keys) => installs.installedVersions(table, keys),
+  };
+}
+
+export function pushFacet({ table }: Site): PushStore {
+  return {
+    openPush: (push, seq) => pushes.openPush(table, push, seq),
+    getPush: (id) => pushes.getPush(table, id),
+    savePush: (push) => pushes.savePush(table, push),
+    listPushes: (page) => pushes.listPushes(table, page),
+    pushesSince: (since) => pushes.pushesSince(table, since),
+  };
+}
+
+/** The pushes' feed alone: what the alerts Lambda reads (the update-stuck rule), nothing it would have to write. */
+export function pushFeedFacet({ table }: Site): Pick<PushStore, 'pushesSince'> {
+  return { pushesSince: (since) => pushes.pushesSince(table, since) };
+}
+
 export function runFacet({ table }: Site): RunStore {
   return {
     startRun: (run) => runs.startRun(table, run),
@@ -174,6 +220,8 @@ export function createDynamoStore(
     ...walkFacet(at),
     ...licenseFacet(at),
     ...portfolioFacet(at),
+    ...installFacet(at),
+    ...pushFacet(at),
     ...runFacet(at),
     ...alertLogFacet(at),
     ...alertDeliveryFacet(at),

@@ -11,6 +11,8 @@ export const PREFIX = {
   run: 'RUN#',
   outbox: 'OUTBOX#',
   batch: 'BATCH#',
+  install: 'INSTALL#',
+  push: 'PUSH#',
 } as const;
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -42,6 +44,15 @@ export const key = {
     PK: `${PREFIX.outbox}${sinkId}`,
     SK: `${PREFIX.batch}${batch}`,
   }),
+  /** An integration's current install item, beside its connector's licenses. */
+  install: (cid: string, iid: string) => ({ PK: `${PREFIX.connector}${cid}`, SK: `${PREFIX.install}${iid}` }),
+  installVersion: (cid: string, iid: string, rev: number) => ({
+    PK: `${PREFIX.install}${cid}#${iid}`,
+    SK: `${PREFIX.version}${pad(rev, 8)}`,
+  }),
+  /** A connector's install base as last read whole, and its open pushes. */
+  installBase: (cid: string) => ({ PK: `${PREFIX.connector}${cid}`, SK: 'INSTALLBASE' }),
+  push: (pushId: string) => ({ PK: `${PREFIX.push}${pushId}`, SK: 'PUSH' }),
   runSummary: (runId: string) => ({ PK: `${PREFIX.run}${runId}`, SK: 'SUMMARY' }),
   runConnector: (runId: string, cid: string) => ({
     PK: `${PREFIX.run}${runId}`,
@@ -60,6 +71,8 @@ export const FEED = {
   alerts: 'ALERTS',
   /** Deletion versions, by time: what the `deleted` rule reads. */
   deleted: 'DELETED',
+  /** Update pushes, by creation time. */
+  pushes: 'PUSHES',
 } as const;
 
 /** Partition of the byExpiry index holding licenses that expire in the given month: `EXP#2026-11`. */

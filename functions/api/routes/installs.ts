@@ -1,0 +1,119 @@
+// The install base and update pushes over HTTP: parse, one use case call (functions/app), answer.
+import { createRoute } from '@hono/zod-openapi';
+import * as installs from '#app/installs';
+import * as pushes from '#app/pushes';
+import type { App, AppDeps } from '../deps.ts';
+import {
+  ConnectorInstallsQuery,
+  InstallPage,
+  InstallsQuery,
+  PushBody,
+  PushesQuery,
+  PushPage,
+  PushParams,
+  PushView,
+} from '../install-schemas.ts';
+import { errorResponses, jsonContent } from '../openapi.ts';
+import { ConnectorParams } from '../schemas.ts';
+
+const listInstallsRoute = createRoute({
+  method: 'get',
+  path: '/installs',
+  tags: ['installs'],
+  summary: 'Where connectors are installed: each integration with its version, outdated or not',
+  request: { query: InstallsQuery },
+  responses: { 200: jsonContent(InstallPage, 'One page of installs.'), ...errorResponses(400, 404) },
+});
+
+const connectorInstallsRoute = createRoute({
+  method: 'get',
+  path: '/connectors/{cid}/installs',
+  tags: ['installs'],
+  summary: "A connector's installs, by integration id",
+  request: { params: ConnectorParams, query: ConnectorInstallsQuery },
+  responses: { 200: jsonContent(InstallPage, 'One page of installs.'), ...errorResponses(400, 404) },
+});
+
+const createPushRoute = createRoute({
+  method: 'post',
+  path: '/connectors/{cid}/pushes',
+  tags: ['installs'],
+  summary:
+    'Push an update to some integrations (or every outdated one), sandboxes first and in batches if asked',
+  description:
+    'The push is recorded and its first batch sent to the Partner API (`PUT /connectors/{id}/update`); each sync then advances it from the install base and sends the next batch once the one before has updated. 409 `push_conflict` while another open push holds one of the integrations.',
+  request: {
+    params: ConnectorParams,
+    body: { content: { 'application/json': { schema: PushBody } }, required: true },
+  },
+  responses: {
+    201: jsonContent(PushView, 'The push as recorded, its first batch requested.'),
+    ...errorResponses(400, 404, 409, 413, 415, 422, 502, 503, 504),
+  },
+});
+
+const listPushesRoute = createRoute({
+  method: 'get',
+  path: '/pushes',
+  tags: ['installs'],
+  summary: 'Update pushes, newest first, with the state of each integration',
+  request: { query: PushesQuery },
+  responses: { 200: jsonContent(PushPage, 'One page of pushes.'), ...errorResponses(400) },
+});
+
+const getPushRoute = createRoute({
+  method: 'get',
+  path: '/pushes/{id}',
+  tags: ['installs'],
+  summary: 'One update push, with the state of each integration',
+  request: { params: PushParams },
+  responses: { 200: jsonContent(PushView, 'The push.'), ...errorResponses(400, 404) },
+});
+
+export function registerInstallRoutes(app: App, deps: AppDeps): void {
+  const { ledger } = deps;
+
+  app.openapi(listInstallsRoute, async (c) => {
+    const { connector, outdated, account, limit, cursor } = c.req.valid('query');
+    const page = await installs.listInstalls(ledger, {
+      connectorId: connector,
+      outdated,
+      account,
+      accounts: deps.accounts,
+      limit,
+      cursor,
+    });
+    return c.json(page, 200);
+  });
+
+  app.openapi(connectorInstallsRoute, async (c) => {
+    const { cid } = c.req.valid('param');
+    const { outdated, account, limit, cursor } = c.req.valid('query');
+    const page = await installs.listInstalls(ledger, {
+      connectorId: cid,
+      outdated,
+      account,
+      accounts: deps.accounts,
+      limit,
+      cursor,
+    });
+    return c.json(page, 200);
+  });
+
+  app.openapi(createPushRoute, async (c) => {
+    const { cid } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const push = await pushes.createPush({ ledger, partnerApi: deps.partnerApi }, cid, body);
+    return c.json(push, 201, { location: `/pushes/${push.id}` });
+  });
+
+  app.openapi(listPushesRoute, async (c) => {
+    const { limit = 50, cursor } = c.req.valid('query');
+    return c.json(await pushes.listPushes(ledger, { limit, cursor }), 200);
+  });
+
+  app.openapi(getPushRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(await pushes.getPush(ledger, id), 200);
+  });
+}
