@@ -19,8 +19,11 @@ import { ConnectorParams } from '../schemas.ts';
 const listInstallsRoute = createRoute({
   method: 'get',
   path: '/installs',
+  operationId: 'listInstalls',
   tags: ['installs'],
   summary: 'Where connectors are installed: each integration with its version, outdated or not',
+  description:
+    'Every integration where a connector of the ledger is installed, from the install base each sync reads: its version, whether it is behind the newest version seen on its connector (`outdated`), sandbox or production, an update in progress, and the license it runs under. Paged; `?connector=`, `?outdated=true`, `?account=`.',
   request: { query: InstallsQuery },
   responses: { 200: jsonContent(InstallPage, 'One page of installs.'), ...errorResponses(400, 404) },
 });
@@ -28,8 +31,11 @@ const listInstallsRoute = createRoute({
 const connectorInstallsRoute = createRoute({
   method: 'get',
   path: '/connectors/{cid}/installs',
+  operationId: 'listConnectorInstalls',
   tags: ['installs'],
   summary: "A connector's installs, by integration id",
+  description:
+    'The installs of one connector, by integration id, as the last sync read its install base. 404 for a connector the ledger does not know.',
   request: { params: ConnectorParams, query: ConnectorInstallsQuery },
   responses: { 200: jsonContent(InstallPage, 'One page of installs.'), ...errorResponses(400, 404) },
 });
@@ -37,6 +43,7 @@ const connectorInstallsRoute = createRoute({
 const createPushRoute = createRoute({
   method: 'post',
   path: '/connectors/{cid}/pushes',
+  operationId: 'createPush',
   tags: ['installs'],
   summary:
     'Push an update to some integrations (or every outdated one), sandboxes first and in batches if asked',
@@ -55,8 +62,11 @@ const createPushRoute = createRoute({
 const listPushesRoute = createRoute({
   method: 'get',
   path: '/pushes',
+  operationId: 'listPushes',
   tags: ['installs'],
   summary: 'Update pushes, newest first, with the state of each integration',
+  description:
+    "Update pushes, newest first: each integration's state (`pending`, `requested`, `in-progress`, `updated`, `stuck`), advanced by every sync from what the install base then says.",
   request: { query: PushesQuery },
   responses: { 200: jsonContent(PushPage, 'One page of pushes.'), ...errorResponses(400) },
 });
@@ -64,8 +74,11 @@ const listPushesRoute = createRoute({
 const getPushRoute = createRoute({
   method: 'get',
   path: '/pushes/{id}',
+  operationId: 'getPush',
   tags: ['installs'],
   summary: 'One update push, with the state of each integration',
+  description:
+    "One update push with each integration's state. 404 `not_found` for an id the ledger does not hold.",
   request: { params: PushParams },
   responses: { 200: jsonContent(PushView, 'The push.'), ...errorResponses(400, 404) },
 });

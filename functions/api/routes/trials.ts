@@ -15,6 +15,8 @@ const trialsRoute = createRoute({
   operationId: 'getTrialsReport',
   tags: ['reports'],
   summary: 'Live licenses on trial whose trial ends within withinDays days (default 14)',
+  description:
+    'Live licenses on trial (a `trialEndDate` Celigo has not removed) whose trial ends within `withinDays` days, soonest first, ended trials not converted among them. Paged; `?sandbox=true|false`, `?account=`.',
   request: { query: TrialsQuery },
   responses: { 200: jsonContent(LicensePage, SOONEST_END_FIRST), ...errorResponses(400) },
 });
@@ -24,6 +26,8 @@ const trialsCsvRoute = createRoute({
   operationId: 'getTrialsReportCsv',
   tags: ['reports'],
   summary: 'The trials report as CSV',
+  description:
+    'The trials report as CSV (RFC 4180, UTF-8), paged with `?cursor=` and a `Link: rel="next"` header.',
   request: { query: TrialsCsvQuery },
   responses: { 200: csvContent(SOONEST_END_FIRST), ...errorResponses(400) },
 });

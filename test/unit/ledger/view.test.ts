@@ -30,6 +30,10 @@ describe('licenseFacts', () => {
       expires: '2027-06-01T00:00:00.000Z',
       created: '2026-01-02T03:04:05.000Z',
       installed: true,
+      // No trial, production: a record without Integration App 2.0 fields.
+      sandbox: false,
+      licenseType: undefined,
+      trialEndDate: undefined,
     });
     expect(licenseFacts('c1', { _id: 'l2', _integrationId: 'i2' }).installed).toBe(true);
     expect(licenseFacts('c1', { _id: 'l3', user: { email: 'b@example.com' } }).installed).toBe(false);
@@ -118,6 +122,7 @@ describe('toLicenseView', () => {
       firstSeenAt: '2026-01-01T00:00:00.000Z',
       lastSeenAt: '2026-03-01T00:00:00.000Z',
       raw: { _id: 'l1', note: 'kept' },
+      sandbox: false,
     });
     // Storage fields stay out; absent facts are absent keys, not undefined values.
     expect(Object.keys(view)).not.toContain('rev');
