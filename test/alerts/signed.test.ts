@@ -10,8 +10,8 @@ import { loadConfig } from '#functions/config';
 import { sinksFor } from '#functions/handlers/alerts';
 import type { Alert, AlertSink } from '#watch/alert';
 import { evaluateAlerts } from '#watch/evaluate';
-import { alertLedger } from '../watch/alert-ledger.ts';
-import { fakeSns } from './fake-sns.ts';
+import { alertLedger } from '../support/alert-ledger.ts';
+import { fakeSns } from '../support/fake-sns.ts';
 
 const SECRET = 'whsec-test-0123456789abcdef';
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WEBHOOK_LIMITS, webhookSink, webhookSinkId } from '#alerts/webhook';
 import { evaluateAlerts } from '#watch/evaluate';
-import { alertLedger } from '../watch/alert-ledger.ts';
+import { alertLedger } from '../support/alert-ledger.ts';
 
 interface Post {
   format: string;

@@ -8,8 +8,8 @@ import type { LedgerStore } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, startEmulator } from '#local/emulator/index';
 import { type ServedApp, serveApp } from '#local/serve/server';
-import { freshTable } from '../setup/tables.ts';
-import { errorsOf } from './harness.ts';
+import { errorsOf } from '../support/api-harness.ts';
+import { freshTable } from '../support/tables.ts';
 
 const US = 'api-rule-us-token';
 const EU = 'api-rule-eu-token';

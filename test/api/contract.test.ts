@@ -6,7 +6,7 @@ import { ErrorBody } from '#api/schemas';
 import { cursor } from '#ledger/cursor';
 import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { serveApp } from '#local/serve/server';
-import { type ApiHarness, apiHarness, errorsOf } from './harness.ts';
+import { type ApiHarness, apiHarness, errorsOf } from '../support/api-harness.ts';
 
 const YEAR_ONE = '0001-01-01T00:00:00.000Z';
 const FAR = '2999-01-01T00:00:00.000Z';

@@ -2,7 +2,7 @@
 // synced demo ledger in which a customer converts a trial.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trialsEndingWithin } from '#watch/trial-rules';
-import { type ApiHarness, apiHarness } from './harness.ts';
+import { type ApiHarness, apiHarness } from '../support/api-harness.ts';
 
 let h: ApiHarness;
 let convertedId: string;

@@ -6,7 +6,7 @@ import { inflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateAlerts } from '#watch/evaluate';
-import { type ApiHarness, apiHarness } from './harness.ts';
+import { type ApiHarness, apiHarness } from '../support/api-harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);

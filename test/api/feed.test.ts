@@ -8,7 +8,7 @@ import { createDynamoStore } from '#ledger/store/dynamo/index';
 import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, startEmulator } from '#local/emulator/index';
 import { type ServedApp, serveApp } from '#local/serve/server';
-import { freshTable } from '../setup/tables.ts';
+import { freshTable } from '../support/tables.ts';
 
 const US = 'feed-us-token';
 const EU = 'feed-eu-token';

@@ -2,7 +2,7 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ApiHarness, apiHarness } from './harness.ts';
+import { type ApiHarness, apiHarness } from '../support/api-harness.ts';
 
 let h: ApiHarness;
 let cid: string;

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app';
 import { type ServedApp, serveApp } from '#local/serve/server';
-import { rawRequest, rawSocket, refusalOf } from '../setup/raw-http.ts';
-import { type ApiHarness, apiHarness } from './harness.ts';
+import { type ApiHarness, apiHarness } from '../support/api-harness.ts';
+import { rawRequest, rawSocket, refusalOf } from '../support/raw-http.ts';
 
 let h: ApiHarness;
 let port: number;

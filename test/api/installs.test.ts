@@ -3,7 +3,7 @@
 // installedVersion on license views, and the OpenAPI document listing the routes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEWEST_RELEASE } from '#local/emulator/index';
-import { type ApiHarness, apiHarness, errorsOf } from './harness.ts';
+import { type ApiHarness, apiHarness, errorsOf } from '../support/api-harness.ts';
 
 let h: ApiHarness;
 let cid: string;

@@ -12,8 +12,8 @@ import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, startEmulator } from '#local/emulator/index';
 import { type ServedApp, serveApp } from '#local/serve/server';
 import { evaluateAlerts } from '#watch/evaluate';
-import { freshTable } from '../setup/tables.ts';
-import { errorsOf, NOW } from './harness.ts';
+import { errorsOf, NOW } from '../support/api-harness.ts';
+import { freshTable } from '../support/tables.ts';
 
 const US = 'api-us-token';
 const EU = 'api-eu-token';

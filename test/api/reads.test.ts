@@ -6,7 +6,7 @@ import { AlertPage, ConnectorPage, HistoryPage, LicensePage, LicenseView, SyncRu
 import { serveApp } from '#local/serve/server';
 import { evaluateAlerts } from '#watch/evaluate';
 import { expiredWithin, expiringWithin, notInstalled } from '#watch/rules';
-import { type ApiHarness, apiHarness, errorsOf } from './harness.ts';
+import { type ApiHarness, apiHarness, errorsOf } from '../support/api-harness.ts';
 
 const UNKNOWN_ID = 'abcdefabcdefabcdefabcdef';
 const TRICKY_NAME = 'Doe, "JJ"\nJr.';

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { cli } from '../cli/run.ts';
-import { errorsOf } from './harness.ts';
+import { errorsOf } from '../support/api-harness.ts';
+import { cli } from '../support/cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/licensewatch.js', import.meta.url));
 const TOKEN = 'serve-test-token-s3cr3t';

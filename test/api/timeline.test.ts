@@ -1,6 +1,6 @@
 // `?asOf=` over HTTP: a license, a connector's licenses and a customer as the ledger held them before a renewal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiHarness, apiHarness } from './harness.ts';
+import { type ApiHarness, apiHarness } from '../support/api-harness.ts';
 
 let h: ApiHarness;
 let cid: string;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertPage, ChangePage, LicensePage } from '#api/schemas';
 import { evaluateAlerts } from '#watch/evaluate';
 import { trialsEndingWithin } from '#watch/trial-rules';
-import { type ApiHarness, apiHarness, errorsOf } from './harness.ts';
+import { type ApiHarness, apiHarness, errorsOf } from '../support/api-harness.ts';
 
 let h: ApiHarness;
 let appConnector: string;

@@ -5,7 +5,7 @@ import { fromPartnerApiError } from '#api/upstream';
 import { createPartnerApi, type PartnerApi } from '#celigo/client';
 import { PartnerApiError } from '#celigo/errors';
 import { serveApp } from '#local/serve/server';
-import { type ApiHarness, apiHarness, errorsOf, licenseWrites, TOKEN } from './harness.ts';
+import { type ApiHarness, apiHarness, errorsOf, licenseWrites, TOKEN } from '../support/api-harness.ts';
 
 const KNOWN_USER = 'new.customer@example.com';
 

@@ -1,7 +1,7 @@
 // Write routes over real HTTP: upstream first (the emulator), then the ledger and its history; bad bodies refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryPage, LicenseView } from '#api/schemas';
-import { type ApiHarness, apiHarness, errorsOf, licenseWrites } from './harness.ts';
+import { type ApiHarness, apiHarness, errorsOf, licenseWrites } from '../support/api-harness.ts';
 
 const UNKNOWN_ID = 'abcdefabcdefabcdefabcdef';
 const KNOWN_USER = 'new.customer@example.com';

@@ -8,7 +8,7 @@ import { recordOutsideWalk } from '#ledger/snapshot';
 import { createDynamoStore } from '#ledger/store/dynamo/index';
 import type { LedgerStore } from '#ledger/store/port';
 import { type Meter, meter } from '#local/store/meter';
-import { freshTable } from '../setup/tables.ts';
+import { freshTable } from '../support/tables.ts';
 
 const SEED = Number(process.env.ASOF_SEED ?? Date.now() % 2 ** 31);
 const RUNS = Number(process.env.ASOF_RUNS ?? 12);

@@ -2,7 +2,7 @@
 // the record, filters, pages that add up to the whole list, and the dashboard's customers at risk.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CustomerRow, customersAtRisk, listCustomers } from '#app/customers';
-import { type Harness, harness, NOW } from '../ledger/harness.ts';
+import { type Harness, harness, NOW } from '../support/ledger-harness.ts';
 
 const DAY = 86_400_000;
 const inDays = (n: number) => new Date(NOW.getTime() + n * DAY).toISOString();

@@ -6,7 +6,7 @@ import { listConnectors } from '#ledger/queries';
 import type { ChangeItemKind } from '#ledger/schemas';
 import type { StoredLicense, StoredVersion } from '#ledger/store/records';
 import { licenseFacts } from '#ledger/view';
-import { type Harness, harness } from '../ledger/harness.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 const DAY = 86_400_000;
 let clock = Date.parse('2026-03-10T09:00:00.000Z');

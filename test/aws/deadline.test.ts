@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '#functions/handlers/alerts';
 import { evaluateAlerts } from '#watch/evaluate';
-import { alertLedger, memorySink } from '../watch/alert-ledger.ts';
+import { alertLedger, memorySink } from '../support/alert-ledger.ts';
 
 /**
  * What each DynamoDB call costs of the evaluation's (fake) time: a transaction (up to 100 items) ten reads. Slow on

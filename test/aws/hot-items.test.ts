@@ -13,8 +13,8 @@ import { type Emulator, startEmulator } from '#local/emulator/index';
 import { meter } from '#local/store/meter';
 import { evaluateAlerts } from '#watch/evaluate';
 import { deletedWithin } from '#watch/rules';
-import { freshTable } from '../setup/tables.ts';
-import { alertLedger, idsOf, memorySink, NOW } from '../watch/alert-ledger.ts';
+import { alertLedger, idsOf, memorySink, NOW } from '../support/alert-ledger.ts';
+import { freshTable } from '../support/tables.ts';
 
 /** Every overlapping transaction conflicts, and transactions take 20 ms: the worst DynamoDB does. */
 const CONFLICTS = { conflicts: { windowMs: 20 }, limits: {} };

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { cli } from './run.ts';
+import { cli } from '../support/cli.ts';
 
 const US_TOKEN = 'cli-rule-us-token';
 const EU_TOKEN = 'cli-rule-eu-token';

@@ -3,8 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { rawRequest, refusalOf } from '../setup/raw-http.ts';
-import { cli } from './run.ts';
+import { cli } from '../support/cli.ts';
+import { rawRequest, refusalOf } from '../support/raw-http.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/licensewatch.js', import.meta.url));
 

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { cli } from './run.ts';
+import { cli } from '../support/cli.ts';
 
 const TOKEN = 'cli-installs-token-0123';
 let emu: Emulator;

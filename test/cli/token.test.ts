@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { cli } from './run.ts';
+import { cli } from '../support/cli.ts';
 
 const RIGHT = 'right-token-0123456789';
 const WRONG = 'wrong-token-0123456789';

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { cli } from './run.ts';
+import { cli } from '../support/cli.ts';
 
 const TOKEN = 'cli-trials-token';
 let emu: Emulator;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { cli } from './run.ts';
+import { cli } from '../support/cli.ts';
 
 const TOKEN = 'cli-webhook-token';
 const SECRET = `whsec-${randomBytes(12).toString('hex')}`;

@@ -2,7 +2,7 @@
 // accounts, and an outage of one account leaves the other answering.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TOKEN, DEMO_TOKEN_EU, type Emulator, startEmulator } from '#local/emulator/index';
-import { call, NOW } from './http.ts';
+import { call, NOW } from '../support/emulator-http.ts';
 
 let emu: Emulator;
 const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });

@@ -9,7 +9,7 @@ import {
   type LicenseRecord,
   startEmulator,
 } from '#local/emulator/index';
-import { call, NOW, walk } from './http.ts';
+import { call, NOW, walk } from '../support/emulator-http.ts';
 
 type State =
   | 'expiringWithin7'

@@ -1,7 +1,7 @@
 // Every Partner API route and error of the emulator, over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { call, errorsOf, NOW } from './http.ts';
+import { call, errorsOf, NOW } from '../support/emulator-http.ts';
 
 let emulator: Emulator;
 let shopify: string;

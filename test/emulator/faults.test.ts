@@ -1,7 +1,7 @@
 // Injected misbehaviour (throttling, failing connectors, latency) and the request log tests rely on.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { call, errorsOf, NOW, walk } from './http.ts';
+import { call, errorsOf, NOW, walk } from '../support/emulator-http.ts';
 
 let emulator: Emulator;
 let shopify: string;

@@ -1,8 +1,8 @@
 // The emulator's front door over real HTTP: only its own Host, no writes from a foreign Origin, in the Partner API's error envelope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { rawRequest, rawSocket, refusalOf } from '../setup/raw-http.ts';
-import { NOW } from './http.ts';
+import { NOW } from '../support/emulator-http.ts';
+import { rawRequest, rawSocket, refusalOf } from '../support/raw-http.ts';
 
 const TOKEN = 'hosts-test-token';
 let emulator: Emulator;

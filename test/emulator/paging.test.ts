@@ -1,7 +1,7 @@
 // skip/limit paging with RFC 5988 Link headers, the 1000 cap, and 204 for empty pages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { call, errorsOf, NOW, nextLink, walk } from './http.ts';
+import { call, errorsOf, NOW, nextLink, walk } from '../support/emulator-http.ts';
 
 let emulator: Emulator;
 let shopify: string;

@@ -1,7 +1,7 @@
 // The Lambda side of several partner accounts, against DynamoDB Local and the emulator's two accounts: the accounts
 // list from the environment, one client per account from its own secret, a planner that queues the healthy account
 // and fails loudly for the other, and workers that walk old messages (no account) and new ones alike.
-import './quiet.ts';
+import '../support/quiet.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '#celigo/client';
 import { ConfigError, loadConfig } from '#functions/config';
@@ -13,8 +13,8 @@ import { listConnectors } from '#ledger/queries';
 import { createDynamoStore } from '#ledger/store/dynamo/index';
 import type { LedgerStore } from '#ledger/store/port';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { freshTable } from '../setup/tables.ts';
-import { fakeSqs, lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from './events.ts';
+import { fakeSqs, lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from '../support/lambda-events.ts';
+import { freshTable } from '../support/tables.ts';
 
 const US = 'handlers-us-token';
 const EU = 'handlers-eu-token';

@@ -1,7 +1,7 @@
 // The alerts handler over a ledger synced from the emulator into DynamoDB Local: each alert reaches SNS (a digest and
 // a message of its own) and a real webhook (a digest) once, a second run raises nothing, and a failed webhook
 // delivery fails the run and is retried next time.
-import './quiet.ts';
+import '../support/quiet.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PublishBatchCommand, type PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -13,8 +13,8 @@ import { createDynamoStore } from '#ledger/store/dynamo/index';
 import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
 import { type ConnectorRecord, type Emulator, startEmulator } from '#local/emulator/index';
-import { freshTable } from '../setup/tables.ts';
-import { lambdaContext, scheduledEvent } from './events.ts';
+import { lambdaContext, scheduledEvent } from '../support/lambda-events.ts';
+import { freshTable } from '../support/tables.ts';
 
 const DAY = 86_400_000;
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:LicenseWatch-AlertingTopic';

@@ -1,6 +1,6 @@
 // The api handler fed API Gateway HTTP API (payload 2.0) events, over a ledger synced from the emulator into
 // DynamoDB Local; writes reach the emulator with the token read through the (stubbed) secret.
-import './quiet.ts';
+import '../support/quiet.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#functions/config';
 import { makeHandler } from '#functions/handlers/api';
@@ -13,8 +13,8 @@ import {
   type LicenseRecord,
   startEmulator,
 } from '#local/emulator/index';
-import { freshTable } from '../setup/tables.ts';
-import { httpApiEvent, lambdaContext } from './events.ts';
+import { httpApiEvent, lambdaContext } from '../support/lambda-events.ts';
+import { freshTable } from '../support/tables.ts';
 
 const DAY = 86_400_000;
 const TOKEN_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:licensewatch-token-AbCdEf';

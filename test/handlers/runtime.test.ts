@@ -1,6 +1,6 @@
 // The handlers' wiring: config from the environment, the token through the secret (and a rotated one), lazy
 // dependencies, and the work queue's message contract and batch sending.
-import './quiet.ts';
+import '../support/quiet.ts';
 import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '#functions/config';
@@ -8,7 +8,7 @@ import { sqsEnqueue } from '#functions/handlers/enqueue';
 import { parseSyncUnit } from '#functions/handlers/queue';
 import { lazy, lazyHandler, MissingSecretError, partnerApiFor } from '#functions/handlers/runtime';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { lambdaContext } from './events.ts';
+import { lambdaContext } from '../support/lambda-events.ts';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {

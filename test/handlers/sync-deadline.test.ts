@@ -3,7 +3,7 @@
 // request costs 1/RATE s, DynamoDB Local and the emulator over HTTP answer at their own speed), a mass deletion
 // between two syncs is all recorded within a bounded number of 5-minute invocations.
 // `npm test` runs 2,000 at 1.2 requests/s; `npm run test:deadline` the issue's 50,000 at 30 requests/s.
-import './quiet.ts';
+import '../support/quiet.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPartnerApi, type PartnerApi } from '#celigo/client';
 import { sqsEnqueue } from '#functions/handlers/enqueue';
@@ -12,8 +12,8 @@ import { getLicense, listConnectors } from '#ledger/queries';
 import { createDynamoStore } from '#ledger/store/dynamo/index';
 import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { freshTable } from '../setup/tables.ts';
-import { fakeSqs, lambdaContext, sqsEvent, sqsRecord } from './events.ts';
+import { fakeSqs, lambdaContext, sqsEvent, sqsRecord } from '../support/lambda-events.ts';
+import { freshTable } from '../support/tables.ts';
 
 /** Licenses deleted upstream between two syncs, and the Partner API's rate (requests/s of one worker). */
 const LICENSES = Number(process.env.DEADLINE_LICENSES ?? 2_000);

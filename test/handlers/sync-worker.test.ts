@@ -1,6 +1,6 @@
 // The sync in Lambda form against DynamoDB Local and the emulator: the planner queues one message per connector,
 // the worker walks each, and a connector whose walk fails comes back in batchItemFailures (so SQS retries it).
-import './quiet.ts';
+import '../support/quiet.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#functions/config';
 import { sqsEnqueue } from '#functions/handlers/enqueue';
@@ -11,8 +11,8 @@ import { listLicenses } from '#ledger/queries';
 import { createDynamoStore } from '#ledger/store/dynamo/index';
 import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { type ConnectorRecord, type Emulator, startEmulator } from '#local/emulator/index';
-import { freshTable } from '../setup/tables.ts';
-import { fakeSqs, lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from './events.ts';
+import { fakeSqs, lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from '../support/lambda-events.ts';
+import { freshTable } from '../support/tables.ts';
 
 const TOKEN_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:licensewatch-token-AbCdEf';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/LicenseWatch-SyncWork';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#functions/config';
 import { SettingsError } from '../../infra/settings.ts';
-import { actionsOf, grantsOf, logicalId, resources, synthStack } from './synth.ts';
+import { actionsOf, grantsOf, logicalId, resources, synthStack } from '../support/synth.ts';
 
 const TOKEN_CANARY = 'canary-token-of-an-account-that-must-never-reach-a-template';
 const ACCOUNTS = [

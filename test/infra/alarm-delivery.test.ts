@@ -1,8 +1,8 @@
 // Every alarm can notify someone: each alarm action in the synthesized template leads to a topic whose policy lets
 // CloudWatch publish for this account's alarms, encrypted with a key whose policy lets CloudWatch use it.
 import { describe, expect, it } from 'vitest';
-import { decide, ENV, resolver, type ServiceRequest } from './policy.ts';
-import { synthStack } from './synth.ts';
+import { decide, ENV, resolver, type ServiceRequest } from '../support/iam-policy.ts';
+import { synthStack } from '../support/synth.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
 type Json = any;

@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '#functions/config';
 import { readSettings } from '../../infra/settings.ts';
-import { CDK_CONTEXT, logicalId, resources, type Synthesized, synthStack } from './synth.ts';
+import { CDK_CONTEXT, logicalId, resources, type Synthesized, synthStack } from '../support/synth.ts';
 
 let s: Synthesized;
 beforeAll(() => {

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions, HANDLER_ENTRIES, type HandlerName, REPO_ROOT } from '../../infra/bundling.ts';
-import { actionsOn, grantsOf, logicalId, type Synthesized, synthStack } from './synth.ts';
+import { actionsOn, grantsOf, logicalId, type Synthesized, synthStack } from '../support/synth.ts';
 
 const MAX_BYTES = 1024 * 1024;
 // Inside the repo, so the external @aws-sdk/* imports resolve from node_modules when a bundle is loaded.

@@ -19,16 +19,16 @@ import {
   lambdaNodeDir,
   lambdaNodeVersion,
 } from '../../scripts/lambda-node.js';
-import { httpApiEvent, scheduledEvent, sqsEvent, sqsRecord } from '../handlers/events.ts';
-import { freshTable } from '../setup/tables.ts';
-import { type AwsEdgeStub, startAwsEdgeStub } from './aws-edge-stub.ts';
-import { CDK_CONTEXT } from './synth.ts';
+import { type AwsEdgeStub, startAwsEdgeStub } from '../support/aws-edge-stub.ts';
+import { httpApiEvent, scheduledEvent, sqsEvent, sqsRecord } from '../support/lambda-events.ts';
+import { CDK_CONTEXT } from '../support/synth.ts';
+import { freshTable } from '../support/tables.ts';
 
 const DAY = 86_400_000;
 // Inside the repo: the bundles leave @aws-sdk/* to the runtime, and ESM resolves it only from a parent node_modules.
 const OUT_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'licensewatch-lambda-runtime');
 const ASSEMBLY = join(OUT_DIR, 'cdk.out');
-const DRIVER = join(REPO_ROOT, 'test', 'infra', 'lambda-driver.mjs');
+const DRIVER = join(REPO_ROOT, 'test', 'support', 'lambda-driver.mjs');
 const ACCOUNT = '123456789012';
 const SECRET_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:licensewatch-token-AbCdEf`;
 const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:LicenseWatch-AlertingTopic`;

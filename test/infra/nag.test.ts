@@ -5,7 +5,7 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { synthStack } from './synth.ts';
+import { synthStack } from '../support/synth.ts';
 
 /** Acknowledgements recorded anywhere in the tree: construct path -> { rule id: reason }. */
 function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {

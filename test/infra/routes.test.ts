@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '#api/app';
 import { OPENAPI_INFO } from '#api/openapi';
 import { appRoutes, inertApp } from '../../infra/api-routes.ts';
-import { logicalId, resources, synthStack } from './synth.ts';
+import { logicalId, resources, synthStack } from '../support/synth.ts';
 
 const OPENAPI_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 

@@ -14,7 +14,7 @@ import {
   resources,
   type Synthesized,
   synthStack,
-} from './synth.ts';
+} from '../support/synth.ts';
 
 const TOKEN_CANARY = 'canary-token-that-must-never-reach-a-template';
 

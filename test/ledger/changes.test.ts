@@ -5,7 +5,7 @@ import { LedgerError } from '#ledger/errors';
 import { type ChangeQuery, listChanges, resolveSince } from '#ledger/portfolio';
 import { type ChangeItem, changeItem } from '#ledger/schemas';
 import { FEED_SHARDS } from '#ledger/store/dynamo/keys';
-import { type Harness, harness, NOW } from './harness.ts';
+import { type Harness, harness, NOW } from '../support/ledger-harness.ts';
 
 const HOUR = 3_600_000;
 let clock = NOW.getTime();

@@ -5,7 +5,7 @@ import { LedgerError } from '#ledger/errors';
 import { type Customer, findLicenses, parseCustomer } from '#ledger/portfolio';
 import { getLicense } from '#ledger/queries';
 import type { LicenseView } from '#ledger/schemas';
-import { type Harness, harness } from './harness.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 const DOMAIN = 'acme-supply.example';
 let h: Harness;

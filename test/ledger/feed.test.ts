@@ -10,7 +10,7 @@ import { createDynamoStore, INDEX } from '#ledger/store/dynamo/index';
 import { FEED_SHARDS, lookup } from '#ledger/store/dynamo/keys';
 import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { freshTable } from '../setup/tables.ts';
+import { freshTable } from '../support/tables.ts';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const MONTH = '2026-06';

@@ -7,7 +7,7 @@ import { STUCK_AFTER_MS } from '#ledger/pushes';
 import { getLicense } from '#ledger/queries';
 import { installTraits, NEWEST_RELEASE } from '#local/emulator/index';
 import { candidateAlerts, DEFAULT_WATCH_CONFIG } from '#watch/evaluate';
-import { type Harness, harness } from './harness.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 let h: Harness;
 afterEach(async () => {

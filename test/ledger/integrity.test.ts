@@ -5,8 +5,8 @@ import { PartnerApiError } from '#celigo/errors';
 import { allLicenses, getLicense, listConnectors } from '#ledger/queries';
 import { planSync, syncConnector } from '#ledger/sync';
 import { DEFAULT_LEASE_MS } from '#ledger/walk';
-import { gatedApi } from './gate.ts';
-import { type Harness, harness } from './harness.ts';
+import { gatedApi } from '../support/gate.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());

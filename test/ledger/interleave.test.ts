@@ -10,8 +10,8 @@ import { createApp } from '#api/app';
 import { planSync, runPlan, syncConnector } from '#ledger/sync';
 import type { PauseAt, PausePoint } from '#ledger/walk';
 import type { LicenseRecord } from '#local/emulator/index';
-import { expectHistoriesSound, expectLedgerEqualsUpstream } from './checks.ts';
-import { type Harness, harness } from './harness.ts';
+import { expectHistoriesSound, expectLedgerEqualsUpstream } from '../support/ledger-checks.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 const WIDE = process.env.INTERLEAVE_WIDE === '1';
 const LEASE_MS = 600_000;

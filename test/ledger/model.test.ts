@@ -13,9 +13,9 @@ import { createDynamoStore } from '#ledger/store/dynamo/index';
 import type { LedgerStore } from '#ledger/store/port';
 import { planSync, runPlan, syncConnector } from '#ledger/sync';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { freshTable } from '../setup/tables.ts';
-import { expectHistoriesSound, expectLedgerEqualsUpstream } from './checks.ts';
-import { type Gate, gatedApi } from './gate.ts';
+import { type Gate, gatedApi } from '../support/gate.ts';
+import { expectHistoriesSound, expectLedgerEqualsUpstream } from '../support/ledger-checks.ts';
+import { freshTable } from '../support/tables.ts';
 
 /** Nested `depth` levels deep. */
 const deep = (depth: number): unknown => (depth === 0 ? {} : { d: deep(depth - 1) });

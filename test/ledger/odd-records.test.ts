@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app';
 import { allLicenses, getLicense } from '#ledger/queries';
-import { type Harness, harness } from './harness.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());

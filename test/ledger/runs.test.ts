@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ConnectorRun, zeroCounts } from '#ledger/schemas';
 import { createDynamoStore } from '#ledger/store/dynamo/index';
-import { freshTable } from '../setup/tables.ts';
+import { freshTable } from '../support/tables.ts';
 
 const unit = (
   connectorId: string,

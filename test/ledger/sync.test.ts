@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allLicenses, getLicense, listConnectors, listLicenses } from '#ledger/queries';
 import { planSync, syncConnector } from '#ledger/sync';
-import { type Harness, harness } from './harness.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allLicenses, licenseHistory } from '#ledger/queries';
 import { planSync, runPlan } from '#ledger/sync';
-import { type Harness, harness } from '../ledger/harness.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());

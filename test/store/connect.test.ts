@@ -4,7 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { ensureTable, openStore } from '#local/store/connect';
 import { freePort } from '#local/store/embedded';
-import { freshTable } from '../setup/tables.ts';
+import { freshTable } from '../support/tables.ts';
 
 describe('openStore with an endpoint URL', () => {
   it('creates the table with its indexes when missing, and reuses it when present', async () => {

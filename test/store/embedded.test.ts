@@ -18,7 +18,7 @@ import { ensureTable, localClients, openStore, type Store } from '#local/store/c
 import { freePort, startEmbeddedDynamo } from '#local/store/embedded';
 import { LOCK_FILE } from '#local/store/lock';
 import { stopStore } from '#local/store/warm';
-import { dataDirs, javaOn, probePid, until } from './helpers.ts';
+import { dataDirs, javaOn, probePid, until } from '../support/store-helpers.ts';
 
 const dirs = dataDirs('lw-embedded-');
 afterAll(() => dirs.cleanup());

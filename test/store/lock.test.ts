@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireDataDirLock, isAlive, isDynamoLocalOn, LOCK_FILE } from '#local/store/lock';
-import { tempDir } from './helpers.ts';
+import { tempDir } from '../support/store-helpers.ts';
 
 const dir = tempDir('lw-lock-');
 const lockPath = join(dir, LOCK_FILE);

@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeStatus } from '#local/store/warm';
-import { dataDirs, until } from './helpers.ts';
+import { dataDirs, until } from '../support/store-helpers.ts';
 
 const dirs = dataDirs('lw-port-');
 afterAll(() => dirs.cleanup());

@@ -7,7 +7,7 @@ import { openStore } from '#local/store/connect';
 import { checkJava } from '#local/store/embedded';
 import { isAlive, LOCK_FILE } from '#local/store/lock';
 import { stopStore, storeStatus } from '#local/store/warm';
-import { dataDirs, javaOn, probePid, runFixture, tempDir } from './helpers.ts';
+import { dataDirs, javaOn, probePid, runFixture, tempDir } from '../support/store-helpers.ts';
 
 const dir = tempDir('lw-proc-');
 const warmDirs = dataDirs('lw-proc-warm-');

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive, LOCK_FILE } from '#local/store/lock';
 import { type StoreStatus, storeStatus } from '#local/store/warm';
-import { cli } from '../cli/run.ts';
-import { dataDirs, javaOn, until } from './helpers.ts';
+import { cli } from '../support/cli.ts';
+import { dataDirs, javaOn, until } from '../support/store-helpers.ts';
 
 const dirs = dataDirs('lw-warm-');
 afterAll(() => dirs.cleanup());

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { snsSink } from '#alerts/sns';
 import type { StoredLicense } from '#ledger/store/records';
 import { evaluateAlerts, listAlerts } from '#watch/evaluate';
-import { fakeSns } from '../alerts/fake-sns.ts';
-import { alertLedger, idsOf, memorySink } from './alert-ledger.ts';
+import { alertLedger, idsOf, memorySink } from '../support/alert-ledger.ts';
+import { fakeSns } from '../support/fake-sns.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:LicenseWatch-AlertingTopic';
 const SNS_ID = `sns:${TOPIC}`;

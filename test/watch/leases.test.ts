@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, AlertSink, Delivery } from '#watch/alert';
 import { candidateAlerts, DEFAULT_WATCH_CONFIG, evaluateAlerts, listAlerts } from '#watch/evaluate';
-import { alertLedger, idsOf, memorySink, NOW } from './alert-ledger.ts';
+import { alertLedger, idsOf, memorySink, NOW } from '../support/alert-ledger.ts';
 
 const LEASE = DEFAULT_WATCH_CONFIG.leaseMs;
 

@@ -8,7 +8,7 @@ import type { DataSet, LicenseRecord } from '#local/emulator/index';
 import type { Alert, AlertSink } from '#watch/alert';
 import { evaluateAlerts, listAlerts, tightestThreshold } from '#watch/evaluate';
 import { expiredPage, expiredWithin, expiringPage, expiringWithin, notInstalled } from '#watch/rules';
-import { type Harness, harness } from '../ledger/harness.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-15T12:00:00.000Z');

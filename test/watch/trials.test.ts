@@ -9,7 +9,7 @@ import type { Alert, AlertSink } from '#watch/alert';
 import { DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
 import { expiringWithin } from '#watch/rules';
 import { conversionsSince, trialsEndedWithin, trialsEndingWithin } from '#watch/trial-rules';
-import { type Harness, harness } from '../ledger/harness.ts';
+import { type Harness, harness } from '../support/ledger-harness.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-15T12:00:00.000Z');

@@ -4,7 +4,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { candidateAlerts, DEFAULT_WATCH_CONFIG, evaluateAlerts, listAlerts } from '#watch/evaluate';
-import { alertLedger, idsOf, memorySink, NOW } from './alert-ledger.ts';
+import { alertLedger, idsOf, memorySink, NOW } from '../support/alert-ledger.ts';
 
 const SNS = 'sns:arn:aws:sns:eu-west-1:123456789012:LicenseWatch-AlertingTopic';
 const WEBHOOK = 'webhook:5f0c2b7e9a1d3c4b';

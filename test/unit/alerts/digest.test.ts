@@ -5,7 +5,7 @@ import { buildDigest, DIGEST_LINES } from '#alerts/digest';
 import { snsSink } from '#alerts/sns';
 import { WEBHOOK_LIMITS, webhookChunks, webhookPayload } from '#alerts/webhook';
 import type { Alert, RuleName } from '#watch/alert';
-import { fakeSns } from '../../alerts/fake-sns.ts';
+import { fakeSns } from '../../support/fake-sns.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:LicenseWatch-AlertingTopic';
 

@@ -6,7 +6,7 @@ import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/index';
 import { type ServedApp, serveApp } from '#local/serve/server';
-import { freshTable } from '../setup/tables.ts';
+import { freshTable } from './tables.ts';
 
 export const NOW = new Date('2026-06-15T12:00:00.000Z');
 export const TOKEN = 'api-test-token';

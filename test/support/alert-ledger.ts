@@ -6,7 +6,7 @@ import type { LedgerStore, LicenseWrite } from '#ledger/store/port';
 import { licenseFacts } from '#ledger/view';
 import { type Meter, meter } from '#local/store/meter';
 import type { Alert, AlertSink } from '#watch/alert';
-import { freshTable } from '../setup/tables.ts';
+import { freshTable } from './tables.ts';
 
 export const NOW = Date.parse('2026-06-15T12:00:00.000Z');
 export const DAY = 86_400_000;

@@ -5,12 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { ensureTable, localClients } from '#local/store/connect';
-import {
-  activeProfile,
-  type BehaviourLayer,
-  type Behaviours,
-  behavingClients,
-} from '../support/aws-dynamo.ts';
+import { activeProfile, type BehaviourLayer, type Behaviours, behavingClients } from './aws-dynamo.ts';
 
 export interface FreshTable {
   client: DynamoDBDocumentClient;

@@ -6,7 +6,7 @@ import type { LedgerStore as Ledger } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/index';
 import { type Meter, meter } from '#local/store/meter';
-import { freshTable } from '../setup/tables.ts';
+import { freshTable } from './tables.ts';
 
 export interface Harness {
   emu: Emulator;
