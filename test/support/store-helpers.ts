@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopStore } from '#local/store/warm';
 
-export const FIXTURE = join(import.meta.dirname, 'fixtures', 'child-store.ts');
+export const FIXTURE = join(import.meta.dirname, '..', 'store', 'fixtures', 'child-store.ts');
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
 export function tempDir(prefix = 'lw-store-'): string {
