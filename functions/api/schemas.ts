@@ -112,6 +112,15 @@ export const LicensesQuery = z.strictObject({
 /** `GET /licenses/{lid}`: open, as it took no parameters before and ignored any. */
 export const LicenseQuery = z.object({ asOf });
 
+/** `?domain=`: an e-mail domain, checked and lower-cased the same way on every route that takes one. */
+const domainParam = (description: string) =>
+  z
+    .string()
+    .refine(isDomain, `domain ${DOMAIN_RULE}`)
+    .transform((v) => v.toLowerCase())
+    .optional()
+    .meta({ param: { name: 'domain', in: 'query' }, description, example: 'example.com' });
+
 /** `GET /licenses`: one customer, by e-mail or by domain (exactly one of the two). */
 export const FindQuery = z
   .strictObject({
@@ -125,16 +134,7 @@ export const FindQuery = z
         description: 'An e-mail address, matched exactly whatever its case.',
         example: 'jane.doe@example.com',
       }),
-    domain: z
-      .string()
-      .refine(isDomain, `domain ${DOMAIN_RULE}`)
-      .transform((v) => v.toLowerCase())
-      .optional()
-      .meta({
-        param: { name: 'domain', in: 'query' },
-        description: 'Every license of this domain (not its subdomains).',
-        example: 'example.com',
-      }),
+    domain: domainParam('Every license of this domain (not its subdomains).'),
     includeDeleted,
     sandbox,
     account,
@@ -193,16 +193,7 @@ export const CustomersQuery = z.strictObject({
     .enum(CUSTOMER_STATUSES)
     .optional()
     .meta({ param: { name: 'status', in: 'query' }, description: 'Only customers of this status.' }),
-  domain: z
-    .string()
-    .refine(isDomain, `domain ${DOMAIN_RULE}`)
-    .transform((v) => v.toLowerCase())
-    .optional()
-    .meta({
-      param: { name: 'domain', in: 'query' },
-      description: 'Only this domain (one partition of the customer index).',
-      example: 'example.com',
-    }),
+  domain: domainParam('Only this domain (one partition of the customer index).'),
   account,
   limit: limit(100),
   cursor,

@@ -86,31 +86,20 @@ const getPushRoute = createRoute({
 export function registerInstallRoutes(app: App, deps: AppDeps): void {
   const { ledger } = deps;
 
+  /** Both install lists are one use case: every connector's, or the one the path names. */
+  const installPage = (
+    connectorId: string | undefined,
+    query: { outdated?: boolean; account?: string; limit?: number; cursor?: string },
+  ) => installs.listInstalls(ledger, { ...query, connectorId, accounts: deps.accounts });
+
   app.openapi(listInstallsRoute, async (c) => {
-    const { connector, outdated, account, limit, cursor } = c.req.valid('query');
-    const page = await installs.listInstalls(ledger, {
-      connectorId: connector,
-      outdated,
-      account,
-      accounts: deps.accounts,
-      limit,
-      cursor,
-    });
-    return c.json(page, 200);
+    const { connector, ...query } = c.req.valid('query');
+    return c.json(await installPage(connector, query), 200);
   });
 
   app.openapi(connectorInstallsRoute, async (c) => {
     const { cid } = c.req.valid('param');
-    const { outdated, account, limit, cursor } = c.req.valid('query');
-    const page = await installs.listInstalls(ledger, {
-      connectorId: cid,
-      outdated,
-      account,
-      accounts: deps.accounts,
-      limit,
-      cursor,
-    });
-    return c.json(page, 200);
+    return c.json(await installPage(cid, c.req.valid('query')), 200);
   });
 
   app.openapi(createPushRoute, async (c) => {
