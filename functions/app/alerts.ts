@@ -4,7 +4,7 @@ import { webhookRules } from '#alerts/signing';
 import { webhookSink } from '#alerts/webhook';
 import { type AlertFormat, parseSetting, setting } from '#functions/config';
 import type { Page } from '#ledger/schemas';
-import type { AlertDelivery, AlertLog, ConnectorStore, ViewStore } from '#ledger/store/port';
+import type { AlertDelivery, AlertLog, ConnectorStore, SchemaStore, ViewStore } from '#ledger/store/port';
 import type { AlertRecord, AlertSink } from '#watch/alert';
 import {
   DEFAULT_WATCH_CONFIG,
@@ -93,7 +93,7 @@ export const parseTrialThresholds = (text: string, name = '--trial-thresholds') 
 
 /** Evaluates the rules and delivers new alerts to the console (and a webhook), each once per sink. */
 export async function evaluate(
-  ctx: AppContext<ViewStore & AlertDelivery>,
+  ctx: AppContext<ViewStore & AlertDelivery & SchemaStore>,
   asked: EvaluationAsked = {},
 ): Promise<EvaluationResult> {
   const { thresholds, trialThresholds } = asked;

@@ -5,14 +5,14 @@ import { webhookRules, webhookTarget } from '#alerts/signing';
 import { snsSink } from '#alerts/sns';
 import { webhookSink } from '#alerts/webhook';
 import { type Config, loadConfig } from '#functions/config';
-import type { AlertDelivery, ViewStore } from '#ledger/store/port';
+import type { AlertDelivery, SchemaStore, ViewStore } from '#ledger/store/port';
 import type { AlertSink } from '#watch/alert';
 import { DEFAULT_WATCH_CONFIG, evaluateAlerts, type WatchConfig } from '#watch/evaluate';
 import { instrument, logger, MetricUnit, metrics } from './powertools.ts';
 import { alertsStoreFor, lazyHandler, type ReadSecret, readSecret, required } from './runtime.ts';
 
 export interface AlertsDeps {
-  ledger: ViewStore & AlertDelivery;
+  ledger: ViewStore & AlertDelivery & SchemaStore;
   sinks: () => Promise<AlertSink[]>;
   watch: Partial<WatchConfig>;
 }

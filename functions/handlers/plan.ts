@@ -1,23 +1,35 @@
 // Lambda entry (EventBridge schedule): plans a sync run and queues one SQS message per connector.
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
 import { loadConfig } from '#functions/config';
 import type { PlanStore } from '#ledger/plan';
 import { planSync } from '#ledger/plan';
 import type { SyncUnit } from '#ledger/schemas';
+import type { SchemaStore } from '#ledger/store/port';
 import { sqsEnqueue } from './enqueue.ts';
 import { instrument, logger, MetricUnit, metrics } from './powertools.ts';
 import { lazyHandler, type PartnerApiOf, partnerApiFor, planStoreFor, required } from './runtime.ts';
 
 export interface PlanDeps {
-  ledger: PlanStore;
+  ledger: PlanStore & SchemaStore;
   /** Names of the partner accounts to plan, and each one's client. */
   accounts: string[];
   api: PartnerApiOf;
   enqueue: (units: SyncUnit[]) => Promise<void>;
 }
 
+/** Time the plan keeps for listing connectors and queueing them, whatever the upgrades take. */
+const PLANNING_MS = 60_000;
+
 export const makeHandler = (deps: PlanDeps) =>
-  instrument('plan', async () => {
+  instrument('plan', async (_event: unknown, context: Context) => {
+    // The table's upgrades first, once each (nothing but one read once applied); a long one goes on next time, and
+    // the sync is planned either way (every step is safe beside the walks). A minute is kept for planning.
+    const migration = await deps.ledger.migrate({
+      timeLeft: () => context.getRemainingTimeInMillis() - PLANNING_MS,
+    });
+    if (migration.ran.length > 0 || migration.pending.length > 0)
+      logger.info('table upgrades', { ...migration });
     const accounts = deps.accounts.map((name) => ({ name, api: () => deps.api(name) }));
     const plan = await planSync({ ledger: deps.ledger, accounts });
     await deps.enqueue(plan.units);

@@ -20,10 +20,11 @@ import {
   pushFeedFacet,
   runFacet,
   type Site,
+  schemaFacet,
   site,
   walkFacet,
 } from '#ledger/store/dynamo/index';
-import type { AlertDelivery } from '#ledger/store/port';
+import type { AlertDelivery, SchemaStore } from '#ledger/store/port';
 import type { SyncDeps } from '#ledger/sync';
 import type { WatchStore } from '#watch/rules';
 
@@ -92,9 +93,9 @@ function siteFor(config: Config, options: { metaCacheMs?: number } = {}): Site {
  * stack grants its role only those (test/infra/bundles.test.ts holds the two equal).
  */
 
-export function planStoreFor(config: Config): PlanStore {
+export function planStoreFor(config: Config): PlanStore & SchemaStore {
   const s = siteFor(config);
-  return { now: s.now, ...connectorFacet(s), ...runFacet(s) };
+  return { now: s.now, ...connectorFacet(s), ...runFacet(s), ...schemaFacet(s, 'data') };
 }
 
 export function workerStoreFor(config: Config): SyncDeps['ledger'] {
@@ -102,7 +103,7 @@ export function workerStoreFor(config: Config): SyncDeps['ledger'] {
   return { now: s.now, ...walkFacet(s), ...licenseFacet(s), ...installWalkFacet(s), ...runFacet(s) };
 }
 
-export function alertsStoreFor(config: Config): WatchStore & AlertDelivery {
+export function alertsStoreFor(config: Config): WatchStore & AlertDelivery & SchemaStore {
   // An evaluation reads each connector's META once per rule page, for lastSeenAt, which no alert carries.
   const s = siteFor(config, { metaCacheMs: 60_000 });
   return {
@@ -111,6 +112,7 @@ export function alertsStoreFor(config: Config): WatchStore & AlertDelivery {
     ...licenseFacet(s),
     ...pushFeedFacet(s),
     ...alertDeliveryFacet(s),
+    ...schemaFacet(s, 'sinks'),
   };
 }
 

@@ -17,8 +17,8 @@ export interface LicenseChange {
   hash?: string;
   /** What the writer believed was stored; the write only lands if that still holds. */
   prev?: LicenseState;
-  /** Nothing changed, but the stored item is of an older shape or account: bring it up to date (no version). */
-  refresh?: boolean;
+  /** Nothing changed, but the license's connector moved to another partner account: its item follows (no version). */
+  accountMove?: boolean;
 }
 
 /**
@@ -70,8 +70,8 @@ export async function recordChanges(
   const results = await ledger.writeLicenses(writes);
   await Promise.all(
     results.map(async (result, i) => {
-      // A refresh that lost its race met a newer write, which stored the current shape: nothing is left to do.
-      if (writes[i]!.refresh) {
+      // A move that lost its race met a newer write, which carries its own account: nothing is left to do.
+      if (writes[i]!.accountMove) {
         outcome.unchanged++;
         return;
       }
@@ -116,8 +116,6 @@ const stateOf = (item: StoredLicense): LicenseState => ({
   ...(item.ep !== undefined ? { epoch: item.ep } : {}),
   account: item.account,
   email: item.email,
-  // A change rewrites the whole item in the current shape, so whether this one is outdated no longer matters.
-  outdated: false,
 });
 
 /** A change that the store already reflects: same content and liveness, or a deletion of what is already gone. */
@@ -147,19 +145,15 @@ async function planWrite(
     baseline: (walk?.baseline ?? false) && !prev,
     observedAt,
   };
-  if (change.refresh && prev) {
-    // Same content, same revision: only what the store derives from it (index attributes, account) is rewritten.
-    // Without the record (a deleted license), no fact derived from it is rewritten: `sandbox` stays unset.
-    const facts = change.raw
-      ? licenseFacts(cid, change.raw)
-      : { ...licenseFacts(cid, { _id: lid }), sandbox: undefined, email: prev.email };
+  if (change.accountMove && prev) {
+    // Same content, same revision: only the account (and the walk's stamp) is rewritten.
     return {
       ...common,
       rev: prev.rev,
-      refresh: true,
+      accountMove: true,
       change: 'updated',
       kind: 'updated',
-      facts,
+      facts: { ...licenseFacts(cid, { _id: lid }), email: prev.email },
       rawJson: '',
       hash: prev.hash,
       changes: [],

@@ -16,8 +16,8 @@ export interface DeletionContext {
   api: PartnerApi;
   /** Ids the walk's listing showed. */
   seen: ReadonlySet<string>;
-  /** A stored license in an older shape or another account (brought up to date). */
-  stale(state: LicenseState): boolean;
+  /** A stored license under another account than its connector's now (it follows). */
+  movedAccount(state: LicenseState): boolean;
   /** Records changes under the walk's guard. */
   record(changes: LicenseChange[]): Promise<void>;
   beforeChunk(chunk: number): Promise<void>;
@@ -33,11 +33,11 @@ export async function recordGone(ctx: DeletionContext, known: Map<string, Licens
   const missing = [...known]
     .filter(([lid, state]) => !state.deleted && !ctx.seen.has(lid))
     .map(([lid]) => lid);
-  // Gone before: no page shows it, so this is where a deleted license gets the store's current shape.
-  const refresh: LicenseChange[] = [];
+  // Gone before: no page shows it, so this is where a deleted license follows its connector to another account.
+  const moves: LicenseChange[] = [];
   for (const [licenseId, prev] of known)
-    if (prev.deleted && ctx.stale(prev))
-      refresh.push({ connectorId, licenseId, account, prev, refresh: true });
+    if (prev.deleted && ctx.movedAccount(prev))
+      moves.push({ connectorId, licenseId, account, prev, accountMove: true });
   // A chunk starts only if one as long as the last still ends before the deadline.
   let chunkMs = 0;
   for (let i = 0, chunk = 0; i < missing.length; i += DELETION_CHUNK, chunk++) {
@@ -51,8 +51,7 @@ export async function recordGone(ctx: DeletionContext, known: Map<string, Licens
       );
     chunkMs = ctx.now() - started;
   }
-  for (let i = 0; i < refresh.length; i += DELETION_CHUNK)
-    await ctx.record(refresh.slice(i, i + DELETION_CHUNK));
+  for (let i = 0; i < moves.length; i += DELETION_CHUNK) await ctx.record(moves.slice(i, i + DELETION_CHUNK));
 }
 
 /**

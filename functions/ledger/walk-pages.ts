@@ -70,9 +70,9 @@ export class Walk {
     return { walkEpoch: this.claim.epoch, stamp: this.claim.epoch, baseline: !this.claim.walkedBefore };
   }
 
-  /** A stored license the store should hold in its current shape and under the connector's account. */
-  private stale(state: LicenseState) {
-    return state.outdated || state.account !== this.account;
+  /** A stored license under another account than the connector's (the connector moved): it follows. */
+  private movedAccount(state: LicenseState) {
+    return state.account !== this.account;
   }
 
   /** Ids, hashes and revisions of the connector's licenses, loaded once a page differs, never whole records. */
@@ -168,7 +168,7 @@ export class Walk {
       const hash = contentHash(record);
       const prev = known.get(id);
       const unchanged = prev && !prev.deleted && prev.hash === hash;
-      if (unchanged && !this.stale(prev)) this.counts.unchanged++;
+      if (unchanged && !this.movedAccount(prev)) this.counts.unchanged++;
       else
         changes.push({
           connectorId: this.cid,
@@ -177,7 +177,7 @@ export class Walk {
           raw: record,
           hash,
           prev,
-          ...(unchanged ? { refresh: true } : {}),
+          ...(unchanged ? { accountMove: true } : {}),
         });
     });
     this.counts.invalid += invalid;
@@ -243,7 +243,7 @@ export class Walk {
       account: this.account,
       api: this.api!,
       seen: this.seen,
-      stale: (state) => this.stale(state),
+      movedAccount: (state) => this.movedAccount(state),
       record: async (gone) =>
         this.add(await recordChanges(this.deps.ledger, gone, this.observedAt, await this.guard())),
       beforeChunk: (chunk) => this.pause('beforeDeletions', { chunk }),

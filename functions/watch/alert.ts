@@ -94,6 +94,3 @@ export interface AlertSink {
   /** The rules whose alerts this sink gets; every rule's when absent. */
   readonly rules?: ReadonlySet<string>;
 }
-
-/** A sink's kind, from its id: `sns`, `webhook` or `console` (the names outbox entries used before sink ids). */
-export const sinkKind = (sinkId: string) => sinkId.split(':', 1)[0]!;

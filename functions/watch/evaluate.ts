@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { renewing } from '#ledger/lease';
 import type { Page } from '#ledger/schemas';
-import type { AlertClaim, AlertDelivery, AlertLog, HeldDelivery } from '#ledger/store/port';
-import { type Alert, type AlertRecord, type AlertSink, alertRecord, sinkKind } from './alert.ts';
+import type { AlertClaim, AlertDelivery, AlertLog, HeldDelivery, SchemaStore } from '#ledger/store/port';
+import { type Alert, type AlertRecord, type AlertSink, alertRecord } from './alert.ts';
 import { DEFAULT_WATCH_CONFIG, forEachCandidate, type WatchConfig } from './candidates.ts';
 import { alertOf, deliverToSink, type SinkOutcome } from './delivery.ts';
 import type { WatchStore } from './rules.ts';
@@ -43,16 +43,6 @@ const OPEN_SLICE = 99;
 
 export const deliveryReserve = (timeLeftMs: number) => Math.min(60_000, timeLeftMs / 3);
 
-/** Today's outbox names its sinks `sns`, `webhook`, `console`: the first of this run's sinks of each kind. */
-function legacyNames(sinks: AlertSink[]): Record<string, string> {
-  const names: Record<string, string> = {};
-  for (const s of sinks) {
-    const kind = sinkKind(s.id);
-    if (['sns', 'webhook', 'console'].includes(kind)) names[kind] ??= s.id;
-  }
-  return names;
-}
-
 /**
  * Evaluates the rules and delivers each alert once per sink. One evaluation at a time delivers to a sink (it holds
  * the sink's lease); it first takes what the sink's outbox still holds, then reads the claims of the alerts the rules
@@ -60,7 +50,7 @@ function legacyNames(sinks: AlertSink[]): Record<string, string> {
  * accepted on each alert's claim. Delivery is at least once per sink, deduplicable by alert id.
  */
 export async function evaluateAlerts(deps: {
-  ledger: WatchStore & AlertDelivery;
+  ledger: WatchStore & AlertDelivery & SchemaStore;
   sinks: AlertSink[];
   config?: Partial<WatchConfig>;
   evaluationId?: string;
@@ -127,11 +117,10 @@ export async function evaluateAlerts(deps: {
     return true;
   }, config.leaseMs);
   try {
-    // The outbox first, then what the old single outbox still holds (moved in as batches of this evaluation's own).
+    // The table's upgrades that need this run's sinks (none once applied), then what each sink's outbox holds.
+    await ledger.migrate({ sinks: active.map((s) => s.id), owner });
     const again = new Map<string, HeldDelivery[]>();
     for (const sink of active) again.set(sink.id, await ledger.takeOverOutbox(sink.id, owner));
-    const migrated = await ledger.migrateLegacyOutbox(legacyNames(active), owner, now);
-    for (const [sinkId, list] of migrated) again.get(sinkId)!.push(...list);
 
     // Claims are read chunk by chunk while the rules read on.
     const activeIds = active.map((s) => s.id);

@@ -71,6 +71,8 @@ export function globalOptions(): Option[] {
 /** Lazily opened resources of one command run, closed once at the end (also on errors and Ctrl-C). */
 export class Context {
   private store?: Promise<Store>;
+  /** The table's pending upgrades, run once per process before the first command reads it. */
+  private migrated?: Promise<unknown>;
   private readonly clients = new Map<string, PartnerApi>();
   private accountList?: CliAccount[];
   /** "DynamoDB at http://..." once the store is open, for error lines. */
@@ -178,10 +180,19 @@ export class Context {
   }
 
   /** The ledger on this run's store; `metaCacheMs` for long-running readers (serve, demo). */
-  async ledger(options: { metaCacheMs?: number } = {}): Promise<LedgerStore> {
+  async ledger(options: { metaCacheMs?: number; migrate?: false } = {}): Promise<LedgerStore> {
     const store = await this.openStore();
     const { createDynamoStore } = await import('#ledger/store/dynamo/index');
-    return createDynamoStore(store.client, store.tableName, options);
+    const ledger = createDynamoStore(store.client, store.tableName, options);
+    if (options.migrate === false) return ledger;
+    this.migrated ??= ledger.migrate().then((report) => {
+      for (const step of report.ran)
+        log(
+          `upgraded the table: ${step.name} (${step.items} item${step.items === 1 ? '' : 's'}, ${step.ms} ms)`,
+        );
+    });
+    await this.migrated;
+    return ledger;
   }
 
   /** The accounts and their clients alone, for commands that never open the store (`fetch`). */

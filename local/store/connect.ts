@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { markCurrent } from '#ledger/store/dynamo/migrations/index';
 import { ensureTable } from '#ledger/store/dynamo/table';
 import { LOCAL_ACCESS, type LocalAccess } from '#local/store/access';
 import { type EmbeddedDynamo, listensOn } from '#local/store/embedded';
@@ -106,6 +107,12 @@ function makeClients(config: DynamoDBClientConfig) {
   return { raw, client };
 }
 
+/** The table as this version defines it; one it just created holds nothing older, so no migration will scan it. */
+async function provision(raw: DynamoDBClient, client: DynamoDBDocumentClient, tableName: string) {
+  if ((await ensureTable(raw, tableName)) === 'created')
+    await markCurrent({ doc: client, name: tableName }, new Date());
+}
+
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { store, table: tableName, region } = options;
   if (!tableName) throw new StoreError('bad_store', 'table name is empty');
@@ -160,7 +167,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       for (const h of held) h.release();
     });
     try {
-      await ensureTable(raw, tableName);
+      await provision(raw, client, tableName);
     } catch (err) {
       await close();
       throw err;
@@ -172,7 +179,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const url = parseEndpoint(store);
   const { raw, client } = localClients(url, { ...LOCAL_ACCESS, region: region ?? LOCAL_ACCESS.region });
   try {
-    await ensureTable(raw, tableName);
+    await provision(raw, client, tableName);
   } catch (err) {
     raw.destroy();
     throw unreachable(url, err) ?? err;

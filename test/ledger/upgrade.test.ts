@@ -11,7 +11,7 @@ import { webhookSink } from '#alerts/webhook';
 import { createPartnerApi } from '#celigo/client';
 import { allLicenses, getLicense, licenseHistory, listConnectors } from '#ledger/queries';
 import { createDynamoStore, ensureTable } from '#ledger/store/dynamo/index';
-import type { LedgerStore } from '#ledger/store/port';
+import type { LedgerStore, MigrationReport } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
 import { type DataSet, type Emulator, startEmulator } from '#local/emulator/index';
 import { localClients } from '#local/store/connect';
@@ -54,6 +54,7 @@ const V01_TABLE = (TableName: string) => ({
 
 let emu: Emulator;
 let ledger: LedgerStore;
+let upgrade: MigrationReport;
 let clock = Date.parse(fixture.now);
 const hooks: string[] = [];
 const hook = createServer((req, res) => {
@@ -81,6 +82,8 @@ beforeAll(async () => {
     return new Date(clock);
   };
   ledger = createDynamoStore(client, tableName, { now: tick });
+  // As the first command (or the plan) does: the table's upgrades, each once.
+  upgrade = await ledger.migrate();
   emu = await startEmulator({
     token: fixture.token,
     now: new Date(fixture.now),

@@ -202,9 +202,6 @@ export interface AlertLog {
   ): Promise<Page<Record<string, unknown>>>;
 }
 
-/** Deliveries held by one evaluation, per sink id. */
-export type HeldBySink = Map<string, HeldDelivery[]>;
-
 /**
  * Alert delivery, per (alert, sink). One evaluation at a time delivers to a sink: it holds the sink's lease. What it
  * is about to deliver goes first into the sink's outbox (batches, with the alerts), so a later evaluation finds
@@ -218,12 +215,6 @@ export interface AlertDelivery {
   renewSink(sinkId: string, lease: DeliveryLease): Promise<boolean>;
   /** Hands the lease back, if `owner` still holds it. */
   releaseSink(sinkId: string, owner: string): Promise<void>;
-  /**
-   * Outbox entries written before deliveries were kept per sink (their sinks named `sns`, `webhook`, `console`),
-   * moved into the outboxes of the sinks in `sinkByName` (whose leases `owner` holds) and held by `owner`. Names
-   * without a sink here stay behind for a run that has one.
-   */
-  migrateLegacyOutbox(sinkByName: Record<string, string>, owner: string, now: number): Promise<HeldBySink>;
   /** What the sink's outbox still holds (a failed delivery, a crashed or stalled evaluation), now held by `owner`. */
   takeOverOutbox(sinkId: string, owner: string): Promise<HeldDelivery[]>;
   /** Of these alerts, those each sink has not been given: claims read in batches, nothing written. */
@@ -304,7 +295,45 @@ export interface LedgerStore
     PortfolioStore,
     RunStore,
     AlertLog,
-    AlertDelivery {}
+    AlertDelivery,
+    SchemaStore {}
+
+/** Who runs the table's upgrades, and with what: see store/dynamo/migrations. */
+export interface MigrateOptions {
+  /** An alert evaluation's sinks: the steps that need them run (and only those). */
+  sinks?: string[];
+  /** The caller's time left (ms): a step stops between pages near the end and goes on from there next time. */
+  timeLeft?: () => number;
+  owner?: string;
+}
+
+export interface MigrationReport {
+  /** Steps applied to the table, of `latest`. */
+  version: number;
+  latest: number;
+  ran: { name: string; items: number; done: boolean; ms: number }[];
+  /** Steps not applied yet: another kind of runner's, or cut short. */
+  pending: string[];
+}
+
+/** The table's upgrades: named steps, each applied once, recorded in the table's schema item. */
+export interface SchemaStore {
+  migrate(options?: MigrateOptions): Promise<MigrationReport>;
+  /** Every step, applied (when) or not. */
+  schemaStatus(): Promise<SchemaStatus>;
+}
+
+export interface SchemaStatus {
+  version: number;
+  latest: number;
+  steps: {
+    name: string;
+    description: string;
+    runs: 'data' | 'sinks';
+    appliedAt?: string;
+    inProgress?: true;
+  }[];
+}
 
 /**
  * What reading views needs: licenses and the connectors' last complete walks; with the installs' versions when the

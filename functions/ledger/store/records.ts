@@ -112,8 +112,6 @@ export interface LicenseState {
   /** The partner account stamped on the current item. */
   account: string;
   email?: string;
-  /** Stored in an older shape of the store (index attributes missing): a walk re-puts it, same revision. */
-  outdated: boolean;
 }
 
 /** One version of a license. */
@@ -153,8 +151,8 @@ export interface StoredCommit extends StoredChange {
  * One license change to record: the current item (with its index attributes) and a version, together.
  * The write lands only while the stored revision is still `expectedRev` (undefined: nothing stored) and, for a
  * walk, while no write outside it stamped a later epoch than `walkEpoch` (the epoch read before any page).
- * A `refresh` records no change: it brings an unchanged current item's stored shape and account up to date, at the
- * same revision, with no version.
+ * An `accountMove` records no change: an unchanged license whose connector moved to another partner account takes
+ * that account, at the same revision, with no version.
  */
 export interface LicenseWrite {
   connectorId: string;
@@ -165,7 +163,7 @@ export interface LicenseWrite {
   kind: ChangeItemKind;
   /** Recorded by the connector's first walk: its baseline, left out of the change feed unless asked for. */
   baseline: boolean;
-  refresh?: boolean;
+  accountMove?: boolean;
   rev: number;
   expectedRev?: number;
   walkEpoch?: number;

@@ -1,4 +1,4 @@
-// `licensewatch store status | stop`: the embedded store kept warm between commands.
+// `licensewatch store status | stop | migrate`: the embedded store kept warm between commands, and the table's upgrades.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { printJson } from '../output.ts';
@@ -41,6 +41,35 @@ export function registerStore(program: Command, context: () => Context): void {
         `log       ${status.log}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  store
+    .command('migrate')
+    .description(
+      "apply the table's pending upgrades now (every command does so first) and list each step; exit 0 when none is left but those an `alerts` run applies",
+    )
+    .option('--json', 'print the report and the steps as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const ledger = await context().ledger({ migrate: false });
+      const report = await ledger.migrate();
+      const status = await ledger.schemaStatus();
+      if (opts.json) {
+        printJson({ ...report, steps: status.steps });
+        return;
+      }
+      const lines = [`schema version ${status.version} of ${status.latest}`];
+      for (const step of status.steps) {
+        const ran = report.ran.find((r) => r.name === step.name);
+        const state = step.appliedAt
+          ? `applied ${step.appliedAt}`
+          : step.runs === 'sinks'
+            ? 'pending: the next `alerts` run with its sinks applies it'
+            : 'pending: cut short, run again to go on';
+        const now = ran ? ` (this run: ${ran.items} item${ran.items === 1 ? '' : 's'}, ${ran.ms} ms)` : '';
+        lines.push(`  ${step.name}  ${state}${now}`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+      if (status.steps.some((s) => !s.appliedAt && s.runs === 'data')) process.exitCode = 1;
     });
 
   store

@@ -13,6 +13,7 @@ import type {
   PortfolioStore,
   PushStore,
   RunStore,
+  SchemaStore,
   WalkStore,
 } from '../port.ts';
 import type { ConnectorMeta } from '../records.ts';
@@ -21,10 +22,12 @@ import { unclaimed } from './claims.ts';
 import * as commits from './commits.ts';
 import * as installs from './installs.ts';
 import { FEED } from './keys.ts';
-import { migrateLegacyOutbox } from './legacy.ts';
 import * as reads from './license-reads.ts';
 import * as licenses from './licenses.ts';
 import * as meta from './meta.ts';
+import { DATA_STEPS } from './migrations/data-steps.ts';
+import * as migrations from './migrations/index.ts';
+import { SINK_STEPS } from './migrations/outbox.ts';
 import * as outbox from './outbox.ts';
 import * as portfolio from './portfolio.ts';
 import * as pushes from './pushes.ts';
@@ -195,7 +198,6 @@ export function alertDeliveryFacet({ table }: Site): AlertDelivery {
     acquireSink: (sinkId, lease, now) => sinkLease.acquireSink(table, sinkId, lease, now),
     renewSink: (sinkId, lease) => sinkLease.renewSink(table, sinkId, lease),
     releaseSink: (sinkId, owner) => sinkLease.releaseSink(table, sinkId, owner),
-    migrateLegacyOutbox: (sinkByName, owner, now) => migrateLegacyOutbox(table, sinkByName, owner, now),
     takeOverOutbox: (sinkId, owner) => outbox.takeOverOutbox(table, sinkId, owner),
     unclaimed: (claims, sinkIds) => unclaimed(table, claims, sinkIds),
     openDeliveries: (sinkId, owner, claims, at, now) =>
@@ -204,6 +206,16 @@ export function alertDeliveryFacet({ table }: Site): AlertDelivery {
       outbox.recordAccepted(table, sinkId, owner, deliveries, closes, at),
     releaseDeliveries: (sinkId, owner, deliveries, error, at) =>
       outbox.releaseDeliveries(table, sinkId, owner, deliveries, error, at),
+  };
+}
+
+/** The table's upgrades: the data steps (the plan, local commands), the sinks' (an alert evaluation), or both. */
+export function schemaFacet({ table, now }: Site, runs: 'data' | 'sinks' | 'all' = 'all'): SchemaStore {
+  const steps =
+    runs === 'data' ? DATA_STEPS : runs === 'sinks' ? SINK_STEPS : { ...DATA_STEPS, ...SINK_STEPS };
+  return {
+    migrate: (options) => migrations.migrate(table, now, steps, options),
+    schemaStatus: () => migrations.schemaStatus(table),
   };
 }
 
@@ -225,5 +237,6 @@ export function createDynamoStore(
     ...runFacet(at),
     ...alertLogFacet(at),
     ...alertDeliveryFacet(at),
+    ...schemaFacet(at),
   };
 }

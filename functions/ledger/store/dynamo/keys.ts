@@ -98,12 +98,11 @@ export function alertKeyOf(alertId: string): AlertKey {
 }
 
 /**
- * The shape of current items and page digests this version writes. 2: current items carry the `lookup` index's
- * attributes and `sv`. 3: they carry `sandbox`, `licenseType`, `trialEndDate` and the `byTrialEnd` index's
- * attributes. An item (or digest) of an older shape is brought up to date by the next walk.
+ * The shape of current items and page digests this version writes, stamped on each (`sv`). 2: current items carry
+ * the `lookup` index's attributes. 3: they carry `sandbox`, `licenseType`, `trialEndDate` and the `byTrialEnd`
+ * index's attributes. Items of older shapes are brought up to date by the table's migrations (./migrations/).
  */
 export const STORE_SHAPE = 3;
-export const isOutdated = (sv: unknown) => typeof sv !== 'number' || sv < STORE_SHAPE;
 
 // `#` separates the e-mail from the license id in the sort key; escaping it (and `%`) keeps an e-mail that
 // contains one from ever matching another address's prefix.

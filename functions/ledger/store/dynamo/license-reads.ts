@@ -4,8 +4,7 @@ import type { Page } from '../../schemas.ts';
 import type { ExpiryRange, PageRequest } from '../port.ts';
 import type { LicenseState, StoredLicense, StoredVersion } from '../records.ts';
 import { batchGetAll } from './bulk.ts';
-import { conversionMonth, expiryMonth, FEED, idOf, isOutdated, key, PREFIX, trialMonth } from './keys.ts';
-import { DEFAULT_ACCOUNT } from './meta.ts';
+import { conversionMonth, expiryMonth, FEED, idOf, key, PREFIX, trialMonth } from './keys.ts';
 import {
   feedPage,
   filterOf,
@@ -20,11 +19,8 @@ import { INDEX } from './table.ts';
 
 export function toStoredLicense(item: Item): StoredLicense {
   const { addonLicensesJson, ...rest } = stripKeys<StoredLicense & { addonLicensesJson?: string }>(item);
-  const license = rest as StoredLicense;
-  license.account ??= DEFAULT_ACCOUNT;
-  // Kept as JSON text since odd records could not be stored natively; items written before hold the list itself.
-  if (addonLicensesJson !== undefined) license.addonLicenses = JSON.parse(addonLicensesJson);
-  return license;
+  // Kept as JSON text, so odd records (numbers past 2^53, deep nesting) are kept exactly.
+  return { ...rest, addonLicenses: JSON.parse(addonLicensesJson ?? '[]') } as StoredLicense;
 }
 
 export async function licenseStates(table: Table, cid: string): Promise<Map<string, LicenseState>> {
@@ -35,13 +31,12 @@ export async function licenseStates(table: Table, cid: string): Promise<Map<stri
     rev: number;
     deletedAt?: string;
     ep?: number;
-    account?: string;
+    account: string;
     email?: string;
-    sv?: number;
   }>(table, {
     KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
     ExpressionAttributeValues: { ':pk': key.connector(cid).PK, ':p': PREFIX.license },
-    ProjectionExpression: 'SK, #h, rev, deletedAt, ep, account, email, sv',
+    ProjectionExpression: 'SK, #h, rev, deletedAt, ep, account, email',
     ExpressionAttributeNames: { '#h': 'hash' },
     ConsistentRead: true,
   })) {
@@ -50,9 +45,8 @@ export async function licenseStates(table: Table, cid: string): Promise<Map<stri
       rev: item.rev,
       deleted: Boolean(item.deletedAt),
       ...(item.ep !== undefined ? { epoch: item.ep } : {}),
-      account: item.account ?? DEFAULT_ACCOUNT,
+      account: item.account,
       ...(item.email !== undefined ? { email: item.email } : {}),
-      outdated: isOutdated(item.sv),
     });
   }
   return states;
@@ -133,7 +127,7 @@ function toStoredVersion(lid: string, item: Item): StoredVersion {
     ...stripKeys<StoredVersion>(item),
     licenseId: lid,
     changes: (item.changes as string[] | undefined) ?? [],
-    account: (item.account as string | undefined) ?? DEFAULT_ACCOUNT,
+    account: item.account as string,
   };
 }
 

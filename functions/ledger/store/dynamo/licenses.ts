@@ -1,4 +1,4 @@
-// License writes: current item + version together under guards (or a refresh of an unchanged item's shape).
+// License writes: current item + version together under guards (or an unchanged license's move to another account).
 import pLimit from 'p-limit';
 import type { LicenseWrite, WriteResult } from '../records.ts';
 import {
@@ -27,7 +27,7 @@ const LICENSES_PER_TRANSACTION = 25;
 const TRANSACTIONS_IN_FLIGHT = 4;
 
 /** The byTrialEnd index's attributes of a live license: on trial by its end, converted by when; none otherwise. */
-function trialAttributes(w: Pick<LicenseWrite, 'facts' | 'licenseId'>): Record<string, string> {
+export function trialAttributes(w: Pick<LicenseWrite, 'facts' | 'licenseId'>): Record<string, string> {
   const { trialEndDate, trialConvertedAt } = w.facts;
   if (trialEndDate) return { trial_pk: trialMonth(trialEndDate), trial_sk: `${trialEndDate}#${w.licenseId}` };
   if (trialConvertedAt)
@@ -39,7 +39,7 @@ function trialAttributes(w: Pick<LicenseWrite, 'facts' | 'licenseId'>): Record<s
  * Index attributes of a live license: the expiry index when it has an expiry date, the not-installed feed when not
  * installed, the customer lookup when it has an e-mail address, the trial index while on trial or once converted.
  */
-function indexAttributes(w: LicenseWrite): Record<string, string> {
+export function indexAttributes(w: Pick<LicenseWrite, 'facts' | 'licenseId'>): Record<string, string> {
   const attrs: Record<string, string> = {
     ...lookup.customer(w.facts.email, w.licenseId),
     ...trialAttributes(w),
@@ -78,7 +78,7 @@ function guard(w: LicenseWrite) {
  * orders versions by it, so a walk that started long ago still commits in the present.
  */
 function transactItems(table: Table, w: LicenseWrite, committedAt: string): TransactItem[] {
-  if (w.refresh) return [refreshed(table, w)];
+  if (w.accountMove) return [accountMoved(table, w)];
   const { condition, values } = guard(w);
   const version: TransactItem = {
     Put: {
@@ -174,44 +174,23 @@ function transactItems(table: Table, w: LicenseWrite, committedAt: string): Tran
 }
 
 /**
- * An unchanged license stored in an older shape, or under another account: its current item gains this version's
- * attributes in place (same revision, no version), guarded like any write. Its content is as recorded, so
- * nothing else moves; lookup attributes depend only on its e-mail and id.
+ * An unchanged license whose connector moved to another partner account: its current item takes the account in
+ * place (same revision, no version), guarded like any write. Nothing else it holds depends on the account.
  */
-function refreshed(table: Table, w: LicenseWrite): TransactItem {
+function accountMoved(table: Table, w: LicenseWrite): TransactItem {
   const { condition, values } = guard(w);
-  const customer = lookup.customer(w.facts.email, w.licenseId);
-  const set = ['account = :account', 'sv = :sv'];
+  const set = ['account = :account'];
   if (w.stamp !== undefined) set.push('ep = :stamp');
-  if (customer) set.push('lookup_pk = :lpk', 'lookup_sk = :lsk');
-  // Facts read from the record (a live one: a deleted license's refresh has no record at hand and keeps its own).
-  const derived: Record<string, unknown> = {};
-  if (w.facts.sandbox !== undefined) {
-    derived[':sandbox'] = w.facts.sandbox;
-    set.push('sandbox = :sandbox');
-    for (const [name, value] of Object.entries({
-      licenseType: w.facts.licenseType,
-      trialEndDate: w.facts.trialEndDate,
-      ...trialAttributes(w),
-    })) {
-      if (value === undefined) continue;
-      derived[`:${name}`] = value;
-      set.push(`${name} = :${name}`);
-    }
-  }
   return {
     Update: {
       TableName: table.name,
       Key: key.license(w.connectorId, w.licenseId),
-      UpdateExpression: `SET ${set.join(', ')}${customer ? '' : ' REMOVE lookup_pk, lookup_sk'}`,
+      UpdateExpression: `SET ${set.join(', ')}`,
       ConditionExpression: condition,
       ExpressionAttributeValues: {
         ...values,
         ':account': w.account,
-        ':sv': STORE_SHAPE,
         ...(w.stamp !== undefined ? { ':stamp': w.stamp } : {}),
-        ...(customer ? { ':lpk': customer.lookup_pk, ':lsk': customer.lookup_sk } : {}),
-        ...derived,
       },
     },
   };

@@ -1,10 +1,9 @@
 // A connector's META item and its life, as named transitions: snapshotted, walk started, heartbeat, epoch
 // walk writing, page digest written, walk ended (completed or failed), deleted upstream, written outside a walk.
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_ACCOUNT } from '#functions/config';
 import type { WalkEnd } from '../port.ts';
 import type { ConnectorMeta, ConnectorSnapshot, PageDigest, WalkClaim } from '../records.ts';
-import { FEED, isOutdated, key, STORE_SHAPE } from './keys.ts';
+import { FEED, key, STORE_SHAPE } from './keys.ts';
 import {
   type Item,
   isConditionFailure,
@@ -33,11 +32,8 @@ export const VIEW_PROJECTION = {
   ExpressionAttributeNames: { '#name': 'name', '#hash': 'hash' },
 };
 
-export { DEFAULT_ACCOUNT };
-
 export function toConnectorMeta(item: Item): ConnectorMeta {
-  const meta = stripKeys<ConnectorMeta>(item);
-  return { ...meta, account: (item.account as string | undefined) ?? DEFAULT_ACCOUNT };
+  return stripKeys<ConnectorMeta>(item);
 }
 
 /** The walk lease is held by `owner` (the condition of every transition a walk makes after it started). */
@@ -154,9 +150,7 @@ export async function walkStarted(
   const a = item ?? {};
   const digests = new Map<number, PageDigest>();
   for (const [index, d] of Object.entries((a.pages ?? {}) as Record<string, PageDigest & { sv?: number }>)) {
-    // A digest written by an older shape of the store vouches for items of that shape: the page is compared again,
-    // which brings its items up to date.
-    if (isOutdated(d.sv)) continue;
+    // `sv`: the shape of the items the digest vouches for (migrations drop those of older shapes).
     const { sv: _sv, ...digest } = d;
     digests.set(Number(index), digest);
   }

@@ -1,6 +1,5 @@
 // The portfolio's reads on the `lookup` index: one customer's licenses, and the change feed newest first.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_ACCOUNT } from '#functions/config';
 import { cursor } from '../../cursor.ts';
 import type { ChangeItemKind, Page } from '../../schemas.ts';
 import type { ChangeRange, CustomerQuery, ExpiryCount } from '../port.ts';
@@ -51,7 +50,7 @@ export function toStoredChange(item: Item): StoredChange {
   return {
     licenseId: idOf(item.PK as string, PREFIX.license),
     connectorId: item.connectorId as string,
-    account: (item.account as string | undefined) ?? DEFAULT_ACCOUNT,
+    account: item.account as string,
     ...(item.email ? { email: item.email as string } : {}),
     observedAt: item.observedAt as string,
     // Versions written before kinds existed are not in the index; a missing kind would be one of the coarse three.

@@ -6,7 +6,6 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_ACCOUNT } from '#functions/config';
 import { badCursor, cursor } from '../../cursor.ts';
 import type { Page } from '../../schemas.ts';
 import { INDEX } from './table.ts';
@@ -190,11 +189,7 @@ export function filterOf(parts: {
   if (parts.account !== undefined) {
     names['#account'] = 'account';
     values[':account'] = parts.account;
-    terms.push(
-      parts.account === DEFAULT_ACCOUNT
-        ? '(attribute_not_exists(#account) OR #account = :account)'
-        : '#account = :account',
-    );
+    terms.push('#account = :account');
   }
   Object.entries(parts.equals ?? {}).forEach(([attribute, value], i) => {
     if (value === undefined) return;

@@ -1,0 +1,116 @@
+// Current items and page digests of older shapes: a license item gains what this version derives from its record
+// (facts, index attributes, add-ons as JSON text) in place, same revision, no version; a page digest that vouched for
+// items of an older shape goes, so the next walk compares that page once.
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_ACCOUNT } from '#functions/config';
+import { licenseFacts } from '../../../facts.ts';
+import type { LicenseFacts } from '../../records.ts';
+import { lookup, STORE_SHAPE } from '../keys.ts';
+import { indexAttributes } from '../licenses.ts';
+import type { Item } from '../query.ts';
+import type { StepRun } from './index.ts';
+import { scanEach } from './scan.ts';
+
+/** Attributes derived from the record, which the rebuilt item gets afresh. */
+const DERIVED = [
+  'exp_pk',
+  'exp_sk',
+  'feed_pk',
+  'feed_sk',
+  'lookup_pk',
+  'lookup_sk',
+  'trial_pk',
+  'trial_sk',
+  'addonLicenses',
+  'invalid',
+] as const;
+
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** The item in this version's shape: a live license's facts read again from its record; a deleted one's kept. */
+export function currentShape(item: Item): Item {
+  const licenseId = String(item.SK).slice('LICENSE#'.length);
+  const rest: Item = { ...item };
+  for (const name of DERIVED) delete rest[name];
+  const addons = (item.addonLicensesJson as string | undefined) ?? JSON.stringify(item.addonLicenses ?? []);
+  const base = {
+    ...rest,
+    account: item.account ?? DEFAULT_ACCOUNT,
+    addonLicensesJson: addons,
+    sv: STORE_SHAPE,
+  };
+  if (item.deletedAt) {
+    // Out of the expiry index and feeds since its deletion; still found by its customer.
+    const { invalid } = item;
+    return { ...base, ...(invalid ? { invalid } : {}), ...lookup.customer(item.email as string, licenseId) };
+  }
+  const { addonLicenses: _addons, ...facts }: LicenseFacts = licenseFacts(
+    String(item.connectorId ?? ''),
+    JSON.parse(String(item.rawJson)),
+  );
+  const trialConvertedAt = item.trialConvertedAt as string | undefined;
+  return {
+    ...base,
+    ...defined({ ...facts, connectorId: item.connectorId ?? facts.connectorId }),
+    ...indexAttributes({ licenseId, facts: { ...facts, addonLicenses: [], trialConvertedAt } }),
+  };
+}
+
+export const licenseItemsShape3: StepRun = (ctx) =>
+  scanEach(
+    ctx,
+    {
+      FilterExpression:
+        'begins_with(SK, :license) AND begins_with(PK, :connector) AND (attribute_not_exists(sv) OR sv < :shape OR attribute_exists(addonLicenses))',
+      ExpressionAttributeValues: {
+        ':license': 'LICENSE#',
+        ':connector': 'CONNECTOR#',
+        ':shape': STORE_SHAPE,
+      },
+    },
+    (item) =>
+      ctx.table.doc.send(
+        new PutCommand({
+          TableName: ctx.table.name,
+          Item: currentShape(item),
+          // As read: a write since (a walk's, in the current shape, or a move to another account) stays as it is.
+          ConditionExpression: `rev = :rev AND #hash = :hash AND ${item.account === undefined ? 'attribute_not_exists(account)' : 'account = :account'}`,
+          ExpressionAttributeNames: { '#hash': 'hash' },
+          ExpressionAttributeValues: {
+            ':rev': item.rev,
+            ':hash': item.hash,
+            ...(item.account === undefined ? {} : { ':account': item.account }),
+          },
+        }),
+      ),
+  );
+
+export const pageDigestsShape3: StepRun = (ctx) =>
+  scanEach(
+    ctx,
+    {
+      FilterExpression: 'SK = :meta AND attribute_exists(pages)',
+      ExpressionAttributeValues: { ':meta': 'META' },
+    },
+    (item) => {
+      const old = Object.entries((item.pages ?? {}) as Record<string, { sv?: number }>)
+        .filter(([, d]) => typeof d.sv !== 'number' || d.sv < STORE_SHAPE)
+        .map(([index]) => index);
+      if (old.length === 0) return undefined;
+      const names = Object.fromEntries(old.map((index, i) => [`#p${i}`, index]));
+      return ctx.table.doc.send(
+        new UpdateCommand({
+          TableName: ctx.table.name,
+          Key: { PK: item.PK, SK: item.SK },
+          UpdateExpression: `REMOVE ${old.map((_, i) => `pages.#p${i}`).join(', ')}`,
+          // Only digests still of the old shape: one a walk rewrote since stays.
+          ConditionExpression: old
+            .map((_, i) => `(attribute_not_exists(pages.#p${i}.sv) OR pages.#p${i}.sv < :shape)`)
+            .join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':shape': STORE_SHAPE },
+        }),
+      );
+    },
+  );
