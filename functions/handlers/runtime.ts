@@ -12,6 +12,7 @@ import {
   alertDeliveryFacet,
   alertLogFacet,
   connectorFacet,
+  DATA_STEPS,
   installFacet,
   installWalkFacet,
   licenseFacet,
@@ -19,6 +20,7 @@ import {
   pushFacet,
   pushFeedFacet,
   runFacet,
+  SINK_STEPS,
   type Site,
   schemaFacet,
   site,
@@ -95,7 +97,7 @@ function siteFor(config: Config, options: { metaCacheMs?: number } = {}): Site {
 
 export function planStoreFor(config: Config): PlanStore & SchemaStore {
   const s = siteFor(config);
-  return { now: s.now, ...connectorFacet(s), ...runFacet(s), ...schemaFacet(s, 'data') };
+  return { now: s.now, ...connectorFacet(s), ...runFacet(s), ...schemaFacet(s, DATA_STEPS) };
 }
 
 export function workerStoreFor(config: Config): SyncDeps['ledger'] {
@@ -112,7 +114,7 @@ export function alertsStoreFor(config: Config): WatchStore & AlertDelivery & Sch
     ...licenseFacet(s),
     ...pushFeedFacet(s),
     ...alertDeliveryFacet(s),
-    ...schemaFacet(s, 'sinks'),
+    ...schemaFacet(s, SINK_STEPS),
   };
 }
 

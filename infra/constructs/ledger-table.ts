@@ -5,8 +5,12 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { INDEX, tableDefinition } from '#ledger/store/dynamo/table';
 
-/** DynamoDB actions a function may be granted on the ledger. Scan is deliberately not one of them. */
+/**
+ * DynamoDB actions a function may be granted on the ledger. Scan only for the plan, which runs the table's
+ * upgrades (store/dynamo/migrations): no everyday read scans.
+ */
 export type LedgerAction =
+  | 'dynamodb:Scan'
   | 'dynamodb:GetItem'
   | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'

@@ -65,9 +65,11 @@ export class SyncPipeline extends Construct {
       logRetention,
       environment: { ...partnerApiEnv, WORK_QUEUE_URL: this.queue.queueUrl },
     });
+    // The table's upgrades run first (a Scan per step, once ever; one GetItem once applied), then the plan.
     ledger.grant(this.plan.fn, [
       'dynamodb:GetItem',
       'dynamodb:Query',
+      'dynamodb:Scan',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);

@@ -1,56 +1,20 @@
 // Upgrades lose nothing: a table exactly as licensewatch 0.1 left it (test/fixtures/ledger-v0.1.json, written by
 // scripts/fixtures/ledger-v0.1.mjs at that commit) keeps working with this code.
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { consoleSink } from '#alerts/console';
 import { webhookSink } from '#alerts/webhook';
 import { createPartnerApi } from '#celigo/client';
 import { allLicenses, getLicense, licenseHistory, listConnectors } from '#ledger/queries';
-import { createDynamoStore, ensureTable } from '#ledger/store/dynamo/index';
+import { createDynamoStore } from '#ledger/store/dynamo/index';
 import type { LedgerStore, MigrationReport } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
-import { type DataSet, type Emulator, startEmulator } from '#local/emulator/index';
-import { localClients } from '#local/store/connect';
+import { type Emulator, startEmulator } from '#local/emulator/index';
 import { evaluateAlerts, listAlerts } from '#watch/evaluate';
+import { v01, v01Table } from '../support/ledger-fixtures.ts';
 
-type Item = Record<string, unknown> & { PK: string; SK: string };
-const fixture = JSON.parse(
-  readFileSync(new URL('../fixtures/ledger-v0.1.json', import.meta.url), 'utf8'),
-) as {
-  now: string;
-  token: string;
-  upstream: Pick<DataSet, 'connectors' | 'licenses'>;
-  items: Item[];
-};
-
-/** The table definition 0.1 created: the same keys, two indexes. */
-const V01_TABLE = (TableName: string) => ({
-  TableName,
-  BillingMode: 'PAY_PER_REQUEST' as const,
-  AttributeDefinitions: ['PK', 'SK', 'exp_pk', 'exp_sk', 'feed_pk', 'feed_sk'].map((AttributeName) => ({
-    AttributeName,
-    AttributeType: 'S' as const,
-  })),
-  KeySchema: [
-    { AttributeName: 'PK', KeyType: 'HASH' as const },
-    { AttributeName: 'SK', KeyType: 'RANGE' as const },
-  ],
-  GlobalSecondaryIndexes: [
-    ['byExpiry', 'exp_pk', 'exp_sk'],
-    ['feed', 'feed_pk', 'feed_sk'],
-  ].map(([IndexName, pk, sk]) => ({
-    IndexName,
-    KeySchema: [
-      { AttributeName: pk, KeyType: 'HASH' as const },
-      { AttributeName: sk, KeyType: 'RANGE' as const },
-    ],
-    Projection: { ProjectionType: 'ALL' as const },
-  })),
-});
+const fixture = v01;
 
 let emu: Emulator;
 let ledger: LedgerStore;
@@ -69,14 +33,10 @@ const hook = createServer((req, res) => {
 });
 
 beforeAll(async () => {
-  const { raw, client } = localClients(inject('dynamoEndpoint'));
-  const tableName = `upgrade-${Date.now().toString(36)}`;
-  await raw.send(new CreateTableCommand(V01_TABLE(tableName)));
-  await ensureTable(raw, tableName); // waits for ACTIVE and adds any index this version defines
-  for (let i = 0; i < fixture.items.length; i += 25) {
-    const batch = fixture.items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-    await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }));
-  }
+  const { client, tableName } = await v01Table(
+    inject('dynamoEndpoint'),
+    `upgrade-${Date.now().toString(36)}`,
+  );
   const tick = () => {
     clock += 1000;
     return new Date(clock);
@@ -101,6 +61,13 @@ const pendingOutbox = fixture.items.filter((i) => i.PK === 'OUTBOX').map((i) => 
 
 describe('a 0.1 table with this code', () => {
   it('reads as it was: connectors (account default), licenses, history, runs', async () => {
+    // The data steps, each once; the outbox's waits for an evaluation with its sinks.
+    expect(upgrade.ran.map((r) => [r.name, r.done])).toEqual([
+      ['account-on-every-item', true],
+      ['license-items-shape-3', true],
+      ['page-digests-shape-3', true],
+    ]);
+    expect(upgrade.pending).toEqual(['outbox-per-sink']);
     const connectors = await listConnectors(ledger);
     expect(connectors.length).toBe(fixture.items.filter((i) => i.SK === 'META').length);
     expect(connectors.every((c) => c.account === 'default')).toBe(true);

@@ -305,6 +305,8 @@ export interface MigrateOptions {
   /** The caller's time left (ms): a step stops between pages near the end and goes on from there next time. */
   timeLeft?: () => number;
   owner?: string;
+  /** Items a step's Scan reads per page (DynamoDB's 1 MB pages when absent): tests cut steps short with it. */
+  scanPageSize?: number;
 }
 
 export interface MigrationReport {

@@ -26,6 +26,7 @@ import * as reads from './license-reads.ts';
 import * as licenses from './licenses.ts';
 import * as meta from './meta.ts';
 import { DATA_STEPS } from './migrations/data-steps.ts';
+import type { StepRun } from './migrations/index.ts';
 import * as migrations from './migrations/index.ts';
 import { SINK_STEPS } from './migrations/outbox.ts';
 import * as outbox from './outbox.ts';
@@ -209,10 +210,13 @@ export function alertDeliveryFacet({ table }: Site): AlertDelivery {
   };
 }
 
-/** The table's upgrades: the data steps (the plan, local commands), the sinks' (an alert evaluation), or both. */
-export function schemaFacet({ table, now }: Site, runs: 'data' | 'sinks' | 'all' = 'all'): SchemaStore {
-  const steps =
-    runs === 'data' ? DATA_STEPS : runs === 'sinks' ? SINK_STEPS : { ...DATA_STEPS, ...SINK_STEPS };
+export { DATA_STEPS, SINK_STEPS };
+
+/**
+ * The table's upgrades, with the code of the steps given: DATA_STEPS (the plan, local commands), SINK_STEPS (an
+ * alert evaluation), or both; a Lambda bundles only the steps it is given.
+ */
+export function schemaFacet({ table, now }: Site, steps: Readonly<Record<string, StepRun>>): SchemaStore {
   return {
     migrate: (options) => migrations.migrate(table, now, steps, options),
     schemaStatus: () => migrations.schemaStatus(table),
@@ -237,6 +241,6 @@ export function createDynamoStore(
     ...runFacet(at),
     ...alertLogFacet(at),
     ...alertDeliveryFacet(at),
-    ...schemaFacet(at),
+    ...schemaFacet(at, { ...DATA_STEPS, ...SINK_STEPS }),
   };
 }

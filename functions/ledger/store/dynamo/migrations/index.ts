@@ -20,6 +20,7 @@ export interface StepContext {
   sinks: string[];
   /** Who runs it (an evaluation's id): the owner of what it writes that has one. */
   owner: string;
+  scanPageSize?: number;
 }
 
 /** A step's answer: done; cut short (go on from `resumeFrom`); or left for another runner (`resumeFrom` absent). */
@@ -199,6 +200,7 @@ export async function migrate(
       inTime,
       sinks: options.sinks ?? [],
       owner: options.owner ?? `migration-${now().toISOString()}`,
+      ...(options.scanPageSize ? { scanPageSize: options.scanPageSize } : {}),
       ...(schema.cursors?.[step.name] ? { resumeFrom: schema.cursors[step.name] } : {}),
     });
     report.ran.push({ name: step.name, items: result.items, done: result.done, ms: Date.now() - started });

@@ -25,7 +25,12 @@ export async function scanEach(
   do {
     if (!ctx.inTime()) return { done: false, items, ...(start ? { resumeFrom: start } : {}) };
     const res = await ctx.table.doc.send(
-      new ScanCommand({ TableName: ctx.table.name, ...filter, ExclusiveStartKey: start }),
+      new ScanCommand({
+        TableName: ctx.table.name,
+        ...filter,
+        ExclusiveStartKey: start,
+        ...(ctx.scanPageSize ? { Limit: ctx.scanPageSize } : {}),
+      }),
     );
     const changed = await Promise.all(
       (res.Items ?? []).map((item) =>

@@ -57,12 +57,14 @@ export function currentShape(item: Item): Item {
   };
 }
 
+/** A license item this step has not rewritten: no shape stamp, an older one, or add-ons stored natively. */
+const OLD_SHAPE = 'attribute_not_exists(sv) OR sv < :shape OR attribute_exists(addonLicenses)';
+
 export const licenseItemsShape3: StepRun = (ctx) =>
   scanEach(
     ctx,
     {
-      FilterExpression:
-        'begins_with(SK, :license) AND begins_with(PK, :connector) AND (attribute_not_exists(sv) OR sv < :shape OR attribute_exists(addonLicenses))',
+      FilterExpression: `begins_with(SK, :license) AND begins_with(PK, :connector) AND (${OLD_SHAPE})`,
       ExpressionAttributeValues: {
         ':license': 'LICENSE#',
         ':connector': 'CONNECTOR#',
@@ -74,10 +76,12 @@ export const licenseItemsShape3: StepRun = (ctx) =>
         new PutCommand({
           TableName: ctx.table.name,
           Item: currentShape(item),
-          // As read: a write since (a walk's, in the current shape, or a move to another account) stays as it is.
-          ConditionExpression: `rev = :rev AND #hash = :hash AND ${item.account === undefined ? 'attribute_not_exists(account)' : 'account = :account'}`,
+          // As read, and still of an older shape: a write since (a walk's, a move to another account, another
+          // runner's Put) stays as it is.
+          ConditionExpression: `rev = :rev AND #hash = :hash AND ${item.account === undefined ? 'attribute_not_exists(account)' : 'account = :account'} AND (${OLD_SHAPE})`,
           ExpressionAttributeNames: { '#hash': 'hash' },
           ExpressionAttributeValues: {
+            ':shape': STORE_SHAPE,
             ':rev': item.rev,
             ':hash': item.hash,
             ...(item.account === undefined ? {} : { ':account': item.account }),
