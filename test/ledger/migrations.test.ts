@@ -9,7 +9,12 @@ import { openStore } from '#local/store/connect';
 import { cli } from '../support/cli.ts';
 import { v01, v01Table } from '../support/ledger-fixtures.ts';
 
-const DATA_STEPS = ['account-on-every-item', 'license-items-shape-3', 'page-digests-shape-3'];
+const DATA_STEPS = [
+  'account-on-every-item',
+  'license-items-shape-3',
+  'page-digests-shape-3',
+  'connector-walk-marks',
+];
 const endpoint = () => inject('dynamoEndpoint');
 const fresh = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -52,14 +57,14 @@ describe('the table upgrades', () => {
     expect(second.ran.map((r) => [r.name, r.done])).toEqual(DATA_STEPS.map((n) => [n, true]));
     // Every item once across both runs: the second went on from the first's cursor, not from the start.
     expect(first.ran[0]!.items + second.ran[0]!.items).toBe(withoutAccount);
-    expect(second).toMatchObject({ version: 3, latest: 4, pending: ['outbox-per-sink'] });
+    expect(second).toMatchObject({ version: 4, latest: 5, pending: ['outbox-per-sink'] });
     const items = await scanAll(client, tableName);
     for (const i of items.filter((i) => i.SK === 'META' || String(i.SK).startsWith('LICENSE#')))
       expect(i.account).toBe('default');
     const schema = await client.send(
       new GetCommand({ TableName: tableName, Key: { PK: 'SCHEMA', SK: 'VERSION' } }),
     );
-    expect(schema.Item).toMatchObject({ version: 3, cursors: {} });
+    expect(schema.Item).toMatchObject({ version: 4, cursors: {} });
     expect(Object.keys(schema.Item!.applied).sort()).toEqual([...DATA_STEPS].sort());
 
     // Applied steps are never run again.
@@ -77,7 +82,7 @@ describe('the table upgrades', () => {
     expect(changed('license-items-shape-3')).toBe(
       v01.items.filter((i) => i.SK.startsWith('LICENSE#')).length,
     );
-    expect((await a.schemaStatus()).version).toBe(3);
+    expect((await a.schemaStatus()).version).toBe(4);
   });
 
   it('a table this version creates is current: no step ever scans it', async () => {
@@ -90,7 +95,7 @@ describe('the table upgrades', () => {
     try {
       const ledger = createDynamoStore(store.client, store.tableName);
       const status = await ledger.schemaStatus();
-      expect(status).toMatchObject({ version: 4, latest: 4 });
+      expect(status).toMatchObject({ version: 5, latest: 5 });
       expect(status.steps.every((s) => s.appliedAt)).toBe(true);
       expect((await ledger.migrate()).ran).toEqual([]);
       expect((await ledger.migrate({ sinks: ['console'] })).ran).toEqual([]);
@@ -118,7 +123,7 @@ describe('the table upgrades', () => {
 
     const again = await cli(['store', 'migrate'], { ...env, LICENSEWATCH_TABLE: tableName });
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain('schema version 3 of 4');
+    expect(again.stdout).toContain('schema version 4 of 5');
     expect(again.stdout).toMatch(/account-on-every-item\s+applied \d{4}-/);
     expect(again.stdout).toContain('outbox-per-sink  pending: the next `alerts` run');
 
@@ -126,7 +131,7 @@ describe('the table upgrades', () => {
     const json = await cli(['store', 'migrate', '--json'], { ...env, LICENSEWATCH_TABLE: other.tableName });
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout);
-    expect(report).toMatchObject({ version: 3, latest: 4, pending: ['outbox-per-sink'] });
+    expect(report).toMatchObject({ version: 4, latest: 5, pending: ['outbox-per-sink'] });
     expect(report.ran.map((r: { name: string }) => r.name)).toEqual(DATA_STEPS);
     expect(json.stderr).toBe('');
   }, 120_000);

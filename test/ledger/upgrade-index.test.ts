@@ -62,7 +62,7 @@ describe('upgrading a ledger written by the previous version', () => {
       // The upgrade, as the plan (or the first local command) runs it: each license re-put in place, no version.
       m.reset();
       const upgrade = await ledger.migrate();
-      expect(upgrade).toMatchObject({ version: 3, latest: 4, pending: ['outbox-per-sink'] });
+      expect(upgrade).toMatchObject({ version: 4, latest: 5, pending: ['outbox-per-sink'] });
       expect(m.writtenByKind['LICENSE/V'] ?? 0).toBe(0);
       expect(m.writtenByKind['CONNECTOR/LICENSE']).toBe(licenseIds.length);
       // Run again, it finds nothing to do and reads nothing but the schema item.

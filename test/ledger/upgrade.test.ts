@@ -66,6 +66,7 @@ describe('a 0.1 table with this code', () => {
       ['account-on-every-item', true],
       ['license-items-shape-3', true],
       ['page-digests-shape-3', true],
+      ['connector-walk-marks', true],
     ]);
     expect(upgrade.pending).toEqual(['outbox-per-sink']);
     const connectors = await listConnectors(ledger);

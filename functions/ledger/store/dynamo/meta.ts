@@ -154,9 +154,8 @@ export async function walkStarted(
     const { sv: _sv, ...digest } = d;
     digests.set(Number(index), digest);
   }
-  const lastWalk = a.lastWalk as { status?: string } | undefined;
   const epoch = a.epoch as number;
-  // A META of the version before digest floors trusted only digests of its current epoch (the one before this walk).
+  // Until a walk first writes or completes, the floor is the epoch before this walk's.
   const digestFloor = (a.digestFloor as number | undefined) ?? epoch - 1;
   return {
     meta: a.type === 'connector' ? toConnectorMeta(a) : undefined,
@@ -166,8 +165,7 @@ export async function walkStarted(
     provenEpoch: a.provenEpoch as number | undefined,
     pageCount: a.pageCount as number | undefined,
     digests,
-    // Connectors walked before this attribute existed show it by their last complete walk.
-    walkedBefore: Boolean(a.firstWalkCompletedAt || a.lastCompleteWalkAt || lastWalk?.status === 'completed'),
+    walkedBefore: Boolean(a.firstWalkCompletedAt),
   };
 }
 
@@ -220,7 +218,6 @@ export async function walkEnded(table: Table, cid: string, owner: string, end: W
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':me': owner, ':walk': end.outcome, ':cid': cid };
   const set = ['lastWalk = :walk', 'connectorId = :cid'];
-  // pagesDirty: the unfinished-walk marker of the version before epochs; a completed walk ends it.
   const remove = ['walkOwner', 'walkUntil'];
   const done = end.completed;
   if (done) {
@@ -238,7 +235,6 @@ export async function walkEnded(table: Table, cid: string, owner: string, end: W
     if (done.proven) {
       set.push('lastCompleteWalkAt = :at', 'provenEpoch = :epoch');
       values[':epoch'] = done.epoch;
-      remove.push('pagesDirty');
     } else remove.push('provenEpoch'); // what it wrote may have changed the list a proof vouched for
 
     done.dropPages.forEach((index, i) => {

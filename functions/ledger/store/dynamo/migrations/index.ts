@@ -59,6 +59,12 @@ export const MIGRATIONS: readonly Migration[] = [
     runs: 'data',
   },
   {
+    name: 'connector-walk-marks',
+    description:
+      'connectors walked before first-walk marks gain theirs; the pre-epoch unfinished-walk marker goes',
+    runs: 'data',
+  },
+  {
     name: 'outbox-per-sink',
     description:
       "0.x's single outbox moved into each sink's own (entries for sinks the run lacks stay behind)",
