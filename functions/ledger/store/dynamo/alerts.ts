@@ -1,9 +1,10 @@
 // Claim items as stored and as listed: one item per alert (`LICENSE#<lid>` / `ALERT#<rule>#<cycle>#<threshold>`, in
 // the ALERTS feed), holding each sink's delivery in an attribute of its own, `sink:<sinkId>`.
-import type { PageRequest } from '../port.ts';
+import type { AlertLog, PageRequest } from '../port.ts';
 import type { AlertKey, SinkDeliveryState } from '../records.ts';
 import { FEED, key } from './keys.ts';
 import { feedPage, type Item, stripKeys, type Table, type TransactItem } from './query.ts';
+import type { Site } from './site.ts';
 
 /**
  * One sink's delivery of an alert, in the attribute `sink:<sinkId>` of its claim item: written when the sink
@@ -116,3 +117,7 @@ export const listAlerts = (table: Table, page: PageRequest & { account?: string;
     { limit: page.limit ?? 100, cursor: page.cursor },
     toAlertRecord,
   );
+
+export function alertLogFacet({ table }: Site): AlertLog {
+  return { listAlerts: (page) => listAlerts(table, page) };
+}

@@ -1,10 +1,11 @@
 // The commit feed: versions by the instant their write was sent, merged oldest first over its shards.
-import type { CommitRange } from '../port.ts';
+import type { CommitRange, PortfolioStore } from '../port.ts';
 import type { StoredCommit } from '../records.ts';
 import { FeedStream, mergeStreams } from './feed-stream.ts';
 import { commitFeed } from './keys.ts';
 import { CHANGE_PROJECTION, toStoredChange } from './portfolio.ts';
 import { filterOf, type Table } from './query.ts';
+import type { Site } from './site.ts';
 import { INDEX } from './table.ts';
 
 const COMMIT_PROJECTION = {
@@ -40,4 +41,8 @@ export async function commitsPage(
     })),
     ...(items.length ? { last: items.at(-1)!.exp_sk as string } : {}),
   };
+}
+
+export function commitsFacet({ table }: Site): Pick<PortfolioStore, 'commitsPage'> {
+  return { commitsPage: (range) => commitsPage(table, range) };
 }

@@ -1,7 +1,7 @@
 // License reads: a connector's states and current items, versions, and the expiry index and feeds the rules read.
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../schemas.ts';
-import type { ExpiryRange, PageRequest } from '../port.ts';
+import type { ExpiryRange, LicenseStore, PageRequest } from '../port.ts';
 import type { LicenseState, StoredLicense, StoredVersion } from '../records.ts';
 import { batchGetAll } from './bulk.ts';
 import { conversionMonth, expiryMonth, FEED, idOf, isOutdated, key, PREFIX, trialMonth } from './keys.ts';
@@ -16,6 +16,7 @@ import {
   type Table,
   withFilter,
 } from './query.ts';
+import type { Site } from './site.ts';
 import { INDEX } from './table.ts';
 
 export function toStoredLicense(item: Item): StoredLicense {
@@ -289,4 +290,22 @@ export async function* deletionsSince(table: Table, since: string) {
   })) {
     yield { licenseId: idOf(version.PK, PREFIX.license), connectorId: version.connectorId };
   }
+}
+
+/** The license reads: every method of the license facet but its writes (licenses.ts). */
+export function licenseReads({ table }: Site): Omit<LicenseStore, 'writeLicenses' | 'writeOutsideWalk'> {
+  return {
+    licenseStates: (cid) => licenseStates(table, cid),
+    currentLicense: (cid, lid) => currentLicense(table, cid, lid),
+    currentLicenses: (keys) => currentLicenses(table, keys),
+    listLicenses: (cid, page) => listLicenses(table, cid, page),
+    licenseVersions: (lid, page) => licenseVersions(table, lid, page),
+    versionAsOf: (lid, asOf) => versionAsOf(table, lid, asOf),
+    expiryPage: (range) => expiryPage(table, range),
+    trialPage: (range) => trialPage(table, range),
+    conversionPage: (range) => conversionPage(table, range),
+    notInstalledBefore: (cutoff, account, sandbox) => notInstalledBefore(table, cutoff, account, sandbox),
+    notInstalledPage: (cutoff, page) => notInstalledPage(table, cutoff, page),
+    deletionsSince: (since) => deletionsSince(table, since),
+  };
 }

@@ -3,6 +3,7 @@
 // every later write of a delivery is guarded on its batch's owner: an evaluation that lost the sink changes nothing.
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import type { AlertDelivery } from '../port.ts';
 import type { AlertClaim, HeldDelivery } from '../records.ts';
 import { type SinkEntry, writeEntry } from './alerts.ts';
 import { IN_FLIGHT, sendGuarded, TRANSACTION_ITEMS } from './bulk.ts';
@@ -16,6 +17,7 @@ import {
   type TransactItem,
 } from './query.ts';
 import { OWNER } from './sink-lease.ts';
+import type { Site } from './site.ts';
 
 /** A batch lists at most 99 deliveries (its item and their claims fit one transaction) in at most ~300 KB. */
 const BATCH_ALERTS = TRANSACTION_ITEMS - 1;
@@ -259,4 +261,18 @@ export async function releaseDeliveries(
       if (await sendGuarded(table, items)) break;
     }
   }
+}
+
+/** A sink's outbox: deliveries opened, taken over, accepted or released. */
+export function outboxFacet({
+  table,
+}: Site): Pick<AlertDelivery, 'takeOverOutbox' | 'openDeliveries' | 'recordAccepted' | 'releaseDeliveries'> {
+  return {
+    takeOverOutbox: (sinkId, owner) => takeOverOutbox(table, sinkId, owner),
+    openDeliveries: (sinkId, owner, claims, at, now) => openDeliveries(table, sinkId, owner, claims, at, now),
+    recordAccepted: (sinkId, owner, held, closes, at) =>
+      recordAccepted(table, sinkId, owner, held, closes, at),
+    releaseDeliveries: (sinkId, owner, held, error, at) =>
+      releaseDeliveries(table, sinkId, owner, held, error, at),
+  };
 }
