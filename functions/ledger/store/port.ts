@@ -12,6 +12,7 @@ import type {
 } from './install-records.ts';
 import type {
   AlertClaim,
+  AlertRecord,
   ConnectorMeta,
   ConnectorSnapshot,
   DeliveryLease,
@@ -89,11 +90,11 @@ export interface LicenseStore {
   licenseVersions(licenseId: string, page: PageRequest): Promise<Page<StoredVersion>>;
   /** The highest revision observed at or before `asOf`. */
   versionAsOf(licenseId: string, asOf: string): Promise<StoredVersion | undefined>;
-  expiryPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
+  expiryPage(range: ExpiryRange): Promise<Page<StoredLicense>>;
   /** Live trials by `<trialEndDate>#<licenseId>`, soonest end first. */
-  trialPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
+  trialPage(range: ExpiryRange): Promise<Page<StoredLicense>>;
   /** Live converted trials by `<trialConvertedAt>#<licenseId>`, in the order seen. */
-  conversionPage(range: ExpiryRange): Promise<{ items: StoredLicense[]; more: boolean }>;
+  conversionPage(range: ExpiryRange): Promise<Page<StoredLicense>>;
   notInstalledBefore(
     createdBefore: string,
     account?: string,
@@ -111,8 +112,8 @@ export interface PortfolioStore {
   changesPage(range: ChangeRange): Promise<Page<StoredChange>>;
   /** Counted without reading the licenses back. */
   expiriesCount(range: ExpiryCount): Promise<number>;
-  /** Oldest first, every shard read to `upTo`: pick an `upTo` no write can still land before. */
-  commitsPage(range: CommitRange): Promise<{ items: StoredCommit[]; last?: string }>;
+  /** Every shard read to `upTo` (pick one no write can still land before); `nextCursor` always: where to poll next. */
+  commitsPage(range: CommitRange): Promise<Page<StoredCommit>>;
 }
 
 export interface RunStore {
@@ -126,7 +127,7 @@ export interface RunStore {
 
 export interface AlertLog {
   /** Newest first, each with its status (`pending` while a sink's delivery failed), `sentAt` and `deliveries`. */
-  listAlerts(page: AlertList): Promise<Page<Record<string, unknown>>>;
+  listAlerts(page: AlertList): Promise<Page<AlertRecord>>;
 }
 
 /**

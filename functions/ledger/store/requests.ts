@@ -8,12 +8,16 @@ export interface PageRequest {
   cursor?: string;
 }
 
-/** A range of the expiry index: live licenses with lower < (expires, id) <= upper, in `order`. */
-export interface ExpiryRange {
-  /** `<ISO expiry>#<licenseId>` bounds; the cursor of a previous page moves `lower` (or `upper`, descending). */
+/**
+ * A range of a monthly index (expiry, trial end, conversion): live licenses with lower < `<key>#<licenseId>` <= upper,
+ * soonest first. The cursor of a previous page moves `lower`, and must lie inside the range.
+ */
+export interface ExpiryRange extends PageRequest {
   lower: string;
   upper: string;
   limit: number;
+  /** Names the list and every parameter that shapes it but the range, which slides with the clock. */
+  scope: string;
   account?: string;
   /** Sandbox licenses only (true), or production ones only (false). */
   sandbox?: boolean;
@@ -52,10 +56,11 @@ export interface ExpiryCount {
   connectorId?: string;
 }
 
-/** A stretch of the commit feed, oldest first: versions whose commit key is in (after, upTo]. */
-export interface CommitRange {
-  /** A commit key (`<committedAt>#<licenseId>#<rev>`) or an instant followed by `~` (all of that instant). */
-  after: string;
+/**
+ * The commit feed, oldest first: versions whose commit key (`<committedAt>#<licenseId>#<rev>`) is after the cursor
+ * and at or before `upTo`. Without a cursor the feed starts at `upTo`.
+ */
+export interface CommitRange extends PageRequest {
   upTo: string;
   limit: number;
   account?: string;

@@ -3,6 +3,7 @@
 // this run's sinks (matched by name: sns, webhook, console). Names this run has no sink for stay behind.
 import type { HeldBySink } from '../port.ts';
 import type { HeldDelivery } from '../records.ts';
+import { toStoredAlert } from './alerts.ts';
 import { sendGuarded } from './bulk.ts';
 import { alertKeyOf, key } from './keys.ts';
 import { type Item, queryAll, type Table, type TransactItem } from './query.ts';
@@ -82,7 +83,7 @@ function heldOf(entry: Item, batch: string, batchSize: number): HeldDelivery {
     alertId,
     // Entries written before keys were stored beside them: the key from the id (its format never changed).
     key: (entry.alertKey as HeldDelivery['key'] | undefined) ?? alertKeyOf(alertId),
-    alert: entry.alert as Item,
+    alert: toStoredAlert(entry.alert as Item),
     batch,
     batchSize,
     attempts: (entry.attempts as number | undefined) ?? 0,

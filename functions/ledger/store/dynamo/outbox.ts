@@ -5,7 +5,7 @@ import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import type { AlertDelivery } from '../port.ts';
 import type { AlertClaim, HeldDelivery } from '../records.ts';
-import { type SinkEntry, writeEntry } from './alerts.ts';
+import { type SinkEntry, toStoredAlert, writeEntry } from './alerts.ts';
 import { IN_FLIGHT, sendGuarded, TRANSACTION_ITEMS } from './bulk.ts';
 import { alertKeyOf, key, PREFIX } from './keys.ts';
 import {
@@ -28,12 +28,12 @@ const TRANSACTION_BYTES = 3_500_000;
 /** The deliveries a batch item still lists. */
 function heldIn(item: Item): HeldDelivery[] {
   const ids = [...((item.ids as Set<string> | undefined) ?? [])];
-  const alerts = (item.alerts ?? {}) as Record<string, Record<string, unknown>>;
+  const alerts = (item.alerts ?? {}) as Record<string, Item>;
   const batch = (item.SK as string).slice(PREFIX.batch.length);
   return ids.map((alertId) => ({
     alertId,
     key: alertKeyOf(alertId),
-    alert: alerts[alertId] ?? {},
+    alert: toStoredAlert(alerts[alertId] ?? {}),
     batch,
     batchSize: ids.length,
     attempts: (item.attempts as number | undefined) ?? 0,
