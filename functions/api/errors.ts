@@ -3,7 +3,6 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { AppError, type AppErrorKind } from '#app/errors';
-import { InstallsError } from '#app/install-errors';
 import { PartnerApiError } from '#celigo/errors';
 import { LedgerError } from '#ledger/errors';
 import { ApiError, apiError, type ErrorEntry } from './problem.ts';
@@ -38,8 +37,6 @@ export function validationErrors(target: Target, error: ZodError): ErrorEntry[] 
   });
 }
 
-const INSTALLS_STATUS = { invalid: 400, not_found: 404, conflict: 409 } as const;
-
 export const badCursor = () =>
   apiError(400, 'bad_cursor', 'the cursor is not one this API handed out', 'cursor');
 
@@ -63,8 +60,6 @@ function fromAppError(c: Context, error: AppError): ApiError {
 /** An expected failure as the error it answers, or undefined for anything unexpected. */
 function knownError(c: Context, error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
-  if (error instanceof InstallsError)
-    return apiError(INSTALLS_STATUS[error.kind], error.code, error.message, error.field);
   if (error instanceof AppError) return fromAppError(c, error);
   if (error instanceof PartnerApiError) return fromPartnerApiError(error);
   if (error instanceof LedgerError && error.code === 'bad_cursor') return badCursor();

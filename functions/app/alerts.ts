@@ -10,7 +10,6 @@ import {
   DEFAULT_WATCH_CONFIG,
   type EvaluationResult,
   evaluateAlerts,
-  listAlerts,
   type WatchConfig,
 } from '#watch/evaluate';
 import { accountFilter } from './accounts.ts';
@@ -25,7 +24,7 @@ export async function alertsPage(
   query: { account?: string; sandbox?: boolean; limit?: number; cursor?: string },
 ): Promise<Page<AlertRecord>> {
   const account = await accountFilter(ctx, query.account);
-  return listAlerts(ctx.ledger, {
+  return ctx.ledger.listAlerts({
     limit: query.limit,
     cursor: query.cursor,
     account,

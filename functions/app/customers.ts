@@ -187,22 +187,22 @@ export async function customersAtRisk(
   const limit = options.limit ?? 25;
   const until = new Date(now.getTime() + AT_RISK_EXPIRY_DAYS * DAY_MS).toISOString();
   const domains = new Set<string>();
-  let lower = now.toISOString();
-  for (;;) {
+  let cursor: string | undefined;
+  do {
     const page = await ledger.expiryPage({
-      lower,
+      lower: now.toISOString(),
       upper: `${until}~`,
       limit: 1000,
+      cursor,
+      scope: 'customers-at-risk',
       account: options.account,
     });
     for (const item of page.items) {
       const domain = domainOf(item.email);
       if (domain) domains.add(domain);
     }
-    const last = page.items.at(-1);
-    if (!page.more || !last) break;
-    lower = `${last.expires}#${last.licenseId}`;
-  }
+    cursor = page.nextCursor;
+  } while (cursor);
   const reads = pLimit(CONNECTORS_IN_FLIGHT);
   const rows = await Promise.all(
     [...domains].map((domain) =>

@@ -9,7 +9,6 @@ import { listConnectors } from '#ledger/queries';
 import type { ChangeItem, ConnectorSummary, LicenseView } from '#ledger/schemas';
 import type { AlertLog, ConnectorStore, PortfolioStore, ViewStore } from '#ledger/store/port';
 import type { AlertRecord } from '#watch/alert';
-import { listAlerts } from '#watch/evaluate';
 import { expiringWithin, notInstalled } from '#watch/rules';
 import { accountFilter, accountsKnown } from './accounts.ts';
 import type { AppContext } from './context.ts';
@@ -98,7 +97,7 @@ export async function dashboard(
     listConnectors(ledger),
     expiringWithin(ledger, withinDays, rules),
     notInstalled(ledger, 0, rules),
-    listAlerts(ledger, { limit: RECENT_ALERTS, account }),
+    ledger.listAlerts({ limit: RECENT_ALERTS, account }),
     listChanges(ledger, { since, account, limit: RECENT_CHANGES }),
     accountsKnown(ctx),
     options.q === undefined || options.q.trim() === '' ? undefined : searchFor(ledger, options.q, rules),

@@ -8,7 +8,7 @@ import { checkAccount } from '#ledger/portfolio';
 import { getConnector, listConnectors } from '#ledger/queries';
 import type { Page } from '#ledger/schemas';
 import type { Clock, ConnectorStore, InstallStore, StoredInstall } from '#ledger/store/port';
-import { InstallsError } from './install-errors.ts';
+import { notFound } from './errors.ts';
 
 /** What reading the install base needs of the store. */
 export type InstallsLedger = Clock & Pick<ConnectorStore, 'listConnectors' | 'getConnector'> & InstallStore;
@@ -51,7 +51,7 @@ export async function listInstalls(ledger: InstallsLedger, query: InstallsQuery)
   if (query.connectorId) {
     const connector = await getConnector(ledger, query.connectorId);
     if (!connector || (query.account && connector.account !== query.account))
-      throw new InstallsError('not_found', 'not_found', `no connector ${query.connectorId} in the ledger`);
+      throw notFound('connector', query.connectorId);
     ids = [connector.id];
   } else {
     ids = (await listConnectors(ledger))

@@ -7,7 +7,7 @@ import { advancePush, type InstallNow, markRequested, planBatches } from '#ledge
 import { getConnector } from '#ledger/queries';
 import type { Page } from '#ledger/schemas';
 import type { PushStore, StoredPush } from '#ledger/store/port';
-import { InstallsError } from './install-errors.ts';
+import { AppError, notFound } from './errors.ts';
 import { connectorInstalls, type InstallsLedger } from './installs.ts';
 
 export type PushesLedger = InstallsLedger & PushStore;
@@ -29,7 +29,7 @@ export interface PushDeps {
 }
 
 const invalid = (code: string, message: string, field?: string) =>
-  new InstallsError('invalid', code, message, field);
+  new AppError('invalid', code, message, field);
 
 /** The request checked: exactly one of integrations and outdated, a batch size of at least 1. */
 function checked(request: PushRequest): PushRequest {
@@ -56,7 +56,7 @@ function targetsOf(installs: InstallView[], request: PushRequest, connectorId: s
   const byId = new Map(installs.map((i) => [i.integrationId, i]));
   const unknown = [...new Set(request.integrations)].filter((id) => !byId.has(id));
   if (unknown.length > 0)
-    throw new InstallsError(
+    throw new AppError(
       'not_found',
       'unknown_integration',
       `connector ${connectorId} is not installed in integration(s) ${unknown.join(', ')} (as of the last sync)`,
@@ -79,8 +79,7 @@ export async function createPush(
   const { ledger } = deps;
   checked(request);
   const connector = await getConnector(ledger, connectorId);
-  if (!connector)
-    throw new InstallsError('not_found', 'not_found', `no connector ${connectorId} in the ledger`);
+  if (!connector) throw notFound('connector', connectorId);
   const installs = await connectorInstalls(ledger, connectorId);
   const targets = targetsOf(installs, request, connectorId);
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -92,7 +91,7 @@ export async function createPush(
     }
     const clash = targets.filter((t) => busy.has(t.integrationId));
     if (clash.length > 0)
-      throw new InstallsError(
+      throw new AppError(
         'conflict',
         'push_conflict',
         `integration(s) ${clash.map((t) => `${t.integrationId} (push ${busy.get(t.integrationId)})`).join(', ')} already have an open push; wait for it to finish or halt`,
@@ -123,11 +122,7 @@ export async function createPush(
     if (!(await ledger.openPush(push, summary?.pushSeq ?? 0))) continue; // another push opened meanwhile
     return viewOf(await sendFirstBatch(deps, push, installs));
   }
-  throw new InstallsError(
-    'conflict',
-    'push_conflict',
-    'other pushes kept opening on this connector; try again',
-  );
+  throw new AppError('conflict', 'push_conflict', 'other pushes kept opening on this connector; try again');
 }
 
 /** The first batch sent at once: a refusal halts the push, recorded with the error, and reaches the caller as is. */
@@ -162,7 +157,7 @@ const viewOf = ({ rev: _rev, ...view }: StoredPush): PushView => view;
 
 export async function getPush(ledger: PushStore, pushId: string): Promise<PushView> {
   const push = await ledger.getPush(pushId);
-  if (!push) throw new InstallsError('not_found', 'not_found', `no push ${pushId} in the ledger`);
+  if (!push) throw notFound('push', pushId);
   return viewOf(push);
 }
 

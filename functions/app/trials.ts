@@ -1,9 +1,7 @@
 // Trials: the trials report (a page for the API, whole for the CLI) and the trial figures the dashboard shows.
-import { cursor as cursorCodec } from '#ledger/cursor';
 import { checkAccount } from '#ledger/portfolio';
 import type { LicenseView, Page } from '#ledger/schemas';
 import type { ConnectorStore, ViewStore } from '#ledger/store/port';
-import { withinRange } from '#watch/rules';
 import {
   conversionsSince,
   monthStart,
@@ -31,30 +29,21 @@ export interface TrialsQuery {
   cursor?: string;
 }
 
-const isPair = (p: unknown): p is [string, string] =>
-  Array.isArray(p) && p.length === 2 && p.every((k) => typeof k === 'string');
-
 /**
  * One page of live licenses on trial ending within `withinDays` days, soonest end first, read from the byTrialEnd
  * index (a page reads about `limit` items). A cursor names the last (trial end, id) handed out and must lie inside
- * this request's own range and filters.
+ * this request's own range and filters (the store refuses any other).
  */
 export async function trialsPage(ctx: TrialsContext, query: TrialsQuery): Promise<Page<LicenseView>> {
   const account = await checkAccount(ctx.ledger, query.account, ctx.accounts);
   const range = trialEndingRange(query.withinDays, ctx.ledger.now());
   const scope = ['trials', query.withinDays, account ?? '', query.sandbox ?? ''].join('|');
-  const after = cursorCodec.decode(
-    query.cursor,
-    scope,
-    (p): p is [string, string] => isPair(p) && withinRange(range, p),
-  );
-  const page = await trialRangePage(
+  return trialRangePage(
     ctx.ledger,
     range,
-    { limit: query.limit ?? 100, after },
+    { limit: query.limit ?? 100, cursor: query.cursor, scope },
     { account, sandbox: query.sandbox, expiringDays: ctx.expiringDays },
   );
-  return { items: page.items, ...(page.next ? { nextCursor: cursorCodec.encode(scope, page.next) } : {}) };
 }
 
 /** The whole trials report (the CLI). */

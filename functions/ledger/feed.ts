@@ -1,7 +1,6 @@
 // The feed a poller follows: versions in commit order behind a settle window, with a cursor that never misses or repeats.
 import { z } from 'zod';
 import { DEFAULTS } from '#functions/defaults';
-import { cursor } from './cursor.ts';
 import { changeItem } from './schemas.ts';
 import type { Clock, PortfolioStore } from './store/port.ts';
 
@@ -28,10 +27,6 @@ export type FeedPage = z.infer<typeof feedPage>;
  */
 export const FEED_SETTLE_MS = DEFAULTS.feedSettleSeconds * 1000;
 
-/** A position: a commit key handed out, or an instant followed by `~` (everything up to it handed out). */
-const POSITION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z(~|#[^#]+#\d{8})$/;
-const isPosition = (p: unknown): p is string => typeof p === 'string' && POSITION.test(p);
-
 export interface FeedQuery {
   cursor?: string;
   account?: string;
@@ -48,19 +43,12 @@ export async function readFeed(
   ledger: Pick<PortfolioStore, 'commitsPage'> & Clock,
   query: FeedQuery,
 ): Promise<FeedPage> {
-  const scope = `feed|${query.account ?? '*'}`;
   const settled = new Date(ledger.now().getTime() - (query.settleMs ?? FEED_SETTLE_MS)).toISOString();
-  const after = cursor.decode(query.cursor, scope, isPosition);
-  if (after === undefined) return { items: [], cursor: cursor.encode(scope, `${settled}~`) };
-  const limit = query.limit ?? 100;
-  const page = await ledger.commitsPage({ after, upTo: settled, limit, account: query.account });
-  // A short page read every shard up to the settle line; a full one stands at its last item. A clock that went
-  // back (another server's) reads nothing and keeps the cursor where it was.
-  const next = page.items.length < limit ? maxPosition(after, `${settled}~`) : page.last!;
-  return {
-    items: page.items,
-    cursor: cursor.encode(scope, next),
-  };
+  const page = await ledger.commitsPage({
+    cursor: query.cursor,
+    upTo: settled,
+    limit: query.limit ?? 100,
+    account: query.account,
+  });
+  return { items: page.items, cursor: page.nextCursor! };
 }
-
-const maxPosition = (a: string, b: string) => (a > b ? a : b);

@@ -1,5 +1,6 @@
 // What an alert is and what a sink must do with it: the shape every rule raises and the port every destination implements.
 import { z } from 'zod';
+import type { StoredAlert, AlertRecord as StoredAlertRecord } from '#ledger/store/records';
 
 const timestamp = z.string().meta({ format: 'date-time' });
 
@@ -69,6 +70,10 @@ export const alertRecord = alertSchema.extend({
   }),
 });
 export type AlertRecord = z.infer<typeof alertRecord>;
+
+// The store keeps and lists these shapes as records.ts declares them: the declarations here must say the same.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameAlert: Same<Alert, StoredAlert> & Same<AlertRecord, StoredAlertRecord> = true;
 
 /** One delivery to a sink: the alerts due to it in this evaluation, and where to report what it accepted. */
 export interface Delivery {

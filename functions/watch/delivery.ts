@@ -2,7 +2,7 @@
 // accepts it (coalesced per outbox batch while a write is in flight), and leave in the outbox what it did not accept.
 import pLimit from 'p-limit';
 import type { AlertDelivery, HeldDelivery } from '#ledger/store/port';
-import { type Alert, type AlertSink, alertSchema } from './alert.ts';
+import type { AlertSink } from './alert.ts';
 
 export interface SinkOutcome {
   sink: string;
@@ -112,12 +112,6 @@ class AcceptanceLog {
   }
 }
 
-/** The alert a delivery carries, as the sinks take it (fields written by another version are dropped). */
-export function alertOf(d: HeldDelivery): Alert {
-  const parsed = alertSchema.safeParse(d.alert);
-  return parsed.success ? parsed.data : (d.alert as Alert);
-}
-
 export async function deliverToSink(
   ledger: AlertDelivery,
   sink: AlertSink,
@@ -137,7 +131,7 @@ export async function deliverToSink(
   try {
     await sink.deliver({
       evaluationId: run.owner,
-      alerts: held.map(alertOf),
+      alerts: held.map((d) => d.alert),
       accepted: (ids) => log.accept(ids),
     });
   } catch (e) {

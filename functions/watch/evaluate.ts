@@ -2,11 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { renewing } from '#ledger/lease';
-import type { Page } from '#ledger/schemas';
-import type { AlertClaim, AlertDelivery, AlertLog, HeldDelivery, SchemaStore } from '#ledger/store/port';
-import { type Alert, type AlertRecord, type AlertSink, alertRecord } from './alert.ts';
+import type { AlertClaim, AlertDelivery, HeldDelivery, SchemaStore } from '#ledger/store/port';
+import type { Alert, AlertSink } from './alert.ts';
 import { DEFAULT_WATCH_CONFIG, forEachCandidate, type WatchConfig } from './candidates.ts';
-import { alertOf, deliverToSink, type SinkOutcome } from './delivery.ts';
+import { deliverToSink, type SinkOutcome } from './delivery.ts';
 import type { WatchStore } from './rules.ts';
 
 export type { WatchConfig } from './candidates.ts';
@@ -200,7 +199,7 @@ function summary(
   const bySink = new Map(outcomes.map((o) => [o.sink, o]));
   const accepted = new Map(outcomes.map((o) => [o.sink, new Set(o.accepted)]));
   const raised = new Map<string, Alert>();
-  for (const [, list] of fresh) for (const d of list) raised.set(d.alertId, alertOf(d));
+  for (const [, list] of fresh) for (const d of list) raised.set(d.alertId, d.alert);
   const newTo = new Map([...fresh].map(([sink, list]) => [sink, new Set(list.map((d) => d.alertId))]));
   const items = [...raised.values()].map((alert) => ({
     ...alert,
@@ -220,13 +219,4 @@ function summary(
     errors: outcomes.flatMap((o) => (o.error ? [{ sink: o.sink, message: o.error }] : [])),
     evaluationId,
   };
-}
-
-/** Alerts raised, newest first, paged (GET /alerts). */
-export async function listAlerts(
-  ledger: AlertLog,
-  options: { limit?: number; cursor?: string; account?: string; sandbox?: boolean } = {},
-): Promise<Page<AlertRecord>> {
-  const page = await ledger.listAlerts(options);
-  return { ...page, items: page.items.map((item) => alertRecord.parse(item)) };
 }

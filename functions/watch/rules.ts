@@ -12,12 +12,6 @@ import type { StoredLicense } from '#ledger/store/records';
  */
 export type RuleOptions = ReadOptions & { account?: string; sandbox?: boolean; stop?: () => boolean };
 
-export interface RulePage {
-  items: LicenseView[];
-  /** (expires, id) of the last item when more follow: pass it back as `after`. */
-  next?: [string, string];
-}
-
 /** The bounds of a report in the expiry index's sort key (`<expires>#<id>`), lower exclusive, upper inclusive. */
 export interface ReportRange {
   lower: string;
@@ -38,65 +32,78 @@ export function expiredRange(withinDays: number, now: Date): ReportRange {
   return { lower: `${new Date(now.getTime() - withinDays * DAY_MS).toISOString()}#`, upper: at(now) };
 }
 
-/** Whether an `after` key lies inside a report's range: a cursor pointing elsewhere is refused, not followed. */
+/** Whether a position (key, id) lies inside a report's range: the store refuses a cursor pointing elsewhere. */
 export const withinRange = (range: ReportRange, after: [string, string]) => {
   const k = `${after[0]}#${after[1]}`;
   return k > range.lower && k <= range.upper;
 };
 
+/** A page of a report: `scope` names the report and its parameters (the cursor's, see ExpiryRange). */
+export interface ReportPage {
+  limit: number;
+  cursor?: string;
+  scope: string;
+}
+
 /** One page of a report range, soonest first, reading only about `limit` items however big the ledger. */
 export async function rangePage(
   ledger: ViewStore,
   range: ReportRange,
-  page: { limit: number; after?: [string, string] },
+  page: ReportPage,
   options: RuleOptions = {},
-): Promise<RulePage> {
-  const lower = page.after ? `${page.after[0]}#${page.after[1]}` : range.lower;
-  const { items, more } = await ledger.expiryPage({
-    lower,
-    upper: range.upper,
-    limit: page.limit,
+): Promise<Page<LicenseView>> {
+  const stored = await ledger.expiryPage({
+    ...range,
+    ...page,
     account: options.account,
     sandbox: options.sandbox,
   });
-  const views = await toViews(ledger, items, options);
-  const last = items.at(-1);
-  return more && last ? { items: views, next: [last.expires!, last.licenseId] } : { items: views };
+  return { ...stored, items: await toViews(ledger, stored.items, options) };
 }
+
+type RulePaging = Omit<ReportPage, 'scope'> & { scope?: string; now?: Date };
 
 /** A page of the expiring rule (0 <= whole days to expiry <= withinDays). */
 export function expiringPage(
   ledger: ViewStore,
   withinDays: number,
-  page: { limit: number; after?: [string, string]; now?: Date },
+  page: RulePaging,
   options: RuleOptions = {},
-): Promise<RulePage> {
+): Promise<Page<LicenseView>> {
   const range = expiringRange(withinDays, page.now ?? ledger.now());
-  return rangePage(ledger, range, page, { ...options, expiringDays: options.expiringDays ?? withinDays });
+  const scope = page.scope ?? `expiring|${withinDays}`;
+  return rangePage(
+    ledger,
+    range,
+    { limit: page.limit, cursor: page.cursor, scope },
+    { ...options, expiringDays: options.expiringDays ?? withinDays },
+  );
 }
 
 /** A page of the expired rule (expired within the last withinDays days). */
 export function expiredPage(
   ledger: ViewStore,
   withinDays: number,
-  page: { limit: number; after?: [string, string]; now?: Date },
+  page: RulePaging,
   options: RuleOptions = {},
-): Promise<RulePage> {
-  return rangePage(ledger, expiredRange(withinDays, page.now ?? ledger.now()), page, options);
+): Promise<Page<LicenseView>> {
+  const range = expiredRange(withinDays, page.now ?? ledger.now());
+  const scope = page.scope ?? `expired|${withinDays}`;
+  return rangePage(ledger, range, { limit: page.limit, cursor: page.cursor, scope }, options);
 }
 
 /** Every page of a report, in order. */
 export async function allPages(
-  next: (after?: [string, string]) => Promise<RulePage>,
+  next: (cursor?: string) => Promise<Page<LicenseView>>,
   stop?: () => boolean,
 ): Promise<LicenseView[]> {
   const views: LicenseView[] = [];
-  let after: [string, string] | undefined;
+  let cursor: string | undefined;
   do {
-    const page = await next(after);
+    const page = await next(cursor);
     views.push(...page.items);
-    after = page.next;
-  } while (after && !stop?.());
+    cursor = page.nextCursor;
+  } while (cursor && !stop?.());
   return views;
 }
 
@@ -104,7 +111,7 @@ export async function allPages(
 export function expiringWithin(ledger: ViewStore, withinDays: number, options: RuleOptions = {}) {
   const now = ledger.now(); // one "now" for every page
   return allPages(
-    (after) => expiringPage(ledger, withinDays, { limit: 1000, after, now }, options),
+    (cursor) => expiringPage(ledger, withinDays, { limit: 1000, cursor, now }, options),
     options.stop,
   );
 }
@@ -113,7 +120,7 @@ export function expiringWithin(ledger: ViewStore, withinDays: number, options: R
 export function expiredWithin(ledger: ViewStore, withinDays: number, options: RuleOptions = {}) {
   const now = ledger.now();
   return allPages(
-    (after) => expiredPage(ledger, withinDays, { limit: 1000, after, now }, options),
+    (cursor) => expiredPage(ledger, withinDays, { limit: 1000, cursor, now }, options),
     options.stop,
   );
 }

@@ -11,7 +11,7 @@ import { createDynamoStore } from '#ledger/store/dynamo/index';
 import type { LedgerStore, MigrationReport } from '#ledger/store/port';
 import { planSync, runPlan } from '#ledger/sync';
 import { type Emulator, startEmulator } from '#local/emulator/index';
-import { evaluateAlerts, listAlerts } from '#watch/evaluate';
+import { evaluateAlerts } from '#watch/evaluate';
 import { v01, v01Table } from '../support/ledger-fixtures.ts';
 
 const fixture = v01;
@@ -118,7 +118,7 @@ describe('a 0.1 table with this code', () => {
     for (const id of claimed) expect(result.items.map((a) => a.alertId)).not.toContain(id);
     const delivered = hooks.join('\n');
     for (const id of pendingOutbox) expect(delivered).toContain(id);
-    const listed = (await listAlerts(ledger, { limit: 100 })).items;
+    const listed = (await ledger.listAlerts({ limit: 100 })).items;
     for (const id of claimed) expect(listed.find((a) => a.alertId === id)!.status).toBe('sent');
     // And again: nothing new, nothing re-sent.
     hooks.length = 0;

@@ -2,8 +2,9 @@
 // at once deliver each alert once per sink, a console run leaves SNS its alerts, and a repeat writes only its leases.
 import { describe, expect, it } from 'vitest';
 import { snsSink } from '#alerts/sns';
+import type { AlertLog } from '#ledger/store/port';
 import type { StoredLicense } from '#ledger/store/records';
-import { evaluateAlerts, listAlerts } from '#watch/evaluate';
+import { evaluateAlerts } from '#watch/evaluate';
 import { alertLedger, idsOf, memorySink } from '../support/alert-ledger.ts';
 import { fakeSns } from '../support/fake-sns.ts';
 
@@ -13,8 +14,8 @@ const WRITES = ['TransactWriteItems', 'PutItem', 'UpdateItem', 'DeleteItem', 'Ba
 const writeCalls = (calls: Record<string, number>) => WRITES.reduce((n, c) => n + (calls[c] ?? 0), 0);
 
 /** Every alert of the ledger, as GET /alerts lists them. */
-async function listed(ledger: Parameters<typeof listAlerts>[0]) {
-  return (await listAlerts(ledger, { limit: 1000 })).items;
+async function listed(ledger: AlertLog) {
+  return (await ledger.listAlerts({ limit: 1000 })).items;
 }
 
 describe('a sink failing half-way', () => {

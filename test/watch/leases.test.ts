@@ -2,7 +2,7 @@
 // loses the sink and its deliveries to the next, and its late "done" or "failed" changes nothing of the other's.
 import { describe, expect, it } from 'vitest';
 import type { Alert, AlertSink, Delivery } from '#watch/alert';
-import { candidateAlerts, DEFAULT_WATCH_CONFIG, evaluateAlerts, listAlerts } from '#watch/evaluate';
+import { candidateAlerts, DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
 import { alertLedger, idsOf, memorySink, NOW } from '../support/alert-ledger.ts';
 
 const LEASE = DEFAULT_WATCH_CONFIG.leaseMs;
@@ -47,13 +47,11 @@ describe('a lease taken over', () => {
     // A wakes up first and reports its (duplicate) delivery accepted: refused, the deliveries are B's.
     a.release('accept');
     expect((await evaluationA).sinks).toEqual([{ sink: 'sns:topic', due: 8, accepted: 0, pending: 0 }]);
-    expect((await listAlerts(h.ledger, { limit: 100 })).items.every((x) => x.status === 'pending')).toBe(
-      true,
-    );
+    expect((await h.ledger.listAlerts({ limit: 100 })).items.every((x) => x.status === 'pending')).toBe(true);
 
     b.release('accept');
     expect(await evaluationB).toMatchObject({ retried: 8, pending: 0, errors: [] });
-    const after = (await listAlerts(h.ledger, { limit: 100 })).items;
+    const after = (await h.ledger.listAlerts({ limit: 100 })).items;
     expect(after.every((x) => x.status === 'sent' && x.sentAt === new Date(afterLease).toISOString())).toBe(
       true,
     );
@@ -75,7 +73,7 @@ describe('a lease taken over', () => {
     // A fails late: its release is refused (B holds the deliveries now), so nothing of A's failure is written.
     a.release('fail');
     expect((await evaluationA).errors).toEqual([{ sink: 'sns:topic', message: 'receiver went away' }]);
-    expect((await listAlerts(h.ledger, { limit: 100 })).items).toEqual([]);
+    expect((await h.ledger.listAlerts({ limit: 100 })).items).toEqual([]);
     const c = memorySink('sns:topic');
     const evaluationC = await evaluateAlerts({ ledger: h.at(NOW + LEASE + 2_000), sinks: [c] });
     expect(evaluationC).toMatchObject({ retried: 0 });

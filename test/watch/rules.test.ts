@@ -6,7 +6,7 @@ import { consoleSink } from '#alerts/console';
 import { webhookSink, webhookSinkId } from '#alerts/webhook';
 import type { DataSet, LicenseRecord } from '#local/emulator/index';
 import type { Alert, AlertSink } from '#watch/alert';
-import { evaluateAlerts, listAlerts, tightestThreshold } from '#watch/evaluate';
+import { evaluateAlerts, tightestThreshold } from '#watch/evaluate';
 import { expiredPage, expiredWithin, expiringPage, expiringWithin, notInstalled } from '#watch/rules';
 import { type Harness, harness } from '../support/ledger-harness.ts';
 
@@ -131,23 +131,23 @@ describe('rules', () => {
     for (const [whole, paged] of [
       [
         () => expiringWithin(h.ledger, 30),
-        (after?: [string, string]) => expiringPage(h.ledger, 30, { limit: 4, after }),
+        (cursor?: string) => expiringPage(h.ledger, 30, { limit: 4, cursor }),
       ],
       [
         () => expiredWithin(h.ledger, 60),
-        (after?: [string, string]) => expiredPage(h.ledger, 60, { limit: 4, after }),
+        (cursor?: string) => expiredPage(h.ledger, 60, { limit: 4, cursor }),
       ],
     ] as const) {
       const all: string[] = [];
-      let after: [string, string] | undefined;
+      let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await paged(after);
+        const page = await paged(cursor);
         expect(page.items.length).toBeLessThanOrEqual(4);
         all.push(...page.items.map((v) => v.id));
-        after = page.next;
+        cursor = page.nextCursor;
         pages++;
-      } while (after);
+      } while (cursor);
       const expected = (await whole()).map((v) => v.id);
       expect(all).toEqual(expected);
       expect(pages).toBeGreaterThanOrEqual(Math.ceil(expected.length / 4));
@@ -203,7 +203,7 @@ describe('alerts', () => {
     const expired = await evaluateAlerts({ ledger: h.ledger, sinks: [sink] });
     expect(expired.items.map((a) => [a.licenseId, a.rule])).toEqual([[L.fiveDays._id, 'expired']]);
     expect(sink.got).toHaveLength(4);
-    expect((await listAlerts(h.ledger)).items).toHaveLength(4);
+    expect((await h.ledger.listAlerts({})).items).toHaveLength(4);
   });
 
   it('a renewal starts a new cycle', async () => {
@@ -286,7 +286,7 @@ describe('alerts', () => {
       expect(received[0]!.alertIds.sort()).toEqual(received[0]!.alerts.map((a) => a.alertId).sort());
       expect(received[0]!.text).toMatch(/3 alert/);
       expect(lines).toHaveLength(3); // the console got them once, at the first run
-      expect((await listAlerts(h.ledger)).items.every((a) => a.status === 'sent')).toBe(true);
+      expect((await h.ledger.listAlerts({})).items.every((a) => a.status === 'sent')).toBe(true);
     } finally {
       server.close();
     }

@@ -3,7 +3,7 @@
 // new code: nothing standing is raised again, and each legacy pending delivery reaches its sink once.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { candidateAlerts, DEFAULT_WATCH_CONFIG, evaluateAlerts, listAlerts } from '#watch/evaluate';
+import { candidateAlerts, DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
 import { alertLedger, idsOf, memorySink, NOW } from '../support/alert-ledger.ts';
 
 const SNS = 'sns:arn:aws:sns:eu-west-1:123456789012:LicenseWatch-AlertingTopic';
@@ -86,7 +86,7 @@ describe('upgrading from one outbox', () => {
       [webhookFailed!.alert.alertId, crashed!.alert.alertId, ...newIds].sort(),
     );
 
-    const listed = (await listAlerts(h.ledger, { limit: 100 })).items;
+    const listed = (await h.ledger.listAlerts({ limit: 100 })).items;
     expect(listed).toHaveLength(8);
     expect(listed.every((a) => a.status === 'sent' && a.sentAt)).toBe(true);
     expect(listed.find((a) => a.alertId === webhookFailed!.alert.alertId)?.deliveries).toMatchObject([

@@ -191,12 +191,51 @@ export interface AlertKey {
   threshold: string;
 }
 
-/** An alert as the store keeps it: its key, its id, and the alert itself (watch/ owns its shape). */
+/** The rules an alert is raised by. */
+export type AlertRule =
+  | 'expiring'
+  | 'expired'
+  | 'not-installed'
+  | 'deleted'
+  | 'trial-ending'
+  | 'trial-ended'
+  | 'update-stuck';
+
+/** An alert as raised and kept (watch/alert.ts declares it for the API; a check there holds the two equal). */
+export interface StoredAlert {
+  /** `<licenseId>#<rule>#<cycle>#<threshold>`. */
+  alertId: string;
+  rule: AlertRule;
+  licenseId: string;
+  connectorId: string;
+  account?: string;
+  threshold?: number;
+  sandbox?: boolean;
+  expires?: string;
+  daysToExpiry?: number;
+  trialEndDate?: string;
+  daysToTrialEnd?: number;
+  email?: string;
+  edition?: string;
+  deletedAt?: string;
+  raisedAt: string;
+  message: string;
+}
+
+/** An alert as listed: `pending` while a sink's delivery failed and was not accepted since, else `sent`. */
+export interface AlertRecord extends StoredAlert {
+  status: string;
+  sentAt?: string;
+  /** Per sink that accepted it or failed to (absent on alerts raised before sinks had ids). */
+  deliveries?: SinkDeliveryState[];
+}
+
+/** An alert as the store keeps it: its key, its id, and the alert itself. */
 export interface AlertClaim {
   key: AlertKey;
   alertId: string;
   raisedAt: string;
-  alert: Record<string, unknown>;
+  alert: StoredAlert;
 }
 
 /** Who holds a sink's lease, and until when (ms since the epoch): an evaluation's id and its lease's end. */
@@ -213,7 +252,7 @@ export interface DeliveryLease {
 export interface HeldDelivery {
   alertId: string;
   key: AlertKey;
-  alert: Record<string, unknown>;
+  alert: StoredAlert;
   batch: string;
   batchSize: number;
   attempts: number;

@@ -1,22 +1,10 @@
 // `installs`, `push-update`, `pushes`: parse, one use case call (functions/app), print.
 import { installsCsv } from '#api/csv';
-import { InstallsError } from '#app/install-errors';
 import * as installsApp from '#app/installs';
 import * as pushesApp from '#app/pushes';
 import type { InstallView, PushView } from '#ledger/install-schemas';
 import type { Context } from '../context.ts';
 import { CliError, formatOf, log, printJson, printTable } from '../output.ts';
-
-/** A use case's refusal as the CLI's one line: a conflict (a busy integration) exits 2, anything else 1. */
-async function refusals<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof InstallsError)
-      throw new CliError(error.code, error.message, error.kind === 'conflict' ? 2 : 1);
-    throw error;
-  }
-}
 
 export async function installs(
   ctx: Context,
@@ -28,16 +16,14 @@ export async function installs(
   const items: InstallView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await refusals(() =>
-      installsApp.listInstalls(ledger, {
-        connectorId: opts.connector,
-        outdated: opts.outdated,
-        account: opts.account,
-        accounts,
-        limit: 1000,
-        cursor,
-      }),
-    );
+    const page = await installsApp.listInstalls(ledger, {
+      connectorId: opts.connector,
+      outdated: opts.outdated,
+      account: opts.account,
+      accounts,
+      limit: 1000,
+      cursor,
+    });
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -90,8 +76,11 @@ export async function pushUpdate(
     batchSize: opts.batchSize,
     dryRun: !opts.yes,
   };
-  const push = await refusals(() =>
-    pushesApp.createPush({ ledger, partnerApi: (account) => ctx.partnerApi(account) }, connectorId, request),
+  // A refusal (an AppError) is main.ts's one line: a conflict (a busy integration) exits 2, anything else 1.
+  const push = await pushesApp.createPush(
+    { ledger, partnerApi: (account) => ctx.partnerApi(account) },
+    connectorId,
+    request,
   );
   if (opts.json) printJson(push);
   else printPush(push);
@@ -110,7 +99,7 @@ export async function pushUpdate(
 export async function pushes(ctx: Context, pushId: string | undefined, opts: { json?: boolean }) {
   const ledger = await ctx.ledger();
   if (pushId) {
-    const push = await refusals(() => pushesApp.getPush(ledger, pushId));
+    const push = await pushesApp.getPush(ledger, pushId);
     if (opts.json) return printJson(push);
     log(`push ${push.id} of connector ${push.connectorId}, ${push.createdAt}: ${push.status}`);
     return printPush(push);

@@ -1,9 +1,10 @@
 // Claim items as stored and as listed: one item per alert (`LICENSE#<lid>` / `ALERT#<rule>#<cycle>#<threshold>`, in
 // the ALERTS feed), holding each sink's delivery in an attribute of its own, `sink:<sinkId>`.
-import type { PageRequest } from '../port.ts';
-import type { AlertKey, SinkDeliveryState } from '../records.ts';
+import type { AlertLog, PageRequest } from '../port.ts';
+import type { AlertKey, AlertRecord, SinkDeliveryState, StoredAlert } from '../records.ts';
 import { FEED, key } from './keys.ts';
-import { feedPage, type Item, stripKeys, type Table, type TransactItem } from './query.ts';
+import { feedPage, type Item, type Table, type TransactItem } from './query.ts';
+import type { Site } from './site.ts';
 
 /**
  * One sink's delivery of an alert, in the attribute `sink:<sinkId>` of its claim item: written when the sink
@@ -37,7 +38,7 @@ export function claimedFor(item: Item, sinkId: string): boolean {
 export function writeEntry(
   table: Table,
   alertKey: AlertKey,
-  alert: Record<string, unknown>,
+  alert: StoredAlert,
   sinkId: string,
   entry: SinkEntry,
 ): TransactItem {
@@ -71,10 +72,38 @@ export function writeEntry(
   };
 }
 
-/** The alert a claim item holds: the item without its keys, index attributes and delivery state. */
-export function alertOfClaim(item: Item): Record<string, unknown> {
-  const { status: _status, sentAt: _sentAt, ...rest } = stripKeys<Item>(item);
-  return Object.fromEntries(Object.entries(rest).filter(([name]) => !name.startsWith(SINK_ATTR)));
+/** The fields of an alert, in the order the API lists them. */
+const ALERT_FIELDS = [
+  'alertId',
+  'rule',
+  'licenseId',
+  'connectorId',
+  'account',
+  'threshold',
+  'sandbox',
+  'expires',
+  'daysToExpiry',
+  'trialEndDate',
+  'daysToTrialEnd',
+  'email',
+  'edition',
+  'deletedAt',
+  'raisedAt',
+  'message',
+] as const satisfies readonly (keyof StoredAlert)[];
+// Every field of StoredAlert is listed: one added there and not here fails to compile.
+const _everyField: [Exclude<keyof StoredAlert, (typeof ALERT_FIELDS)[number]>] extends [never]
+  ? true
+  : false = true;
+
+/**
+ * The alert an item holds (a claim item, an outbox batch's entry): its fields only, without keys, index attributes,
+ * delivery state, or any field another version wrote.
+ */
+export function toStoredAlert(item: Item): StoredAlert {
+  const alert: Item = {};
+  for (const field of ALERT_FIELDS) if (item[field] !== undefined) alert[field] = item[field];
+  return alert as unknown as StoredAlert;
 }
 
 /**
@@ -82,8 +111,8 @@ export function alertOfClaim(item: Item): Record<string, unknown> {
  * acceptance. Items written before deliveries were kept per sink keep the status and time written then until a
  * sink records anything on them.
  */
-export function toAlertRecord(item: Item): Record<string, unknown> {
-  const alert = alertOfClaim(item);
+export function toAlertRecord(item: Item): AlertRecord {
+  const alert = toStoredAlert(item);
   const deliveries: SinkDeliveryState[] = Object.entries(item)
     .filter(([name]) => name.startsWith(SINK_ATTR))
     .map(([name, value]) => {
@@ -98,7 +127,8 @@ export function toAlertRecord(item: Item): Record<string, unknown> {
     })
     .sort((a, b) => a.sink.localeCompare(b.sink));
   if (deliveries.length === 0) {
-    return { ...alert, status: item.status ?? 'sent', ...(item.sentAt ? { sentAt: item.sentAt } : {}) };
+    const status = (item.status as string | undefined) ?? 'sent';
+    return { ...alert, status, ...(item.sentAt ? { sentAt: item.sentAt as string } : {}) };
   }
   const pending = deliveries.some((d) => d.state === 'pending');
   const lastAccepted = deliveries
@@ -116,3 +146,7 @@ export const listAlerts = (table: Table, page: PageRequest & { account?: string;
     { limit: page.limit ?? 100, cursor: page.cursor },
     toAlertRecord,
   );
+
+export function alertLogFacet({ table }: Site): AlertLog {
+  return { listAlerts: (page) => listAlerts(table, page) };
+}

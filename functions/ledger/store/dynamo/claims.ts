@@ -1,10 +1,13 @@
 // Which alerts each sink has not been given: their claim items read in batches (BatchGetItem, 100 keys a call,
 // several at once) with a projection of just what tells, so a repeat evaluation with nothing new writes nothing.
+
+import type { AlertDelivery } from '../port.ts';
 import type { AlertClaim } from '../records.ts';
 import { claimedFor, sinkAttr } from './alerts.ts';
 import { batchGetAll, keyString } from './bulk.ts';
 import { key } from './keys.ts';
 import type { Table } from './query.ts';
+import type { Site } from './site.ts';
 
 export async function unclaimed(
   table: Table,
@@ -35,4 +38,8 @@ export async function unclaimed(
     for (const sinkId of sinkIds) if (!item || !claimedFor(item, sinkId)) out.get(sinkId)!.push(claim);
   }
   return out;
+}
+
+export function claimReads({ table }: Site): Pick<AlertDelivery, 'unclaimed'> {
+  return { unclaimed: (claims, sinkIds) => unclaimed(table, claims, sinkIds) };
 }

@@ -9,7 +9,7 @@ import type {
   InstallWrite,
   StoredInstall,
 } from '../install-records.ts';
-import type { PageRequest } from '../port.ts';
+import type { InstallStore, PageRequest } from '../port.ts';
 import { batchGetAll, IN_FLIGHT, keyString } from './bulk.ts';
 import { idOf, key, PREFIX } from './keys.ts';
 import {
@@ -21,6 +21,7 @@ import {
   type Table,
   transact,
 } from './query.ts';
+import type { Site } from './site.ts';
 
 /** Installs per transaction: two items each, within DynamoDB's 100 actions per TransactWriteItems. */
 const INSTALLS_PER_TRANSACTION = 25;
@@ -242,4 +243,23 @@ export async function installedVersions(
     if (item && !item.removedAt && typeof item.version === 'string') out.set(k.integrationId, item.version);
   }
   return out;
+}
+
+/** What a sync worker's install base walk calls: no reads for views, so no BatchGetItem in its bundle. */
+export function installBaseWalk({ table }: Site): Omit<InstallStore, 'listInstalls' | 'installedVersions'> {
+  return {
+    installBaseSummary: (cid) => installBaseSummary(table, cid),
+    installStates: (cid) => installStates(table, cid),
+    licensesByIntegration: (cid) => licensesByIntegration(table, cid),
+    writeInstalls: (writes) => writeInstalls(table, writes),
+    recordInstallBase: (cid, read) => recordInstallBase(table, cid, read),
+  };
+}
+
+export function installFacet(at: Site): InstallStore {
+  return {
+    ...installBaseWalk(at),
+    listInstalls: (cid, page) => listInstalls(at.table, cid, page),
+    installedVersions: (keys) => installedVersions(at.table, keys),
+  };
 }

@@ -1,7 +1,8 @@
 // License reads: a connector's states and current items, versions, and the expiry index and feeds the rules read.
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { cursor } from '../../cursor.ts';
 import type { Page } from '../../schemas.ts';
-import type { ExpiryRange, PageRequest } from '../port.ts';
+import type { ExpiryRange, LicenseStore, PageRequest } from '../port.ts';
 import type { LicenseState, StoredLicense, StoredVersion } from '../records.ts';
 import { batchGetAll } from './bulk.ts';
 import { conversionMonth, expiryMonth, FEED, idOf, key, PREFIX, trialMonth } from './keys.ts';
@@ -15,6 +16,7 @@ import {
   type Table,
   withFilter,
 } from './query.ts';
+import type { Site } from './site.ts';
 import { INDEX } from './table.ts';
 
 export function toStoredLicense(item: Item): StoredLicense {
@@ -177,31 +179,45 @@ export function monthsBetween(from: Date, to: Date): string[] {
   return months;
 }
 
-/** A range index read by month partitions: which index, its key attributes, and the partition of a month. */
+/** A range index read by month partitions: which index, its key attributes, the partition of a month. */
 interface MonthlyIndex {
   name: string;
   pk: string;
   sk: string;
   partition: (iso: string) => string;
+  /** A license's sort key before its id: with the id, a cursor's position. */
+  keyOf: (license: StoredLicense) => string;
 }
 
-const BY_EXPIRY: MonthlyIndex = { ...INDEX.byExpiry, partition: expiryMonth };
-const BY_TRIAL_END: MonthlyIndex = { ...INDEX.byTrialEnd, partition: trialMonth };
-const BY_CONVERSION: MonthlyIndex = { ...INDEX.byTrialEnd, partition: conversionMonth };
+const BY_EXPIRY: MonthlyIndex = { ...INDEX.byExpiry, partition: expiryMonth, keyOf: (l) => l.expires! };
+const BY_TRIAL_END: MonthlyIndex = {
+  ...INDEX.byTrialEnd,
+  partition: trialMonth,
+  keyOf: (l) => l.trialEndDate!,
+};
+const BY_CONVERSION: MonthlyIndex = {
+  ...INDEX.byTrialEnd,
+  partition: conversionMonth,
+  keyOf: (l) => l.trialConvertedAt!,
+};
 
 /**
  * Items with lower < sort key <= upper, soonest first, reading only about `limit` items: month partitions in order,
- * each from just after the lower bound.
+ * each from just after the lower bound (the cursor's position, which must lie inside the range).
  */
 async function monthlyPage(
   table: Table,
   index: MonthlyIndex,
   range: ExpiryRange,
-): Promise<{ items: StoredLicense[]; more: boolean }> {
+): Promise<Page<StoredLicense>> {
+  const inRange = (p: unknown): p is [string, string] =>
+    stringTuple(p) && `${p[0]}#${p[1]}` > range.lower && `${p[0]}#${p[1]}` <= range.upper;
+  const after = cursor.decode(range.cursor, range.scope, inRange);
+  const lower = after ? `${after[0]}#${after[1]}` : range.lower;
   const items: StoredLicense[] = [];
   // An empty range (a window starting after it ends): DynamoDB refuses a BETWEEN whose bounds are reversed.
-  if (range.lower >= range.upper) return { items, more: false };
-  const months = monthsBetween(new Date(range.lower.slice(0, 24)), new Date(range.upper.slice(0, 24)));
+  if (lower >= range.upper) return { items };
+  const months = monthsBetween(new Date(lower.slice(0, 24)), new Date(range.upper.slice(0, 24)));
   for (const month of months.map((m) => index.partition(m))) {
     let start: Item | undefined;
     do {
@@ -212,7 +228,7 @@ async function monthlyPage(
               IndexName: index.name,
               KeyConditionExpression: '#ipk = :m AND #isk BETWEEN :lo AND :hi',
               ExpressionAttributeNames: { '#ipk': index.pk, '#isk': index.sk },
-              ExpressionAttributeValues: { ':m': month, ':lo': range.lower, ':hi': range.upper },
+              ExpressionAttributeValues: { ':m': month, ':lo': lower, ':hi': range.upper },
             },
             filterOf({ account: range.account, sandbox: range.sandbox }),
           ),
@@ -223,14 +239,20 @@ async function monthlyPage(
       );
       for (const item of res.Items ?? []) {
         // BETWEEN is inclusive; the lower bound is the last key already handed out.
-        if ((item[index.sk] as string) > range.lower) items.push(toStoredLicense(item));
+        if ((item[index.sk] as string) > lower) items.push(toStoredLicense(item));
       }
       start = res.LastEvaluatedKey;
     } while (start && items.length <= range.limit);
     if (items.length > range.limit) break;
   }
-  return { items: items.slice(0, range.limit), more: items.length > range.limit };
+  const page = items.slice(0, range.limit);
+  const last = page.at(-1);
+  if (items.length <= range.limit || !last) return { items: page };
+  return { items: page, nextCursor: cursor.encode(range.scope, [index.keyOf(last), last.licenseId]) };
 }
+
+const stringTuple = (p: unknown): p is [string, string] =>
+  Array.isArray(p) && p.length === 2 && p.every((k) => typeof k === 'string');
 
 /** Live licenses with lower < exp_sk <= upper, soonest expiry first. */
 export const expiryPage = (table: Table, range: ExpiryRange) => monthlyPage(table, BY_EXPIRY, range);
@@ -283,4 +305,22 @@ export async function* deletionsSince(table: Table, since: string) {
   })) {
     yield { licenseId: idOf(version.PK, PREFIX.license), connectorId: version.connectorId };
   }
+}
+
+/** The license reads: every method of the license facet but its writes (licenses.ts). */
+export function licenseReads({ table }: Site): Omit<LicenseStore, 'writeLicenses' | 'writeOutsideWalk'> {
+  return {
+    licenseStates: (cid) => licenseStates(table, cid),
+    currentLicense: (cid, lid) => currentLicense(table, cid, lid),
+    currentLicenses: (keys) => currentLicenses(table, keys),
+    listLicenses: (cid, page) => listLicenses(table, cid, page),
+    licenseVersions: (lid, page) => licenseVersions(table, lid, page),
+    versionAsOf: (lid, asOf) => versionAsOf(table, lid, asOf),
+    expiryPage: (range) => expiryPage(table, range),
+    trialPage: (range) => trialPage(table, range),
+    conversionPage: (range) => conversionPage(table, range),
+    notInstalledBefore: (cutoff, account, sandbox) => notInstalledBefore(table, cutoff, account, sandbox),
+    notInstalledPage: (cutoff, page) => notInstalledPage(table, cutoff, page),
+    deletionsSince: (since) => deletionsSince(table, since),
+  };
 }

@@ -1,5 +1,6 @@
 // License writes: current item + version together under guards (or an unchanged license's move to another account).
 import pLimit from 'p-limit';
+import type { LicenseStore } from '../port.ts';
 import type { LicenseWrite, WriteResult } from '../records.ts';
 import {
   commitFeed,
@@ -20,6 +21,7 @@ import {
   type TransactItem,
   transact,
 } from './query.ts';
+import type { Site } from './site.ts';
 
 /** Licenses per transaction: two items each, within DynamoDB's 100 actions per TransactWriteItems. */
 const LICENSES_PER_TRANSACTION = 25;
@@ -274,4 +276,16 @@ export function writeOutsideWalk(
     writtenOutsideWalk(table, w.connectorId, epochSeen, liveDelta),
     ...transactItems(table, w, committedAt),
   ]);
+}
+
+/** The license writes: a walk's, and one outside any walk. */
+export function licenseWrites({
+  table,
+  now,
+}: Site): Pick<LicenseStore, 'writeLicenses' | 'writeOutsideWalk'> {
+  return {
+    writeLicenses: (writes) => writeLicenses(table, writes, now),
+    writeOutsideWalk: (write, epochSeen, liveDelta) =>
+      writeOutsideWalk(table, write, epochSeen, liveDelta, now),
+  };
 }

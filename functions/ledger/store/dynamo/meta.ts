@@ -1,17 +1,20 @@
 // A connector's META item and its life, as named transitions: snapshotted, walk started, heartbeat, epoch
 // walk writing, page digest written, walk ended (completed or failed), deleted upstream, written outside a walk.
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { WalkEnd } from '../port.ts';
+import type { ConnectorStore, WalkEnd, WalkStore } from '../port.ts';
 import type { ConnectorMeta, ConnectorSnapshot, PageDigest, WalkClaim } from '../records.ts';
 import { FEED, key, STORE_SHAPE } from './keys.ts';
 import {
   type Item,
   isConditionFailure,
+  queryAll,
   retryConflicts,
   stripKeys,
   type Table,
   type TransactItem,
 } from './query.ts';
+import type { Site } from './site.ts';
+import { INDEX } from './table.ts';
 
 /** The attributes a connector view needs: never the page digests, which can run to kilobytes. */
 const VIEW_ATTRIBUTES = [
@@ -279,5 +282,55 @@ export function writtenOutsideWalk(
         ...(liveDelta ? { ':delta': liveDelta } : {}),
       },
     },
+  };
+}
+
+/** Connectors: their META items, listed from the feed index or read one by one (reused for `metaCacheMs`). */
+export function connectorFacet({ table, options }: Site): ConnectorStore {
+  const cacheMs = options.metaCacheMs ?? 0;
+  // The read itself is kept, so callers asking at once (a rule's pages viewed together) share one GetItem.
+  const cache = new Map<string, { at: number; meta: Promise<ConnectorMeta | undefined> }>();
+  return {
+    async listConnectors() {
+      const out: ConnectorMeta[] = [];
+      for await (const item of queryAll(table, {
+        IndexName: INDEX.feed.name,
+        KeyConditionExpression: 'feed_pk = :pk',
+        ExpressionAttributeValues: { ':pk': FEED.connectors },
+        ...VIEW_PROJECTION,
+      })) {
+        out.push(toConnectorMeta(item));
+      }
+      return out;
+    },
+    getConnector(cid, { consistent = false } = {}) {
+      const hit = cache.get(cid);
+      if (!consistent && hit && Date.now() - hit.at < cacheMs) return hit.meta;
+      // A META item without a connector record yet (an API write to a connector never listed) is no connector.
+      const read = readMeta(table, cid, consistent).then((item) =>
+        item?.type === 'connector' ? toConnectorMeta(item) : undefined,
+      );
+      if (cacheMs > 0) {
+        cache.set(cid, { at: Date.now(), meta: read });
+        read.catch(() => cache.delete(cid));
+      }
+      return read;
+    },
+    async connectorEpoch(cid) {
+      return ((await readMeta(table, cid, true))?.epoch as number | undefined) ?? 0;
+    },
+    recordConnector: (c) => snapshotted(table, c),
+    markConnectorDeleted: (cid, at) => deletedUpstream(table, cid, at),
+  };
+}
+
+/** A walk's transitions of its connector's META item. */
+export function walkFacet({ table, now }: Site): WalkStore {
+  return {
+    beginWalk: (cid, owner, leaseMs) => walkStarted(table, cid, owner, now().getTime(), leaseMs),
+    renewWalk: (cid, owner, leaseMs) => heartbeat(table, cid, owner, now().getTime(), leaseMs),
+    walkWriting: (cid, owner, start) => walkWriting(table, cid, owner, start),
+    recordPageDigest: (cid, owner, index, digest) => pageDigestWritten(table, cid, owner, index, digest),
+    endWalk: (cid, owner, end) => walkEnded(table, cid, owner, end),
   };
 }

@@ -3,8 +3,9 @@
 // every later write of a delivery is guarded on its batch's owner: an evaluation that lost the sink changes nothing.
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import type { AlertDelivery } from '../port.ts';
 import type { AlertClaim, HeldDelivery } from '../records.ts';
-import { type SinkEntry, writeEntry } from './alerts.ts';
+import { type SinkEntry, toStoredAlert, writeEntry } from './alerts.ts';
 import { IN_FLIGHT, sendGuarded, TRANSACTION_ITEMS } from './bulk.ts';
 import { alertKeyOf, key, PREFIX } from './keys.ts';
 import {
@@ -16,6 +17,7 @@ import {
   type TransactItem,
 } from './query.ts';
 import { OWNER } from './sink-lease.ts';
+import type { Site } from './site.ts';
 
 /** A batch lists at most 99 deliveries (its item and their claims fit one transaction) in at most ~300 KB. */
 const BATCH_ALERTS = TRANSACTION_ITEMS - 1;
@@ -26,12 +28,12 @@ const TRANSACTION_BYTES = 3_500_000;
 /** The deliveries a batch item still lists. */
 function heldIn(item: Item): HeldDelivery[] {
   const ids = [...((item.ids as Set<string> | undefined) ?? [])];
-  const alerts = (item.alerts ?? {}) as Record<string, Record<string, unknown>>;
+  const alerts = (item.alerts ?? {}) as Record<string, Item>;
   const batch = (item.SK as string).slice(PREFIX.batch.length);
   return ids.map((alertId) => ({
     alertId,
     key: alertKeyOf(alertId),
-    alert: alerts[alertId] ?? {},
+    alert: toStoredAlert(alerts[alertId] ?? {}),
     batch,
     batchSize: ids.length,
     attempts: (item.attempts as number | undefined) ?? 0,
@@ -259,4 +261,18 @@ export async function releaseDeliveries(
       if (await sendGuarded(table, items)) break;
     }
   }
+}
+
+/** A sink's outbox: deliveries opened, taken over, accepted or released. */
+export function outboxFacet({
+  table,
+}: Site): Pick<AlertDelivery, 'takeOverOutbox' | 'openDeliveries' | 'recordAccepted' | 'releaseDeliveries'> {
+  return {
+    takeOverOutbox: (sinkId, owner) => takeOverOutbox(table, sinkId, owner),
+    openDeliveries: (sinkId, owner, claims, at, now) => openDeliveries(table, sinkId, owner, claims, at, now),
+    recordAccepted: (sinkId, owner, held, closes, at) =>
+      recordAccepted(table, sinkId, owner, held, closes, at),
+    releaseDeliveries: (sinkId, owner, held, error, at) =>
+      releaseDeliveries(table, sinkId, owner, held, error, at),
+  };
 }

@@ -2,12 +2,13 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { cursor } from '../../cursor.ts';
 import type { ChangeItemKind, Page } from '../../schemas.ts';
-import type { ChangeRange, CustomerQuery, ExpiryCount } from '../port.ts';
+import type { ChangeRange, CustomerQuery, ExpiryCount, PortfolioStore } from '../port.ts';
 import type { StoredChange, StoredLicense } from '../records.ts';
 import { FeedStream, mergeStreams } from './feed-stream.ts';
 import { expiryMonth, idOf, lookup, PREFIX } from './keys.ts';
 import { monthsBetween, toStoredLicense } from './license-reads.ts';
 import { filterOf, type Item, queryPage, type Table, withFilter } from './query.ts';
+import type { Site } from './site.ts';
 import { INDEX } from './table.ts';
 
 const LOOKUP_KEYS = ['PK', 'SK', INDEX.lookup.pk, INDEX.lookup.sk] as const;
@@ -147,4 +148,13 @@ export async function expiriesCount(table: Table, range: ExpiryCount): Promise<n
     start = res.LastEvaluatedKey;
   } while (start);
   return count;
+}
+
+/** The portfolio's reads of the `lookup` and expiry indexes (the commit feed is commits.ts's). */
+export function portfolioReads({ table }: Site): Omit<PortfolioStore, 'commitsPage'> {
+  return {
+    customerLicenses: (query) => customerLicenses(table, query),
+    changesPage: (range) => changesPage(table, range),
+    expiriesCount: (range) => expiriesCount(table, range),
+  };
 }

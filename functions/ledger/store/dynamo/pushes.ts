@@ -2,9 +2,10 @@
 // open ones on the install base summary, moved together so a busy integration is never pushed twice at once.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredPush } from '../install-records.ts';
-import type { PageRequest } from '../port.ts';
+import type { PageRequest, PushStore } from '../port.ts';
 import { FEED, key } from './keys.ts';
 import { feedPage, isConditionFailure, queryAll, stripKeys, type Table, transact } from './query.ts';
+import type { Site } from './site.ts';
 import { INDEX } from './table.ts';
 
 const feedSk = (p: StoredPush) => `${p.createdAt}#${p.id}`;
@@ -94,4 +95,23 @@ export async function* pushesSince(table: Table, since: string): AsyncGenerator<
   })) {
     yield toStoredPush(item);
   }
+}
+
+/** A push read and saved: what a sync worker advancing open pushes calls. */
+export function pushUpdates({ table }: Site): Pick<PushStore, 'getPush' | 'savePush'> {
+  return { getPush: (id) => getPush(table, id), savePush: (push) => savePush(table, push) };
+}
+
+/** The pushes' feed alone: what the alerts Lambda reads (the update-stuck rule), nothing it would have to write. */
+export function pushFeedFacet({ table }: Site): Pick<PushStore, 'pushesSince'> {
+  return { pushesSince: (since) => pushesSince(table, since) };
+}
+
+export function pushFacet(at: Site): PushStore {
+  return {
+    ...pushUpdates(at),
+    ...pushFeedFacet(at),
+    openPush: (push, seq) => openPush(at.table, push, seq),
+    listPushes: (page) => listPushes(at.table, page),
+  };
 }

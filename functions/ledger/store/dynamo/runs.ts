@@ -2,7 +2,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { COUNT_NAMES, type ConnectorRun, type RunSummary, zeroCounts } from '../../schemas.ts';
-import type { PageRequest } from '../port.ts';
+import type { PageRequest, RunStore } from '../port.ts';
 import { IN_FLIGHT } from './bulk.ts';
 import { FEED, key, PREFIX } from './keys.ts';
 import {
@@ -16,6 +16,7 @@ import {
   type Table,
   transact,
 } from './query.ts';
+import type { Site } from './site.ts';
 
 export async function startRun(
   table: Table,
@@ -202,3 +203,13 @@ export const listRuns = (table: Table, page: PageRequest) =>
     { limit: page.limit ?? 50, cursor: page.cursor },
     toRunSummary,
   );
+
+export function runFacet({ table }: Site): RunStore {
+  return {
+    startRun: (run) => startRun(table, run),
+    recordConnectorRun: (run) => recordConnectorRun(table, run),
+    getRun: (runId) => getRun(table, runId),
+    connectorRuns: (runId) => connectorRuns(table, runId),
+    listRuns: (page) => listRuns(table, page),
+  };
+}

@@ -1,9 +1,11 @@
 // A sink's lease, `OUTBOX#<sinkId>` / `LEASE`: one evaluation at a time delivers to a sink. It names its owner (the
 // evaluation's id) and runs until leaseUntil; it is renewed while its evaluation runs and handed back at the end.
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AlertDelivery } from '../port.ts';
 import type { DeliveryLease } from '../records.ts';
 import { key } from './keys.ts';
 import { isConditionFailure, retryConflicts, type Table } from './query.ts';
+import type { Site } from './site.ts';
 
 export const OWNER = { '#owner': 'owner' } as const;
 
@@ -57,4 +59,15 @@ export const renewSink = (table: Table, sinkId: string, lease: DeliveryLease): P
 /** Hands the lease back (it ends now), unless another evaluation holds it already. */
 export async function releaseSink(table: Table, sinkId: string, owner: string): Promise<void> {
   await setLeaseEnd(table, sinkId, owner, 0);
+}
+
+/** A sink's lease: one evaluation at a time delivers to it. */
+export function sinkLeases({
+  table,
+}: Site): Pick<AlertDelivery, 'acquireSink' | 'renewSink' | 'releaseSink'> {
+  return {
+    acquireSink: (sinkId, lease, now) => acquireSink(table, sinkId, lease, now),
+    renewSink: (sinkId, lease) => renewSink(table, sinkId, lease),
+    releaseSink: (sinkId, owner) => releaseSink(table, sinkId, owner),
+  };
 }

@@ -5,8 +5,9 @@
 // needs the sinks it delivers to). Every step is idempotent and guarded item by item, so two runners at once, or a
 // runner racing the everyday writers, change nothing twice; a step cut short by its deadline goes on from its cursor.
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { MigrateOptions, MigrationReport, SchemaStatus } from '../../port.ts';
+import type { MigrateOptions, MigrationReport, SchemaStatus, SchemaStore } from '../../port.ts';
 import { type Item, isConditionFailure, type Table } from '../query.ts';
+import type { Site } from '../site.ts';
 
 /** What a step is given: its table, where a run of it cut short stopped, and whether time is left for a page more. */
 export interface StepContext {
@@ -239,5 +240,16 @@ export async function schemaStatus(table: Table): Promise<SchemaStatus> {
       ...(schema.applied?.[m.name] ? { appliedAt: schema.applied[m.name] } : {}),
       ...(schema.cursors?.[m.name] ? { inProgress: true as const } : {}),
     })),
+  };
+}
+
+/**
+ * The table's upgrades as a facet, with the code of the steps given: DATA_STEPS (the plan, local commands),
+ * SINK_STEPS (an alert evaluation), or both; a Lambda bundles only the steps it is given.
+ */
+export function schemaFacet({ table, now }: Site, steps: Readonly<Record<string, StepRun>>): SchemaStore {
+  return {
+    migrate: (options) => migrate(table, now, steps, options),
+    schemaStatus: () => schemaStatus(table),
   };
 }
