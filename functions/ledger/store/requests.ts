@@ -1,7 +1,6 @@
 // What the domain asks the store for: pages, ranges of the indexes, and what a walk leaves when it ends. Re-exported
 // by port.ts as types.
 import type { ConnectorRun, WalkOutcome } from '../schemas.ts';
-import type { HeldDelivery } from './records.ts';
 
 export interface PageRequest {
   limit?: number;
