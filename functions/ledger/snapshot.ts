@@ -29,6 +29,8 @@ export interface LicenseChange {
 export interface WalkGuard {
   walkEpoch: number;
   stamp: number;
+  /** The walk's lease owner: each write lands only while it still holds the connector. */
+  owner: string;
   /** The connector's first walk: what it records is the baseline, not news. */
   baseline: boolean;
 }
@@ -140,7 +142,7 @@ async function planWrite(
     account: change.account,
     rev: (prev?.rev ?? 0) + 1,
     expectedRev: prev?.rev,
-    ...(walk ? { walkEpoch: walk.walkEpoch, stamp: walk.stamp } : {}),
+    ...(walk ? { walkEpoch: walk.walkEpoch, stamp: walk.stamp, walkOwner: walk.owner } : {}),
     // A license already recorded by a first walk that failed part-way has changed since: that is news.
     baseline: (walk?.baseline ?? false) && !prev,
     observedAt,

@@ -67,7 +67,12 @@ export class Walk {
       this.deps.ledger.walkWriting(this.cid, this.owner, this.claim.epoch),
     );
     await this.writing;
-    return { walkEpoch: this.claim.epoch, stamp: this.claim.epoch, baseline: !this.claim.walkedBefore };
+    return {
+      walkEpoch: this.claim.epoch,
+      stamp: this.claim.epoch,
+      owner: this.owner,
+      baseline: !this.claim.walkedBefore,
+    };
   }
 
   /** A stored license under another account than the connector's (the connector moved): it follows. */

@@ -195,6 +195,44 @@ describe('one walk per connector (path c)', () => {
     expect(runs.find((r) => r.connectorId === cid)!.counts.deleted).toBe(1);
     expect(await ledgerState(cid)).toEqual(upstreamState(cid));
   });
+
+  it('a walk that lost its lease while a later page was on its way writes nothing of that page', async () => {
+    h = await harness({ dataSet: { connectors: 1, licensesPerConnector: 30 }, pageSize: 10 });
+    await h.sync();
+    const cid = h.emu.connectors()[0]!._id;
+    // A change on the first page (the walk writes, so it has told its connector so) and one on the second.
+    const [first, second] = [h.emu.licenses(cid)[3]!, h.emu.licenses(cid)[15]!];
+    const before = await h.history(second._id);
+    const oldExpires = second.expires;
+    h.emu.mutateLicense(cid, first._id, { expires: '2032-01-01T00:00:00.000Z' });
+    h.emu.mutateLicense(cid, second._id, { expires: '2032-02-02T00:00:00.000Z' });
+    const unit = await unitOf(cid);
+    let reached!: () => void;
+    const atWrite = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const pauses = {
+      at: async (point: string, where: { page?: number }) => {
+        if (point !== 'beforeWrite' || where.page !== 1) return;
+        reached();
+        await held;
+      },
+    };
+    const stalled = syncConnector({ ledger: h.ledger, api: h.api, pauses }, unit);
+    await atWrite;
+    // Its lease runs out (no heartbeat reached the store in time) and another walk takes the connector over.
+    h.advance(DEFAULT_LEASE_MS + 1);
+    expect(await h.ledger.beginWalk(cid, 'another-walk', DEFAULT_LEASE_MS)).toBeDefined();
+    release();
+    expect(await stalled).toMatchObject({ status: 'failed', error: { code: 'walk_lease_lost' } });
+    // The second page, compared under a lease since lost, is not written: the next walk records it under its own.
+    expect(await h.history(second._id)).toHaveLength(before.length);
+    expect((await getLicense(h.ledger, second._id))!.raw).toMatchObject({ expires: oldExpires });
+  });
 });
 
 describe('records a walk cannot identify (path d, e)', () => {

@@ -167,6 +167,11 @@ export interface LicenseWrite {
   rev: number;
   expectedRev?: number;
   walkEpoch?: number;
+  /**
+   * The walk writing it, whose lease on the connector must still be held when the write lands (a walk that lost its
+   * lease to another writes nothing more, not even the page it was in).
+   */
+  walkOwner?: string;
   /** The epoch stamped on the current item: a walk's own, or the one a write outside a walk moved to. */
   stamp?: number;
   facts: LicenseFacts;

@@ -12,7 +12,7 @@ import {
   STORE_SHAPE,
   trialMonth,
 } from './keys.ts';
-import { writtenOutsideWalk } from './meta.ts';
+import { LeaseLostError, writtenOutsideWalk } from './meta.ts';
 import {
   cancellationCodes,
   isConditionFailure,
@@ -198,8 +198,29 @@ function accountMoved(table: Table, w: LicenseWrite): TransactItem {
   };
 }
 
+/** A walk's writes land only while it holds its connector's lease: checked first in each of its transactions. */
+function leaseCheck(table: Table, w: LicenseWrite): TransactItem[] {
+  if (w.walkOwner === undefined) return [];
+  return [
+    {
+      ConditionCheck: {
+        TableName: table.name,
+        Key: key.connector(w.connectorId),
+        ConditionExpression: 'walkOwner = :me',
+        ExpressionAttributeValues: { ':me': w.walkOwner },
+      },
+    },
+  ];
+}
+
+/** The transaction failed on its lease check: another walk holds the connector now. */
+function throwIfLeaseLost(error: unknown, w: LicenseWrite): void {
+  if (w.walkOwner !== undefined && cancellationCodes(error)?.[0] === 'ConditionalCheckFailed')
+    throw new LeaseLostError(w.connectorId);
+}
+
 /**
- * Writes in transactions of up to 25 licenses, four at once. When a transaction is cancelled (a guard failed, it
+ * Writes in transactions of up to 25 licenses, four at once (a walk's with its lease checked first). When a transaction is cancelled (a guard failed, it
  * raced another, or one item was refused), its licenses are tried one by one, so each write gets its own answer:
  * a license the table refuses cannot hold back the others of its transaction.
  */
@@ -218,15 +239,24 @@ export async function writeLicenses(
       limit(async () => {
         try {
           const committedAt = now().toISOString();
-          await transact(
-            table,
-            group.flatMap((i) => transactItems(table, writes[i]!, committedAt)),
-          );
+          // One walk's writes (one connector, one owner) per call: its lease is checked once per transaction.
+          await transact(table, [
+            ...leaseCheck(table, writes[group[0]!]!),
+            ...group.flatMap((i) => transactItems(table, writes[i]!, committedAt)),
+          ]);
           for (const i of group) results[i] = 'written';
         } catch (error) {
+          throwIfLeaseLost(error, writes[group[0]!]!);
           if (!isConditionFailure(error) && !refusal(error)) throw error;
-          for (const i of group)
-            results[i] = await writeOne(table, now, (at) => transactItems(table, writes[i]!, at));
+          for (const i of group) {
+            const w = writes[i]!;
+            results[i] = await writeOne(
+              table,
+              now,
+              (at) => [...leaseCheck(table, w), ...transactItems(table, w, at)],
+              w,
+            );
+          }
         }
       }),
     ),
@@ -238,11 +268,13 @@ async function writeOne(
   table: Table,
   now: () => Date,
   items: (committedAt: string) => TransactItem[],
+  w?: LicenseWrite,
 ): Promise<WriteResult> {
   try {
     await retryConflicts(() => transact(table, items(now().toISOString())));
     return 'written';
   } catch (error) {
+    if (w) throwIfLeaseLost(error, w);
     if (isConditionFailure(error)) return 'conflict';
     const refused = refusal(error);
     if (refused) return { refused };
