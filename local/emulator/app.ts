@@ -31,6 +31,8 @@ export interface EmulatorParts {
   traffic: Traffic;
   /** The account a bearer token opens; read per request, so a test can rotate a token on a running emulator. */
   accountOf: (token: string) => EmulatedAccount | undefined;
+  /** The most records a list page holds (default 1000, the API's cap); see parsePaging. */
+  pageCap?: number;
 }
 
 // Partial: the node bindings are absent when the app runs through app.request() in-process.
@@ -88,7 +90,7 @@ export function createApp(parts: EmulatorParts): Hono<Env> {
   v1.get('/connectors', (c) => {
     const { store } = c.var;
     const url = new URL(c.req.url);
-    const paging = parsePaging(url);
+    const paging = parsePaging(url, parts.pageCap);
     if ('error' in paging) return paging.error;
     return listResponse(url, pageOf(store.connectors(), paging.skip, paging.limit), paging);
   });
@@ -104,7 +106,7 @@ export function createApp(parts: EmulatorParts): Hono<Env> {
     const licenses = store.licenses(cid);
     if (!licenses) return notFound('Connector');
     const url = new URL(c.req.url);
-    const paging = parsePaging(url);
+    const paging = parsePaging(url, parts.pageCap);
     if ('error' in paging) return paging.error;
     const failure = faults.takeFailure(cid, paging);
     const early = failure && failNow(c, failure);
@@ -118,7 +120,7 @@ export function createApp(parts: EmulatorParts): Hono<Env> {
     const records = c.var.store.installBase(cid);
     if (!records) return notFound('Connector');
     const url = new URL(c.req.url);
-    const paging = parsePaging(url);
+    const paging = parsePaging(url, parts.pageCap);
     if ('error' in paging) return paging.error;
     const failure = faults.takeFailure(`${cid}/installBase`, paging);
     const early = failure && failNow(c, failure);

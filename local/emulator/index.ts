@@ -16,6 +16,7 @@ import type { InstallRecord } from './installs.ts';
 import { EmulatorStore, type Patch } from './store.ts';
 import { DEMO_TOKEN } from './token.ts';
 import { type RequestRecord, Traffic, type TrafficStats } from './traffic.ts';
+import { MAX_LIMIT } from './wire.ts';
 
 export type { ConnectorRecord, DataSet, DataSetSpec, LicenseRecord, LicenseState } from './data.ts';
 export { DAY_MS, demoDataSet, emptyDataSet, euDemoDataSet, generatedDataSet, utcDay } from './data.ts';
@@ -43,6 +44,11 @@ export interface EmulatorOptions {
    */
   accounts?: { token: string; dataSet?: DataSetChoice; seed?: number | string }[];
   latencyMs?: number;
+  /**
+   * The most records a list page holds, and the page size when a request names no limit: 1000 (default) as the
+   * real API. Smaller, a test pages through a few hundred records as a sync pages through thousands.
+   */
+  pageCap?: number;
   /**
    * Hosts answered besides 127.0.0.1:<port> and localhost:<port> (`host` for any port, or `host:port`); any other
    * Host, and a write from a foreign Origin, gets 403 before the token is even looked at.
@@ -101,6 +107,10 @@ export interface Emulator extends AccountControls {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const seed = options.seed ?? 42;
+  const { pageCap } = options;
+  if (pageCap !== undefined && !(Number.isInteger(pageCap) && pageCap >= 1 && pageCap <= MAX_LIMIT)) {
+    throw new RangeError(`pageCap must be a whole number from 1 to ${MAX_LIMIT}, not ${pageCap}`);
+  }
   let clock = toClock(options.now ?? (() => new Date()));
   let token = options.token ?? (process.env.CELIGO_API_TOKEN || DEMO_TOKEN);
   const accountOn = (choice: DataSetChoice, accountSeed: number | string): EmulatedAccount => ({
@@ -119,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults,
     traffic,
     accountOf: (presented) => (presented === token ? primary : others.get(presented)),
+    pageCap,
   });
 
   const server = await serveApp(app, {

@@ -30,13 +30,16 @@ export function notFound(what: string): Response {
 
 export type Paging = { skip: number; limit: number } | { error: Response };
 
-/** skip defaults to 0; limit defaults to 1000 and larger limits are clamped to 1000, as the real API does. */
-export function parsePaging(url: URL): Paging {
+/**
+ * skip defaults to 0; limit defaults to 1000 and larger limits are clamped to 1000, as the real API does. A smaller
+ * `pageCap` stands in for 1000 in both, so a small data set pages as a large one does against the API.
+ */
+export function parsePaging(url: URL, pageCap = MAX_LIMIT): Paging {
   const skip = nonNegativeInt(url.searchParams.get('skip'), 0);
-  const limit = nonNegativeInt(url.searchParams.get('limit'), MAX_LIMIT);
+  const limit = nonNegativeInt(url.searchParams.get('limit'), pageCap);
   if (skip === undefined) return { error: invalidParameter('skip') };
   if (limit === undefined || limit === 0) return { error: invalidParameter('limit') };
-  return { skip, limit: Math.min(limit, MAX_LIMIT) };
+  return { skip, limit: Math.min(limit, pageCap) };
 }
 
 /** 204 for an empty page; otherwise the page, with an absolute rel="next" Link while records remain. */

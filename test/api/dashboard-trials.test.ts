@@ -2,14 +2,15 @@
 // synced demo ledger in which a customer converts a trial.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trialsEndingWithin } from '#watch/trial-rules';
-import { type ApiHarness, apiHarness } from '../support/api-harness.ts';
+import { type ApiHarness, apiHarness, NOW } from '../support/api-harness.ts';
+import { smallDemo } from '../support/demo-data.ts';
 
 let h: ApiHarness;
 let convertedId: string;
 const HOSTILE = 'trial+<b>x</b>@example.com';
 
 beforeAll(async () => {
-  h = await apiHarness({ dataSet: 'demo', sync: false });
+  h = await apiHarness({ dataSet: smallDemo(NOW), sync: false });
   const app = h.emu.connectors().find((c) => c.name.includes('Integration App'))!;
   h.emu.addLicense(app._id, {
     user: { email: HOSTILE },

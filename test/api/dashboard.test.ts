@@ -6,7 +6,8 @@ import { inflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateAlerts } from '#watch/evaluate';
-import { type ApiHarness, apiHarness } from '../support/api-harness.ts';
+import { type ApiHarness, apiHarness, NOW } from '../support/api-harness.ts';
+import { smallDemo } from '../support/demo-data.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -17,7 +18,7 @@ let h: ApiHarness;
 let connectorName: string;
 
 beforeAll(async () => {
-  h = await apiHarness({ dataSet: 'demo', sync: false });
+  h = await apiHarness({ dataSet: smallDemo(NOW), sync: false });
   const connector = h.emu.connectors()[0]!;
   connectorName = connector.name;
   // Expiring in 10 days and not installed: it shows in the 30-day window and the not-installed table.

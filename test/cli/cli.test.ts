@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/index';
 import { cli } from '../support/cli.ts';
+import { smallDemo } from '../support/demo-data.ts';
 
 const TOKEN = 'cli-test-token-s3cr3t';
 let emu: Emulator;
@@ -10,8 +11,11 @@ let env: Record<string, string>;
 let big: string;
 let empty: string;
 
+/** The emulator's page (the API's 1000): the big connector's 250 licenses come in three pages. */
+const PAGE = 100;
+
 beforeAll(async () => {
-  emu = await startEmulator({ token: TOKEN });
+  emu = await startEmulator({ token: TOKEN, pageCap: PAGE, dataSet: smallDemo(new Date(), 250) });
   // Throttled at first: the CLI must honour Retry-After and still get every page.
   emu.throttle(2, 1);
   env = {
@@ -21,7 +25,7 @@ beforeAll(async () => {
     LICENSEWATCH_TABLE: `cli-${randomBytes(4).toString('hex')}`,
   };
   const counts = emu.connectors().map((c) => ({ id: c._id, n: emu.licenses(c._id).length }));
-  big = counts.find((c) => c.n > 1000)!.id;
+  big = counts.find((c) => c.n > 2 * PAGE)!.id;
   empty = counts.find((c) => c.n === 0)!.id;
 });
 afterAll(() => emu.close());
@@ -35,6 +39,8 @@ describe('fetch (live, nothing stored)', () => {
     const r = await cli(['fetch', 'licenses', big, '--json'], env);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(emu.licenses(big));
+    const pages = emu.requests().filter((q) => q.path.endsWith(`${big}/licenses`) && q.status === 200);
+    expect(pages).toHaveLength(3);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     noToken(r);
     expect(emu.requests().every((q) => q.auth === 'valid' || q.status === 429)).toBe(true);

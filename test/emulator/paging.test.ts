@@ -76,6 +76,28 @@ describe('paging', () => {
     }
   });
 
+  it('pages by a smaller cap when started with pageCap: the default page and the most a limit asks for', async () => {
+    const small = await startEmulator({ now: NOW, pageCap: 100 });
+    try {
+      const { records, pages, urls } = await walk(small, `/connectors/${shopify}/licenses`);
+      expect(pages).toBe(13);
+      expect(records.map((r) => r._id)).toEqual(small.licenses(shopify).map((l) => l._id));
+      expect(urls[1]).toBe(`${small.url}/connectors/${shopify}/licenses?skip=100&limit=100`);
+      const asked = await call(small, `/connectors/${shopify}/licenses?limit=500`);
+      expect(await asked.json()).toHaveLength(100);
+      expect(nextLink(asked)).toMatch(/\?skip=100&limit=100$/);
+      expect(await (await call(small, `/connectors/${shopify}/licenses?limit=40`)).json()).toHaveLength(40);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('refuses a pageCap that is not a whole number from 1 to 1000', async () => {
+    for (const pageCap of [0, 1001, 2.5]) {
+      await expect(startEmulator({ pageCap }), String(pageCap)).rejects.toThrow(/pageCap/);
+    }
+  });
+
   it('answers 204 for the connector list of an empty account', async () => {
     const empty = await startEmulator({ dataSet: 'empty' });
     try {

@@ -43,13 +43,11 @@ const send = (h: Harness, method: string, path: string, json?: unknown) =>
       : { body: JSON.stringify(json), headers: { 'content-type': 'application/json' } }),
   });
 
-/** One scenario: the walk held at its `target`-th pause point, `injection` done there. Undefined: fewer points. */
-async function scenario(
-  shape: (typeof SHAPES)[number],
-  touched: boolean,
-  target: number,
-  injection: Injection,
-): Promise<Outcome | undefined> {
+/**
+ * A harness of this shape, synced once, its connector's id and the next walk's unit. Touched: a change on every page
+ * since, so the walk compares each page rather than skipping it.
+ */
+async function prepared(shape: (typeof SHAPES)[number], touched: boolean) {
   const h = await harness({
     pageSize: shape.pageSize,
     dataSet: { connectors: 1, licensesPerConnector: shape.licenses },
@@ -57,13 +55,28 @@ async function scenario(
   try {
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
-    // Touched: a change on every page, so the walk compares each page rather than skipping it.
     if (touched)
       h.emu.licenses(cid).forEach((l, i) => {
         if (i % shape.pageSize === 0)
           h.emu.mutateLicense(cid, l._id, { opts: { connectorEdition: `touched${i}` } } as never);
       });
     const unit = (await planSync({ ledger: h.ledger, api: h.api })).units[0]!;
+    return { h, cid, unit };
+  } catch (error) {
+    await h.close();
+    throw error;
+  }
+}
+
+/** One scenario: the walk held at its `target`-th pause point, `injection` done there. Undefined: fewer points. */
+async function scenario(
+  shape: (typeof SHAPES)[number],
+  touched: boolean,
+  target: number,
+  injection: Injection,
+): Promise<Outcome | undefined> {
+  const { h, cid, unit } = await prepared(shape, touched);
+  try {
     let seen = 0;
     let undo = () => undefined as unknown;
     let hit: Outcome['hit'];
@@ -113,23 +126,25 @@ async function scenario(
           return;
       }
     };
+    let held = () => undefined as unknown;
+    const crashed = new Promise<'held'>((r) => {
+      held = () => r('held');
+    });
     const pauses = {
       async at(point: PausePoint, where: PauseAt) {
         if (++seen !== target) return;
         hit = { point, where };
         await inject(where);
-        if (injection === 'crash') await new Promise<never>(() => undefined); // the process died here
+        if (injection === 'crash') {
+          held();
+          await new Promise<never>(() => undefined); // the process died here
+        }
       },
     };
     const walk = syncConnector({ ledger: h.ledger, api: h.api, leaseMs: LEASE_MS, pauses }, unit);
     if (injection === 'crash') {
-      const ended = await Promise.race([walk, new Promise<'held'>((r) => setTimeout(() => r('held'), 0))]);
-      // Wait until the walk is held (or ended before reaching the target).
-      for (let i = 0; i < 2000 && !hit && ended === 'held'; i++) await new Promise((r) => setTimeout(r, 5));
-      if (!hit) {
-        await walk;
-        return undefined;
-      }
+      // Held at the target, or ended before reaching it.
+      if ((await Promise.race([walk, crashed])) !== 'held') return undefined;
       h.advance(LEASE_MS + 1); // its lease runs out
     } else {
       await walk;
@@ -158,19 +173,8 @@ async function scenario(
 
 /** How many pause points a walk of this shape passes (a scenario that injects nothing, counting). */
 async function countPoints(shape: (typeof SHAPES)[number], touched: boolean): Promise<number> {
-  const h = await harness({
-    pageSize: shape.pageSize,
-    dataSet: { connectors: 1, licensesPerConnector: shape.licenses },
-  });
+  const { h, unit } = await prepared(shape, touched);
   try {
-    await h.sync();
-    const cid = h.emu.connectors()[0]!._id;
-    if (touched)
-      h.emu.licenses(cid).forEach((l, i) => {
-        if (i % shape.pageSize === 0)
-          h.emu.mutateLicense(cid, l._id, { opts: { connectorEdition: `touched${i}` } } as never);
-      });
-    const unit = (await planSync({ ledger: h.ledger, api: h.api })).units[0]!;
     let points = 0;
     const pauses = { at: async () => void points++ };
     expect((await syncConnector({ ledger: h.ledger, api: h.api, pauses }, unit)).status).toBe('completed');

@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allLicenses, getLicense, listConnectors, listLicenses } from '#ledger/queries';
 import { planSync, syncConnector } from '#ledger/sync';
-import { type Harness, harness } from '../support/ledger-harness.ts';
+import { smallDemo } from '../support/demo-data.ts';
+import { type Harness, harness, NOW } from '../support/ledger-harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -36,7 +37,7 @@ describe('first sync', () => {
   });
 
   it('keeps unicode and unknown fields byte for byte', async () => {
-    h = await harness({ dataSet: 'demo' });
+    h = await harness({ dataSet: smallDemo(NOW) });
     const cid = h.emu.connectors()[0]!._id;
     const lid = h.emu.licenses(cid)[0]!._id;
     const odd = h.emu.mutateLicense(cid, lid, {

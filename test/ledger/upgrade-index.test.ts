@@ -1,35 +1,18 @@
 // The upgrade path: a table exactly as the previous version created and filled it (test/fixtures/ledger-v1.json)
 // gains the lookup index when opened, and its items the new attributes through one sync, losing nothing.
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
-import { createPartnerApi } from '#celigo/client';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { findLicenses, listChanges } from '#ledger/portfolio';
 import { allLicenses, licenseHistory } from '#ledger/queries';
-import { createDynamoStore, ensureTable, INDEX } from '#ledger/store/dynamo/index';
+import { ensureTable, INDEX } from '#ledger/store/dynamo/index';
 import { STORE_SHAPE } from '#ledger/store/dynamo/keys';
-import { planSync, runPlan } from '#ledger/sync';
-import { startEmulator } from '#local/emulator/index';
-import { localClients } from '#local/store/connect';
 import { meter } from '#local/store/meter';
-
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/ledger-v1.json', import.meta.url), 'utf8'));
-type Item = Record<string, unknown> & { PK: string; SK: string };
-const items = fixture.items as Item[];
+import { fixture, items, restoreV1Table, v1Upstream } from '../support/v1-ledger.ts';
 
 describe('upgrading a ledger written by the previous version', () => {
   it('adds the lookup index, then one sync gives every license its new attributes: no new version, nothing lost', async () => {
-    const { raw, client } = localClients(inject('dynamoEndpoint'));
-    const table = `upgrade-${randomBytes(4).toString('hex')}`;
-    await raw.send(
-      new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', ...fixture.table }),
-    );
-    for (let i = 0; i < items.length; i += 25) {
-      const batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      await client.send(new BatchWriteCommand({ RequestItems: { [table]: batch } }));
-    }
+    const { raw, client, table } = await restoreV1Table('upgrade');
 
     expect(await ensureTable(raw, table)).toBe('updated');
     const described = (await raw.send(new DescribeTableCommand({ TableName: table }))).Table!;
@@ -40,20 +23,10 @@ describe('upgrading a ledger written by the previous version', () => {
     );
 
     // The same upstream the fixture was synced from.
-    let clock = Date.parse(fixture.now) + 2 * 3_600_000;
-    const emu = await startEmulator({
-      now: new Date(fixture.now),
-      token: 't',
-      dataSet: fixture.emulator.dataSet,
-    });
+    const { emu, ledger, sync } = await v1Upstream(client, table, 2 * 3_600_000);
     try {
-      const { renewed, deleted } = fixture.upstream;
-      emu.mutateLicense(renewed.connectorId, renewed.licenseId, { expires: renewed.expires });
-      emu.deleteLicense(deleted.connectorId, deleted.licenseId);
-      const ledger = createDynamoStore(client, table, { now: () => new Date(clock++) });
+      const { deleted } = fixture.upstream;
       const m = meter(client);
-      const api = createPartnerApi({ apiUrl: emu.url, token: 't', pageSize: fixture.emulator.pageSize });
-      const sync = async () => runPlan({ ledger, api }, await planSync({ ledger, api }), 2);
       const licenseIds = items.filter((i) => i.SK.startsWith('LICENSE#')).map((i) => i.SK.slice(8));
       const versionsBefore = items.filter((i) => i.PK.startsWith('LICENSE#') && i.SK.startsWith('V#')).length;
       const before = await findLicenses(ledger, { domain: 'acme-supply.example' }, { includeDeleted: true });

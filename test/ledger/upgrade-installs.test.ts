@@ -1,50 +1,19 @@
 // Upgrades lose nothing: a ledger the previous version wrote (test/fixtures/ledger-v1.json) reads its install base on
 // the next sync, writes no license version for it, raises no alert for what was already standing, then goes quiet.
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectorInstalls } from '#app/installs';
-import { createPartnerApi } from '#celigo/client';
 import { allLicenses } from '#ledger/queries';
-import { createDynamoStore, ensureTable } from '#ledger/store/dynamo/index';
-import { planSync, runPlan } from '#ledger/sync';
-import { startEmulator } from '#local/emulator/index';
-import { localClients } from '#local/store/connect';
+import { ensureTable } from '#ledger/store/dynamo/index';
 import { meter } from '#local/store/meter';
 import { candidateAlerts, DEFAULT_WATCH_CONFIG } from '#watch/evaluate';
-
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/ledger-v1.json', import.meta.url), 'utf8'));
-type Item = Record<string, unknown> & { PK: string; SK: string };
-const items = fixture.items as Item[];
+import { restoreV1Table, v1Upstream } from '../support/v1-ledger.ts';
 
 describe('upgrading a ledger written by the previous version: the install base', () => {
   it('is recorded by the next sync with no license version, no new kind of alert, and then stays quiet', async () => {
-    const { raw, client } = localClients(inject('dynamoEndpoint'));
-    const table = `upgrade-installs-${randomBytes(4).toString('hex')}`;
-    await raw.send(
-      new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', ...fixture.table }),
-    );
-    for (let i = 0; i < items.length; i += 25) {
-      const batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      await client.send(new BatchWriteCommand({ RequestItems: { [table]: batch } }));
-    }
+    const { raw, client, table } = await restoreV1Table('upgrade-installs');
     await ensureTable(raw, table);
-    let clock = Date.parse(fixture.now) + 3_600_000;
-    const emu = await startEmulator({
-      now: new Date(fixture.now),
-      token: 't',
-      dataSet: fixture.emulator.dataSet,
-    });
+    const { emu, ledger, sync } = await v1Upstream(client, table, 3_600_000);
     try {
-      // The upstream as the fixture's ledger last saw it.
-      const { renewed, deleted } = fixture.upstream;
-      emu.mutateLicense(renewed.connectorId, renewed.licenseId, { expires: renewed.expires });
-      emu.deleteLicense(deleted.connectorId, deleted.licenseId);
-      const ledger = createDynamoStore(client, table, { now: () => new Date(clock++) });
-      const api = createPartnerApi({ apiUrl: emu.url, token: 't', pageSize: fixture.emulator.pageSize });
-      const sync = async () => runPlan({ ledger, api }, await planSync({ ledger, api }), 2);
       const alertsBefore = (await candidateAlerts(ledger, DEFAULT_WATCH_CONFIG))
         .map((c) => c.alert.alertId)
         .sort();

@@ -12,46 +12,24 @@ import { getLicense, licenseHistory } from '#ledger/queries';
 import { createDynamoStore, ensureTable, INDEX, tableDefinition } from '#ledger/store/dynamo/index';
 import { STORE_SHAPE } from '#ledger/store/dynamo/keys';
 import { planSync, runPlan } from '#ledger/sync';
-import type { DataSet, LicenseRecord } from '#local/emulator/index';
 import { startEmulator } from '#local/emulator/index';
 import { localClients } from '#local/store/connect';
 import { meter } from '#local/store/meter';
-import type { Alert, AlertSink } from '#watch/alert';
 import { evaluateAlerts } from '#watch/evaluate';
 import { trialsEndingWithin } from '#watch/trial-rules';
+import { memorySink } from '../support/alert-ledger.ts';
+import { licenseMaker, oneConnector } from '../support/data-sets.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-15T12:00:00.000Z');
 const CID = 'c0ffee00c0ffee00c0ffee02';
 
-let serial = 0;
-function license(name: string, extra: Record<string, unknown> = {}): LicenseRecord {
-  serial++;
-  const id = serial.toString(16).padStart(8, '0');
-  return {
-    _id: `${id}${'d'.repeat(16)}`,
-    expires: new Date(NOW + 5 * DAY).toISOString(),
-    created: new Date(NOW - 60 * DAY).toISOString(),
-    opts: { connectorEdition: 'standard', addonLicenses: [] },
-    user: { email: `${name}@example.com`, _id: `${'b'.repeat(16)}${id}`, name },
-    _integrationId: `${'c'.repeat(16)}${id}`,
-    type: 'integrationApp',
-    ...extra,
-  } as LicenseRecord;
-}
+const license = licenseMaker('d', {
+  expires: new Date(NOW + 5 * DAY).toISOString(),
+  created: new Date(NOW - 60 * DAY).toISOString(),
+  type: 'integrationApp',
+});
 const trialEnd = (days: number) => ({ trialEndDate: new Date(NOW + days * DAY).toISOString() });
-
-function memorySink(): AlertSink & { got: Alert[] } {
-  const got: Alert[] = [];
-  return {
-    id: 'console',
-    got,
-    async deliver(d) {
-      got.push(...d.alerts);
-      d.accepted(d.alerts.map((a) => a.alertId));
-    },
-  };
-}
 
 describe('upgrading a ledger of the previous version to trials', () => {
   it('adds byTrialEnd, fills it with one sync (no version), and raises only the trial alerts that stand, once', async () => {
@@ -62,23 +40,7 @@ describe('upgrading a ledger of the previous version to trials', () => {
       endedLongAgo: license('longago', trialEnd(-200)),
       paid: license('paid'),
     };
-    const dataSet: DataSet = {
-      connectors: [
-        {
-          _id: CID,
-          name: 'Upgrade Connector',
-          description: '',
-          handle: 'u',
-          published: true,
-          _integrationId: 'x',
-          lastModified: new Date(NOW).toISOString(),
-          applications: [],
-        },
-      ],
-      licenses: { [CID]: structuredClone(Object.values(L)) },
-      userEmails: [],
-      tokenUserId: 'u',
-    };
+    const dataSet = oneConnector(CID, 'Upgrade Connector', Object.values(L), NOW);
     const emu = await startEmulator({ now: new Date(NOW), token: 't', dataSet });
     const { raw, client } = localClients(inject('dynamoEndpoint'));
     const table = `upgrade-trials-${randomBytes(4).toString('hex')}`;
@@ -136,7 +98,7 @@ describe('upgrading a ledger of the previous version to trials', () => {
       expect(described.GlobalSecondaryIndexes!.map((g) => g.IndexName)).toContain(INDEX.byTrialEnd.name);
 
       // The previous version's evaluation: its alerts stand (the trial rules find nothing in an empty index).
-      const sink = memorySink();
+      const sink = memorySink('console');
       const before = await evaluateAlerts({ ledger, sinks: [sink] });
       expect(before.items.length).toBeGreaterThan(0);
       expect(before.items.every((a) => !a.rule.startsWith('trial'))).toBe(true);

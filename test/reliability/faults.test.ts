@@ -7,6 +7,12 @@ import { type Harness, harness } from '../support/ledger-harness.ts';
 let h: Harness;
 afterEach(async () => h?.close());
 
+/** Three pages a connector (25, 25, 10): a failure after the first page leaves a page before it and one after. */
+const PAGE = 25;
+const SMALL = { dataSet: { connectors: 3, licensesPerConnector: 60 }, pageSize: PAGE };
+/** A license on the last page, past the failing one. */
+const LATE = 55;
+
 async function snapshot(harnessed: Harness) {
   const state: Record<string, { raw: unknown; deleted: boolean; versions: string[] }> = {};
   for await (const v of allLicenses(harnessed.ledger, { includeDeleted: true })) {
@@ -35,11 +41,11 @@ describe('a misbehaving Partner API', () => {
   ])(
     '%s mid-walk: a clear error, retries, nothing stored wrong, then convergence',
     async (_name, failure, message) => {
-      h = await harness();
+      h = await harness(SMALL);
       await h.sync();
       const cid = h.emu.connectors()[0]!._id;
       const list = h.emu.licenses(cid);
-      h.emu.mutateLicense(cid, list[100]!._id, { expires: '2032-02-02T18:29:59.999Z' });
+      h.emu.mutateLicense(cid, list[LATE]!._id, { expires: '2032-02-02T18:29:59.999Z' });
       h.emu.deleteLicense(cid, list[7]!._id);
       const before = await snapshot(h);
       h.emu.resetStats();
@@ -50,14 +56,14 @@ describe('a misbehaving Partner API', () => {
       // The harness client retries once: the failing page was asked for twice.
       const failingPage = h.emu
         .requests()
-        .filter((r) => r.path.endsWith(`${cid}/licenses`) && r.query.skip === '50');
+        .filter((r) => r.path.endsWith(`${cid}/licenses`) && r.query.skip === String(PAGE));
       expect(failingPage.length).toBeGreaterThanOrEqual(2);
       const after = await snapshot(h);
       // Nothing deleted, nothing half-written: only page one's verified changes may have landed.
       expect(after[list[7]!._id]).toEqual(before[list[7]!._id]);
       for (const [id, state] of Object.entries(after)) {
         expect(state.versions.filter((v) => v === 'created')).toHaveLength(1);
-        if (id !== list[100]!._id) expect(state).toEqual(before[id]);
+        if (id !== list[LATE]!._id) expect(state).toEqual(before[id]);
       }
       h.emu.clearFailures();
       await h.sync();
@@ -66,7 +72,7 @@ describe('a misbehaving Partner API', () => {
   );
 
   it('wrong field types: stored as seen, flagged invalid, and replaced when upstream recovers', async () => {
-    h = await harness();
+    h = await harness(SMALL);
     await h.sync();
     const cid = h.emu.connectors()[1]!._id;
     h.emu.failConnector(cid, { mode: 'badTypes' });
@@ -82,7 +88,7 @@ describe('a misbehaving Partner API', () => {
   });
 
   it('a 429 storm: Retry-After honoured, every page fetched, nothing lost', async () => {
-    h = await harness({ retries: 5 });
+    h = await harness({ ...SMALL, retries: 5 });
     h.emu.throttle(4, 1);
     const started = Date.now();
     const runs = await h.sync();
@@ -95,7 +101,7 @@ describe('a misbehaving Partner API', () => {
 
 describe('two syncs at once', () => {
   it('reach the same end state as one sync', async () => {
-    h = await harness();
+    h = await harness(SMALL);
     await h.sync();
     const change = (target: Harness) => {
       for (const c of target.emu.connectors()) {
@@ -111,7 +117,7 @@ describe('two syncs at once', () => {
     const [a, b] = await Promise.all([planSync(deps), planSync(deps)]);
     await Promise.all([runPlan(deps, a), runPlan(deps, b)]);
 
-    const single = await harness();
+    const single = await harness(SMALL);
     try {
       await single.sync();
       change(single);

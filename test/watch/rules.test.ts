@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { consoleSink } from '#alerts/console';
 import { webhookSink, webhookSinkId } from '#alerts/webhook';
-import type { DataSet, LicenseRecord } from '#local/emulator/index';
-import type { Alert, AlertSink } from '#watch/alert';
+import type { LicenseRecord } from '#local/emulator/index';
+import type { Alert } from '#watch/alert';
 import { evaluateAlerts, tightestThreshold } from '#watch/evaluate';
 import { expiredPage, expiredWithin, expiringPage, expiringWithin, notInstalled } from '#watch/rules';
+import { memorySink } from '../support/alert-ledger.ts';
+import { licenseMaker, oneConnector } from '../support/data-sets.ts';
 import { type Harness, harness } from '../support/ledger-harness.ts';
 
 const DAY = 86_400_000;
@@ -22,23 +24,12 @@ afterEach(async () => {
   for (const o of opened.splice(0)) await o.close();
 });
 
-let serial = 0;
-function license(name: string, expiresIn: number, extra: Partial<LicenseRecord> = {}): LicenseRecord {
-  serial++;
-  return {
-    _id: `${serial.toString(16).padStart(8, '0')}${'a'.repeat(16)}`,
-    expires: new Date(NOW + expiresIn).toISOString(),
-    created: new Date(NOW - 100 * DAY).toISOString(),
-    opts: { connectorEdition: 'standard', addonLicenses: [] },
-    user: {
-      email: `${name}@example.com`,
-      _id: `${'b'.repeat(16)}${serial.toString(16).padStart(8, '0')}`,
-      name,
-    },
-    _integrationId: `${'c'.repeat(16)}${serial.toString(16).padStart(8, '0')}`,
-    ...extra,
-  };
-}
+const make = licenseMaker('a', {
+  expires: new Date(NOW).toISOString(),
+  created: new Date(NOW - 100 * DAY).toISOString(),
+});
+const license = (name: string, expiresIn: number, extra: Partial<LicenseRecord> = {}) =>
+  make(name, { expires: new Date(NOW + expiresIn).toISOString(), ...extra });
 
 const L = {
   exactly30: license('exactly30', 30 * DAY),
@@ -65,24 +56,10 @@ const L = {
 for (const l of Object.values(L)) if (l._integrationId === undefined) delete l._integrationId;
 
 async function start(records: LicenseRecord[] = Object.values(L)) {
-  const dataSet: DataSet = {
-    connectors: [
-      {
-        _id: CID,
-        name: 'Test Connector',
-        description: '',
-        handle: 't',
-        published: true,
-        _integrationId: 'x',
-        lastModified: new Date(NOW).toISOString(),
-        applications: [],
-      },
-    ],
-    licenses: { [CID]: structuredClone(records) },
-    userEmails: [],
-    tokenUserId: 'u',
-  };
-  h = await harness({ dataSet, now: () => new Date(clock) });
+  h = await harness({
+    dataSet: oneConnector(CID, 'Test Connector', records, NOW),
+    now: () => new Date(clock),
+  });
   opened.push(h);
   await h.sync();
 }
@@ -169,23 +146,10 @@ describe('rules', () => {
   });
 });
 
-/** A sink that remembers what it accepted. */
-function memorySink(id = 'memory'): AlertSink & { got: Alert[] } {
-  const got: Alert[] = [];
-  return {
-    id,
-    got,
-    deliver: async ({ alerts, accepted }) => {
-      got.push(...alerts);
-      accepted(alerts.map((a) => a.alertId));
-    },
-  };
-}
-
 describe('alerts', () => {
   it('raises one alert per crossing, for the tightest threshold, and nothing on a second run', async () => {
     await start([L.fiveDays, L.exactly30, L.farAway]);
-    const sink = memorySink();
+    const sink = memorySink('memory');
     const first = await evaluateAlerts({ ledger: h.ledger, sinks: [sink] });
     expect(first.items.map((a) => [a.licenseId, a.rule, a.threshold]).sort()).toEqual(
       [
@@ -208,7 +172,7 @@ describe('alerts', () => {
 
   it('a renewal starts a new cycle', async () => {
     await start([L.fiveDays]);
-    const sink = memorySink();
+    const sink = memorySink('memory');
     expect((await evaluateAlerts({ ledger: h.ledger, sinks: [sink] })).items).toHaveLength(1);
     h.emu.mutateLicense(CID, L.fiveDays._id, { expires: new Date(NOW + 20 * DAY).toISOString() });
     await h.sync();
@@ -220,7 +184,7 @@ describe('alerts', () => {
 
   it('raises not-installed once per license and deleted once per deletion', async () => {
     await start([L.notInstalledOld, L.doomed]);
-    const sink = memorySink();
+    const sink = memorySink('memory');
     await evaluateAlerts({ ledger: h.ledger, sinks: [sink] });
     h.emu.deleteLicense(CID, L.doomed._id);
     await h.sync();
@@ -234,7 +198,7 @@ describe('alerts', () => {
 
   it('two evaluations at once raise each alert once', async () => {
     await start();
-    const sink = memorySink();
+    const sink = memorySink('memory');
     const [a, b] = await Promise.all([
       evaluateAlerts({ ledger: h.ledger, sinks: [sink] }),
       evaluateAlerts({ ledger: h.ledger, sinks: [sink] }),

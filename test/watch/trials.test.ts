@@ -4,11 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { trialsOverview, trialsPage } from '#app/trials';
 import { listChanges } from '#ledger/portfolio';
 import { getLicense, listLicenses } from '#ledger/queries';
-import type { DataSet, LicenseRecord } from '#local/emulator/index';
-import type { Alert, AlertSink } from '#watch/alert';
+import type { LicenseRecord } from '#local/emulator/index';
+import type { Alert } from '#watch/alert';
 import { DEFAULT_WATCH_CONFIG, evaluateAlerts } from '#watch/evaluate';
 import { expiringWithin } from '#watch/rules';
 import { conversionsSince, trialsEndedWithin, trialsEndingWithin } from '#watch/trial-rules';
+import { memorySink } from '../support/alert-ledger.ts';
+import { licenseMaker, oneConnector } from '../support/data-sets.ts';
 import { type Harness, harness } from '../support/ledger-harness.ts';
 
 const DAY = 86_400_000;
@@ -23,21 +25,11 @@ afterEach(async () => {
   for (const o of opened.splice(0)) await o.close();
 });
 
-let serial = 0;
-function license(name: string, extra: Partial<LicenseRecord> = {}): LicenseRecord {
-  serial++;
-  const id = serial.toString(16).padStart(8, '0');
-  return {
-    _id: `${id}${'f'.repeat(16)}`,
-    expires: new Date(NOW + 200 * DAY).toISOString(),
-    created: new Date(NOW - 20 * DAY).toISOString(),
-    opts: { connectorEdition: 'standard', addonLicenses: [] },
-    user: { email: `${name}@example.com`, _id: `${'b'.repeat(16)}${id}`, name },
-    _integrationId: `${'c'.repeat(16)}${id}`,
-    type: 'integrationApp',
-    ...extra,
-  };
-}
+const license = licenseMaker('f', {
+  expires: new Date(NOW + 200 * DAY).toISOString(),
+  created: new Date(NOW - 20 * DAY).toISOString(),
+  type: 'integrationApp',
+});
 const trialIn = (days: number, extra: { sandbox?: boolean } = {}) => ({
   trialEndDate: new Date(NOW + days * DAY).toISOString(),
   expires: new Date(NOW + days * DAY).toISOString(),
@@ -45,42 +37,16 @@ const trialIn = (days: number, extra: { sandbox?: boolean } = {}) => ({
 });
 
 async function start(records: LicenseRecord[]) {
-  const dataSet: DataSet = {
-    connectors: [
-      {
-        _id: CID,
-        name: 'Trials Connector',
-        description: '',
-        handle: 't',
-        published: true,
-        _integrationId: 'x',
-        lastModified: new Date(NOW).toISOString(),
-        applications: [],
-      },
-    ],
-    licenses: { [CID]: structuredClone(records) },
-    userEmails: [],
-    tokenUserId: 'u',
-  };
-  h = await harness({ dataSet, now: () => new Date(clock) });
+  h = await harness({
+    dataSet: oneConnector(CID, 'Trials Connector', records, NOW),
+    now: () => new Date(clock),
+  });
   opened.push(h);
   await h.sync();
 }
 
 const ids = (views: { id: string }[]) => views.map((v) => v.id).sort();
 const sorted = (...ls: LicenseRecord[]) => ls.map((l) => l._id).sort();
-
-function memorySink(id = 'console'): AlertSink & { got: Alert[] } {
-  const got: Alert[] = [];
-  return {
-    id,
-    got,
-    async deliver(d) {
-      got.push(...d.alerts);
-      d.accepted(d.alerts.map((a) => a.alertId));
-    },
-  };
-}
 
 describe('trials in the ledger', { timeout: 120_000 }, () => {
   it('records trial-started, trial-extended and converted; a converted trial reads converted, also by id', async () => {
@@ -153,7 +119,7 @@ describe('trials in the ledger', { timeout: 120_000 }, () => {
     const five = license('five', trialIn(5.5));
     const ended = license('ended', trialIn(-1, { sandbox: true }));
     await start([five, ended]);
-    const sink = memorySink();
+    const sink = memorySink('console');
     const first = await evaluateAlerts({ ledger: h.ledger, sinks: [sink] });
     const trialAlerts = (items: Alert[]) =>
       items
