@@ -80,12 +80,14 @@ export class HttpApiEndpoint extends Construct {
     // Reads by key and index (installed versions of a page of licenses in batches); POST/PUT re-snapshot the license
     // they changed upstream; a push is recorded with its connector's list of open pushes.
     // Reads by key (one, or in batches: the deleted report) and index; POST/PUT re-snapshot the license they changed.
+    // ConditionCheckItem: the license writes' module also holds a walk's lease check (the API's writes send none).
     ledger.grant(this.handler.fn, [
       'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
     ]);
     partners.grantRead(this.handler.fn);
 

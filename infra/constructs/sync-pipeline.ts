@@ -87,12 +87,14 @@ export class SyncPipeline extends Construct {
     });
     this.queue.grantSendMessages(this.worker.fn);
     // Walks hold their connector through its META item; each change is a transaction of current item + version.
+    // ConditionCheckItem: each transaction of a walk's license writes checks the walk still holds its lease.
     ledger.grant(this.worker.fn, [
       'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
     ]);
     partners.grantRead(this.worker.fn);
     this.worker.fn.addEventSource(

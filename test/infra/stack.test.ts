@@ -220,8 +220,10 @@ describe('grants (least privilege)', () => {
     ]);
     // Walks keep page digests on the connector's META item: no DeleteItem, no BatchWriteItem any more. BatchGetItem:
     // the license facet reads current items in batches (the deleted rule).
+    // ConditionCheckItem: a walk's license writes land only while it holds its connector's lease.
     expect(dynamo(id.worker)).toEqual([
       'dynamodb:BatchGetItem',
+      'dynamodb:ConditionCheckItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
