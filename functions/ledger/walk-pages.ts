@@ -26,6 +26,8 @@ export class Walk {
   readonly counts: Counts = zeroCounts();
   private pages = 0;
   private pagesUnchanged = 0;
+  /** The latest epoch among the digests this walk skipped pages on (what they vouch for is that walk's reading). */
+  private newestSkipped = 0;
   private pageCount = 0;
   private readonly seen = new Set<string>();
   private readonly unidentifiable: Unidentifiable = { count: 0, offsets: [] };
@@ -127,6 +129,7 @@ export class Walk {
   /** A page identical to the one recorded under this epoch: its records are recorded already. */
   private skipPage(index: number, records: unknown[], digest: PageDigest, offset: number) {
     this.pagesUnchanged++;
+    this.newestSkipped = Math.max(this.newestSkipped, digest.epoch);
     this.counts.invalid += digest.invalid;
     const { count, positions } = digest.unidentifiable;
     for (let i = 0; i < count; i++)
@@ -226,7 +229,9 @@ export class Walk {
     await this.pause('beforeDeletions', {});
     if (this.unidentifiable.count > 0) return;
     // Nothing written, every page as a trusted digest vouches, no repeat, and a proof no write outside a walk (nor
-    // an unfinished walk) came after: the ledger's live set is the one that walk proved.
+    // an unfinished walk) came after: the ledger's live set is the one that walk proved. Every digest must be that
+    // proof's or older: a later walk that recorded a page's digest and never completed read a list the proof does not
+    // vouch for (a license deleted since, say), even when it had nothing to write.
     const { provenEpoch, trustFrom } = this.claim;
     const provablyUnchanged =
       this.writing === undefined &&
@@ -234,7 +239,8 @@ export class Walk {
       this.untrusted.size === 0 &&
       this.pageCount === (this.claim.pageCount ?? 0) &&
       provenEpoch !== undefined &&
-      provenEpoch >= trustFrom;
+      provenEpoch >= trustFrom &&
+      this.newestSkipped <= provenEpoch;
     if (!provablyUnchanged) {
       const known = await this.storedStates();
       await recordGone(this.deletionContext(), known);

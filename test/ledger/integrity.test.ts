@@ -408,6 +408,38 @@ describe('a proof of a whole list counts only after the last write outside a wal
   });
 });
 
+describe('a proof of a whole list vouches only for digests as old as it (model test seed 1316794485)', () => {
+  it('a walk that recorded a changed page, wrote nothing and died before its deletion pass: the next walk runs it', async () => {
+    h = await harness({ dataSet: { connectors: 1, licensesPerConnector: 5 }, pageSize: 3 });
+    await h.sync(); // a complete walk proves the list of five (pages of 3 and 2)
+    const cid = h.emu.connectors()[0]!._id;
+    const gone = h.emu.licenses(cid)[3]!._id;
+    h.emu.deleteLicense(cid, gone); // only the second page changes: now one license
+    // A walk skips page one, compares page two (nothing to write: it only lost a license), records its digest, and
+    // dies as its deletion pass begins.
+    const unit = await unitOf(cid);
+    let reached!: () => void;
+    const atDeletions = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const pauses = {
+      at: async (point: string) => {
+        if (point !== 'beforeDeletions') return;
+        reached();
+        await new Promise(() => undefined); // never goes on
+      },
+    };
+    void syncConnector({ ledger: h.ledger, api: h.api, pauses }, unit);
+    await atDeletions;
+    h.advance(DEFAULT_LEASE_MS + 1);
+    // Every page now matches a digest, but the second one's is the dead walk's, newer than the proof.
+    const [run] = await h.sync();
+    expect(run).toMatchObject({ status: 'completed', pages: 2, pagesUnchanged: 2 });
+    expect(run!.counts.deleted).toBe(1);
+    expect(await ledgerState(cid)).toEqual(upstreamState(cid));
+  });
+});
+
 describe('the revision guard', () => {
   it('a write that read an older revision is refused, even with a revision no version holds yet', async () => {
     h = await harness({ dataSet: { connectors: 1, licensesPerConnector: 3 } });
