@@ -3,4 +3,8 @@
 import { useProfile } from '../support/aws-dynamo.ts';
 
 useProfile('model');
+// Fewer cases than the plain model test by default (each is slower under the profile); `npm run test:aws` runs 200.
+const asked = process.env.MODEL_RUNS;
+process.env.MODEL_RUNS ??= '12';
 await import('../ledger/model.test.ts');
+if (asked === undefined) delete process.env.MODEL_RUNS;

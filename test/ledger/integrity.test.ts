@@ -9,6 +9,8 @@ import { gatedApi } from '../support/gate.ts';
 import { type Harness, harness } from '../support/ledger-harness.ts';
 
 let h: Harness;
+/** Tests of one connector's walks need no others beside it (the harness's default is three). */
+const ONE_CONNECTOR = { connectors: 1, licensesPerConnector: 120 };
 afterEach(async () => h?.close());
 
 const app = () => createApp({ ledger: h.ledger, partnerApi: () => h.api, log: () => undefined });
@@ -88,7 +90,7 @@ describe('writes outside a walk invalidate what lets a later walk skip', () => {
 
 describe('a walk never replaces a newer observation (path a, b)', () => {
   it('(a) a PUT landing while the page is on its way is not overwritten by the older page value', async () => {
-    h = await harness({ pageSize: 50 });
+    h = await harness({ pageSize: 50, dataSet: ONE_CONNECTOR });
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
     const [other, target] = h.emu.licenses(cid);
@@ -114,7 +116,7 @@ describe('a walk never replaces a newer observation (path a, b)', () => {
   });
 
   it('(b) a license POSTed while a walk is on its way is not marked deleted by that walk', async () => {
-    h = await harness({ pageSize: 50 });
+    h = await harness({ pageSize: 50, dataSet: ONE_CONNECTOR });
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
     h.emu.deleteLicense(cid, h.emu.licenses(cid)[5]!._id);
@@ -144,7 +146,7 @@ describe('a walk never replaces a newer observation (path a, b)', () => {
   });
 
   it('(b) a live license that shifts between two pages mid-walk is not marked deleted', async () => {
-    h = await harness({ pageSize: 50 });
+    h = await harness({ pageSize: 50, dataSet: ONE_CONNECTOR });
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
     const list = h.emu.licenses(cid);
@@ -167,7 +169,7 @@ describe('a walk never replaces a newer observation (path a, b)', () => {
 
 describe('one walk per connector (path c)', () => {
   it('a second walk stands down, and a walk that lost its lease cannot mark the list whole', async () => {
-    h = await harness({ pageSize: 50 });
+    h = await harness({ pageSize: 50, dataSet: ONE_CONNECTOR });
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
     const gone = h.emu.licenses(cid)[7]!._id;
@@ -237,7 +239,7 @@ describe('one walk per connector (path c)', () => {
 
 describe('records a walk cannot identify (path d, e)', () => {
   it('are counted with their offsets; the walk marks no deletion; lastSeenAt moves only for licenses seen', async () => {
-    h = await harness({ pageSize: 50 });
+    h = await harness({ pageSize: 50, dataSet: ONE_CONNECTOR });
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
     const list = h.emu.licenses(cid);
@@ -341,7 +343,7 @@ describe('an API write while a page is on its way, undone upstream (issue 20.1)'
 
 describe('syncs go quiet again after a change (issue 20.2)', () => {
   it('the second quiet sync after a change skips every page and reads no license', async () => {
-    h = await harness({ pageSize: 50 });
+    h = await harness({ pageSize: 50, dataSet: ONE_CONNECTOR });
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
     h.emu.mutateLicense(cid, h.emu.licenses(cid)[60]!._id, { expires: '2030-06-06T00:00:00.000Z' });
@@ -362,7 +364,7 @@ describe('syncs go quiet again after a change (issue 20.2)', () => {
   });
 
   it('after a PUT, the first quiet sync compares, the second skips every page', async () => {
-    h = await harness({ pageSize: 50 });
+    h = await harness({ pageSize: 50, dataSet: ONE_CONNECTOR });
     await h.sync();
     const cid = h.emu.connectors()[0]!._id;
     const lid = h.emu.licenses(cid)[70]!._id;
