@@ -7,7 +7,7 @@ import { licenseFacts } from '../../../facts.ts';
 import type { LicenseFacts } from '../../records.ts';
 import { lookup, STORE_SHAPE } from '../keys.ts';
 import { indexAttributes } from '../licenses.ts';
-import type { Item } from '../query.ts';
+import { type Item, isConditionFailure } from '../query.ts';
 import type { StepRun } from './index.ts';
 import { scanEach } from './scan.ts';
 
@@ -102,19 +102,24 @@ export const pageDigestsShape3: StepRun = (ctx) =>
         .filter(([, d]) => typeof d.sv !== 'number' || d.sv < STORE_SHAPE)
         .map(([index]) => index);
       if (old.length === 0) return undefined;
-      const names = Object.fromEntries(old.map((index, i) => [`#p${i}`, index]));
-      return ctx.table.doc.send(
-        new UpdateCommand({
-          TableName: ctx.table.name,
-          Key: { PK: item.PK, SK: item.SK },
-          UpdateExpression: `REMOVE ${old.map((_, i) => `pages.#p${i}`).join(', ')}`,
-          // Only digests still of the old shape: one a walk rewrote since stays.
-          ConditionExpression: old
-            .map((_, i) => `(attribute_not_exists(pages.#p${i}.sv) OR pages.#p${i}.sv < :shape)`)
-            .join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':shape': STORE_SHAPE },
-        }),
-      );
+      // One update per digest (a connector of hundreds of pages would pass DynamoDB's 4 KB expression limit in one),
+      // each only while that digest is still of the old shape: one a walk rewrote since stays.
+      return (async () => {
+        for (const index of old)
+          await ctx.table.doc
+            .send(
+              new UpdateCommand({
+                TableName: ctx.table.name,
+                Key: { PK: item.PK, SK: item.SK },
+                UpdateExpression: 'REMOVE pages.#p',
+                ConditionExpression: 'attribute_not_exists(pages.#p.sv) OR pages.#p.sv < :shape',
+                ExpressionAttributeNames: { '#p': index },
+                ExpressionAttributeValues: { ':shape': STORE_SHAPE },
+              }),
+            )
+            .catch((error: unknown) => {
+              if (!isConditionFailure(error)) throw error;
+            });
+      })();
     },
   );
