@@ -184,17 +184,11 @@ export async function migrate(
 ): Promise<MigrationReport> {
   const runs = options.sinks ? 'sinks' : 'data';
   const schema = await readSchema(table);
-  const applied = { ...(schema.applied ?? {}) };
-  const report: MigrationReport = {
-    version: schema.version ?? 0,
-    latest: SCHEMA_VERSION,
-    ran: [],
-    pending: [],
-  };
+  const report: MigrationReport = { version: 0, latest: SCHEMA_VERSION, ran: [], pending: [] };
   const inTime = () => !options.timeLeft || options.timeLeft() > RESERVE_MS;
   let stopped = false;
   for (const step of MIGRATIONS) {
-    if (applied[step.name]) continue;
+    if (schema.applied?.[step.name]) continue;
     const run = steps[step.name];
     if (step.runs !== runs || !run || stopped) {
       report.pending.push(step.name);
@@ -213,8 +207,6 @@ export async function migrate(
     report.ran.push({ name: step.name, items: result.items, done: result.done, ms: Date.now() - started });
     if (result.done) {
       await markApplied(table, step.name, now().toISOString());
-      applied[step.name] = 'now';
-      report.version++;
       continue;
     }
     report.pending.push(step.name);
@@ -223,11 +215,12 @@ export async function migrate(
       stopped = true;
     }
   }
-  report.version = Math.min(report.version, SCHEMA_VERSION);
+  // Applied before, or by this run: every step not left pending.
+  report.version = SCHEMA_VERSION - report.pending.length;
   return report;
 }
 
-/** The steps and whether each is applied: what `store migrate --status` prints. */
+/** The steps and whether each is applied: what `licensewatch store migrate` lists. */
 export async function schemaStatus(table: Table): Promise<SchemaStatus> {
   const schema = await readSchema(table);
   return {
