@@ -4,7 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { createPartnerApi } from '#celigo/client';
+import { listChanges } from '#ledger/portfolio';
 import { createDynamoStore } from '#ledger/store/dynamo/index';
+import { planSync, runPlan } from '#ledger/sync';
+import { emptyDataSet, startEmulator } from '#local/emulator/index';
 import { openStore } from '#local/store/connect';
 import { cli } from '../support/cli.ts';
 import { v01, v01Table } from '../support/ledger-fixtures.ts';
@@ -83,6 +87,33 @@ describe('the table upgrades', () => {
       v01.items.filter((i) => i.SK.startsWith('LICENSE#')).length,
     );
     expect((await a.schemaStatus()).version).toBe(4);
+  });
+
+  it('connectors 0.1 walked count as walked before: a change after the upgrade is news, not baseline', async () => {
+    const { client, tableName } = await v01Table(endpoint(), fresh('migrate-marks'));
+    let clock = Date.parse(v01.now) + 3_600_000;
+    const ledger = createDynamoStore(client, tableName, { now: () => new Date(clock++) });
+    await ledger.migrate();
+    const emu = await startEmulator({
+      token: v01.token,
+      now: new Date(v01.now),
+      dataSet: { ...emptyDataSet(), ...v01.upstream },
+    });
+    try {
+      const api = createPartnerApi({ apiUrl: emu.url, token: v01.token, pageSize: 5, retries: 0 });
+      const walked = v01.items.find(
+        (i) => i.SK === 'META' && i.lastCompleteWalkAt && !i.firstWalkCompletedAt,
+      )!;
+      const cid = walked.PK.slice('CONNECTOR#'.length);
+      // A license created after the upgrade: news on a connector walked before, baseline on one never walked.
+      const license = emu.addLicense(cid);
+      const since = new Date(clock).toISOString();
+      await runPlan({ ledger, api }, await planSync({ ledger, api }), 2);
+      const changes = await listChanges(ledger, { since, connectorId: cid });
+      expect(changes.items.map((c) => c.licenseId)).toContain(license._id);
+    } finally {
+      await emu.close();
+    }
   });
 
   it('a table this version creates is current: no step ever scans it', async () => {
